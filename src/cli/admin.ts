@@ -1,0 +1,117 @@
+// Session and administration commands: login, logout, whoami, status, user.
+import type { Command } from 'commander';
+import { DfsClient } from '../client/client.js';
+import { clearSession, loadSession, saveSession } from './config.js';
+import { masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
+import { action, UsageError } from './errors.js';
+import { bytes, table, timeString } from './format.js';
+import { readSecret } from './prompt.js';
+
+export function registerAdminCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('login')
+    .description('log in to a cluster and save the session')
+    .requiredOption('-u, --user <name>', 'user name')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(
+      action(async (o: { user: string; passwordStdin?: boolean }) => {
+        const g = globals();
+        const url = masterUrl(g);
+        const password = await readSecret('Password: ', o.passwordStdin ?? false);
+        const c = new DfsClient(url, { ca: readCa(g.ca) });
+        try {
+          const r = await c.login(o.user, password);
+          saveSession({ master: url, token: r.token, user: r.user, expires: r.expires, ca: g.ca });
+          process.stderr.write(`logged in to ${url} as ${r.user} until ${timeString(r.expires)} UTC\n`);
+        } finally {
+          c.close();
+        }
+      }),
+    );
+
+  program
+    .command('logout')
+    .description('end the session and forget it')
+    .action(
+      action(async () => {
+        const saved = loadSession();
+        if (!saved) throw new UsageError('not logged in');
+        const c = new DfsClient(saved.master, { token: saved.token, ca: readCa(saved.ca) });
+        try {
+          await c.logout();
+        } catch {
+          // an unreachable master or a dead session: forgetting it locally is what matters
+        } finally {
+          c.close();
+          clearSession();
+        }
+      }),
+    );
+
+  program
+    .command('whoami')
+    .description('show the logged-in user')
+    .action(
+      action(async () => {
+        await withClient(globals(), async (c) => {
+          const w = await c.whoami();
+          process.stdout.write(`${w.user} (uid ${w.uid}, gid ${w.gid}${w.admin ? ', admin' : ''})\n`);
+        });
+      }),
+    );
+
+  program
+    .command('status')
+    .description('cluster health: storage nodes, capacity, blocks, files')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(globals(), async (c) => {
+          const s = await c.status();
+          if (o.json) {
+            process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+            return;
+          }
+          const rows = [['NODE', 'STATE', 'URL', 'CAPACITY', 'USED', 'BLOCKS']];
+          for (const n of s.nodes) rows.push([n.id, n.alive ? 'up' : 'dead', n.url, bytes(n.capacity), bytes(n.used), String(n.blocks)]);
+          const lines = [
+            table(rows),
+            '',
+            `files ${s.files}, directories ${s.dirs}, blocks ${s.blocks} (block size ${bytes(s.blockSize)})`,
+          ];
+          if (s.underReplicated !== undefined) {
+            lines.push(`under-replicated ${s.underReplicated}, missing ${s.missing ?? 0}, corrupt ${s.corrupt ?? 0}`);
+          }
+          process.stdout.write(lines.join('\n') + '\n');
+        });
+      }),
+    );
+
+  const user = program.command('user').description('manage users (admin)');
+  user
+    .command('add')
+    .description('add a user')
+    .argument('<name>')
+    .option('--password-stdin', 'read the password from stdin')
+    .action(
+      action(async (name: string, o: { passwordStdin?: boolean }) => {
+        const password = await readSecret(`Password for ${name}: `, o.passwordStdin ?? false);
+        await withClient(globals(), async (c) => {
+          const u = await c.addUser(name, password);
+          process.stdout.write(`added ${u.name} (uid ${u.uid})\n`);
+        });
+      }),
+    );
+  user
+    .command('list')
+    .description('list users')
+    .action(
+      action(async () => {
+        await withClient(globals(), async (c) => {
+          const rows = [['USER', 'UID', 'GID', 'ADMIN']];
+          for (const u of await c.listUsers()) rows.push([u.name, String(u.uid), String(u.gid), u.admin ? 'yes' : '']);
+          process.stdout.write(table(rows) + '\n');
+        });
+      }),
+    );
+}

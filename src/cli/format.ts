@@ -1,0 +1,35 @@
+// Plain-text renderings for the CLI.
+import type { Attr } from '../client/types.js';
+
+export function modeString(a: Attr): string {
+  const t = a.type === 'dir' ? 'd' : a.type === 'symlink' ? 'l' : '-';
+  const m = a.mode;
+  const rwx = (shift: number, special: number, ch: string): string => {
+    const r = m & (4 << shift) ? 'r' : '-';
+    const w = m & (2 << shift) ? 'w' : '-';
+    const xbit = m & (1 << shift);
+    const x = m & special ? (xbit ? ch : ch.toUpperCase()) : xbit ? 'x' : '-';
+    return r + w + x;
+  };
+  return t + rwx(6, 0o4000, 's') + rwx(3, 0o2000, 's') + rwx(0, 0o1000, 't');
+}
+
+export function timeString(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}

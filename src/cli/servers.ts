@@ -1,0 +1,145 @@
+// Server commands: master, storage, and `up` (a whole local cluster in one command).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Master } from '../master/master.js';
+import { MemoryBlockStore } from '../storage/memory-store.js';
+import { StorageNode } from '../storage/storage-node.js';
+import { saveSession } from './config.js';
+import { action, UsageError } from './errors.js';
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function port(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${s}`);
+  return n;
+}
+
+function defaultDataDir(): string {
+  if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'dfs');
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits. */
+export function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`dfs: ${sig}, shutting down`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log(`dfs: shutdown: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export const dfsBin = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dfs');
+
+export function registerServerCommands(program: Command, globals: () => { master?: string }): void {
+  program
+    .command('master')
+    .description('run the metadata server')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '7070')
+    .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
+    .option('--replicas <n>', 'default copies of each block', '1')
+    .action(
+      action(async (o: { host: string; port: string; dataDir: string; replicas: string }) => {
+        const m = new Master({
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: Number(o.replicas), log,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD,
+        });
+        const started = await m.start();
+        process.stdout.write(`master: ${started.url}\n`);
+        if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
+        process.stdout.write(`join secret: ${path.join(o.dataDir, 'join-secret')}\n`);
+        onShutdown(() => m.stop());
+      }),
+    );
+
+  program
+    .command('storage')
+    .description('run a storage node')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '0')
+    .option('--memory', 'keep blocks in memory (lost on exit)')
+    .option('--join-secret <secret>', 'the cluster join secret (or env DFS_JOIN_SECRET)')
+    .option('--join-secret-file <file>', 'read the join secret from a file')
+    .action(
+      action(async (o: { host: string; port: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string }) => {
+        const masterUrl = globals().master ?? process.env.DFS_MASTER;
+        if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
+        const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
+        if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
+        if (!o.memory) throw new UsageError('choose where blocks live: --memory');
+        const node = new StorageNode({ masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret, log });
+        const url = await node.start();
+        process.stdout.write(`storage: ${url}\n`);
+        onShutdown(() => node.stop());
+      }),
+    );
+
+  program
+    .command('up')
+    .description('run a local cluster (a master and storage nodes) in one command, optionally mounted')
+    .option('--data-dir <dir>', 'where the cluster keeps its data', defaultDataDir())
+    .option('--port <port>', 'master port', '7070')
+    .option('--storage-nodes <n>', 'number of storage nodes', '3')
+    .option('--replicas <n>', 'copies of each block', '1')
+    .option('--memory', 'keep blocks in memory (lost on exit)')
+    .option('--mount <dir>', 'also mount the cluster at this directory')
+    .action(
+      action(async (o: { dataDir: string; port: string; storageNodes: string; replicas: string; memory?: boolean; mount?: string }) => {
+        const count = Number(o.storageNodes);
+        if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
+        const master = new Master({
+          host: '127.0.0.1', port: port(o.port), dataDir: path.join(o.dataDir, 'master'), replicas: Number(o.replicas), log,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD,
+        });
+        const started = await master.start();
+        const nodes: StorageNode[] = [];
+        for (let i = 0; i < count; i++) {
+          const node = new StorageNode({ masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret, log });
+          await node.start();
+          nodes.push(node);
+        }
+        const { token, expires } = await master.mintSession('admin');
+        saveSession({ master: started.url, token, user: 'admin', expires });
+        process.stdout.write(`master: ${started.url}\n`);
+        if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
+        process.stdout.write(`storage nodes: ${nodes.length}; the local CLI is logged in as admin\n`);
+        let mount: ChildProcess | undefined;
+        if (o.mount) {
+          mount = spawn(process.execPath, [dfsBin(), 'mount', o.mount, '--master', started.url], { stdio: ['ignore', 'inherit', 'inherit'] });
+          mount.on('exit', (code) => {
+            if (code) log(`dfs: mount exited with ${code}`);
+            mount = undefined;
+          });
+        }
+        onShutdown(async () => {
+          if (mount) {
+            const m = mount;
+            await new Promise<void>((resolve) => {
+              m.once('exit', () => resolve());
+              m.kill('SIGTERM');
+            });
+          }
+          for (const n of nodes) await n.stop();
+          await master.stop();
+        });
+      }),
+    );
+}

@@ -1,0 +1,99 @@
+// Moving sealed blocks to and from storage nodes: one connection per node, writes to
+// every replica at once, reads from the first replica that answers with a good block.
+import { DEFAULTS } from '../defaults.js';
+import { RpcClient } from '../rpc/client.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
+
+export interface NodeRef {
+  id: string;
+  url: string;
+}
+
+export interface RemoteBlock {
+  index: number;
+  id: string;
+  size: number;
+  nodes: NodeRef[];
+  cap: string;
+}
+
+/** A counting semaphore: at most `n` holders at once. */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.n) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export class BlockIO {
+  private readonly conns = new Map<string, RpcClient>();
+
+  constructor(private readonly ca?: Buffer) {}
+
+  private conn(url: string): RpcClient {
+    let c = this.conns.get(url);
+    if (!c) {
+      c = new RpcClient(url, { ca: this.ca, maxMessageBytes: DEFAULTS.storageMaxMessage });
+      this.conns.set(url, c);
+    }
+    return c;
+  }
+
+  /** Writes to every node; returns the ids of the nodes that took the block. */
+  async put(id: string, cap: string, nodes: NodeRef[], sealed: Buffer): Promise<{ ok: string[]; failed: string[]; error?: unknown }> {
+    const ok: string[] = [];
+    const failed: string[] = [];
+    let error: unknown;
+    await Promise.all(
+      nodes.map(async (n) => {
+        try {
+          await this.conn(n.url).call('block.put', { id, cap }, sealed);
+          ok.push(n.id);
+        } catch (err) {
+          failed.push(n.id);
+          error = err;
+        }
+      }),
+    );
+    return { ok, failed, error };
+  }
+
+  /**
+   * Reads from the replicas in turn until one gives a block that `open` accepts.
+   * `onBad` hears of replicas whose bytes failed the check.
+   */
+  async get(b: RemoteBlock, open: (sealed: Buffer) => Buffer, onBad: (nodeId: string) => void): Promise<Buffer> {
+    let last: DfsError = new DfsError('EIO', `block ${b.index} has no live replica`);
+    for (const n of b.nodes) {
+      let sealed: Buffer;
+      try {
+        sealed = (await this.conn(n.url).call('block.get', { id: b.id, cap: b.cap })).payload;
+      } catch (err) {
+        last = toDfsError(err);
+        if (last.code === 'EACCES') throw last; // a capability problem is the same on every node
+        continue;
+      }
+      try {
+        return open(sealed);
+      } catch (err) {
+        onBad(n.id);
+        last = toDfsError(err);
+      }
+    }
+    throw new DfsError('EIO', `cannot read block ${b.index}: ${last.message}`);
+  }
+
+  close(): void {
+    for (const c of this.conns.values()) c.close();
+    this.conns.clear();
+  }
+}

@@ -1,0 +1,271 @@
+// The client library: everything the CLI and the FUSE daemon do goes through here.
+// Metadata goes to the master; block bytes go straight to the storage nodes.
+import path from 'node:path';
+import { DEFAULTS } from '../defaults.js';
+import { RpcClient } from '../rpc/client.js';
+import { DfsError } from '../rpc/errors.js';
+import type { Meta } from '../rpc/frame.js';
+import type { Incoming } from '../rpc/peer.js';
+import { BlockCache } from './block-cache.js';
+import { BlockIO, Limiter } from './block-io.js';
+import type { Allocated, ClientCore } from './core.js';
+import { FileHandle } from './file-handle.js';
+import { OpenFile } from './open-file.js';
+import type { Attr, DirEntry, OpenFlags, StatFs } from './types.js';
+
+export interface ClientOptions {
+  token?: string;
+  /** PEM CA bundle for wss:// clusters. */
+  ca?: Buffer;
+  cacheBytes?: number;
+}
+
+export interface LoginResult {
+  token: string;
+  expires: number;
+  user: string;
+  uid: number;
+  gid: number;
+  admin: boolean;
+}
+
+export interface NodeStatus {
+  id: string;
+  url: string;
+  alive: boolean;
+  capacity: number;
+  used: number;
+  blocks: number;
+  lastSeen: number;
+}
+
+export interface ClusterStatus {
+  nodes: NodeStatus[];
+  files: number;
+  dirs: number;
+  blocks: number;
+  blockSize: number;
+  garbage: number;
+  underReplicated?: number;
+  missing?: number;
+  corrupt?: number;
+}
+
+/** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */
+export function normalizePath(p: string): string {
+  if (p.includes('\0')) throw new DfsError('EINVAL', 'path contains NUL');
+  const abs = path.posix.resolve('/', p);
+  return abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
+}
+
+export class DfsClient implements ClientCore {
+  token?: string;
+  readonly master: RpcClient;
+  readonly cache: BlockCache;
+  readonly io: BlockIO;
+  readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
+  private readonly open = new Map<number, OpenFile>();
+  private readonly nodeUrls = new Map<string, string>();
+
+  constructor(readonly url: string, options: ClientOptions = {}) {
+    this.token = options.token;
+    this.master = new RpcClient(url, { ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage });
+    this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
+    this.io = new BlockIO(options.ca);
+  }
+
+  call(method: string, meta: Meta = {}): Promise<Incoming> {
+    return this.master.call(method, this.token ? { ...meta, token: this.token } : meta);
+  }
+
+  private async attrCall(method: string, meta: Meta): Promise<Attr> {
+    return (await this.call(method, meta)).meta.attr as Attr;
+  }
+
+  // ---- sessions ----
+
+  async login(user: string, password: string, totp?: string): Promise<LoginResult> {
+    const r = (await this.master.call('auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    this.token = r.token;
+    return r;
+  }
+
+  async logout(): Promise<void> {
+    await this.call('auth.logout');
+    this.token = undefined;
+  }
+
+  async whoami(): Promise<{ user: string; uid: number; gid: number; admin: boolean; groups: number[] }> {
+    return (await this.call('auth.whoami')).meta as never;
+  }
+
+  async addUser(name: string, password: string): Promise<{ name: string; uid: number; gid: number }> {
+    return (await this.call('user.add', { name, password })).meta as never;
+  }
+
+  async listUsers(): Promise<{ name: string; uid: number; gid: number; admin: boolean }[]> {
+    return (await this.call('user.list')).meta.users as never;
+  }
+
+  // ---- namespace ----
+
+  /** lstat: a symlink is reported as itself unless `follow`. Open files report their local size. */
+  async getattr(p: string, follow = false): Promise<Attr> {
+    return this.overlay(await this.attrCall('fs.getattr', { path: normalizePath(p), follow }));
+  }
+
+  private overlay(a: Attr): Attr {
+    const of = this.open.get(a.ino);
+    return of ? { ...a, size: of.size } : a;
+  }
+
+  async readdir(p: string): Promise<DirEntry[]> {
+    const r = await this.call('fs.readdir', { path: normalizePath(p) });
+    return (r.meta.entries as DirEntry[]).map((e) => ({ name: e.name, attr: this.overlay(e.attr) }));
+  }
+
+  mkdir(p: string, mode = 0o755): Promise<Attr> {
+    return this.attrCall('fs.mkdir', { path: normalizePath(p), mode });
+  }
+
+  async rmdir(p: string): Promise<void> {
+    await this.call('fs.rmdir', { path: normalizePath(p) });
+  }
+
+  async unlink(p: string): Promise<void> {
+    await this.call('fs.unlink', { path: normalizePath(p) });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.call('fs.rename', { from: normalizePath(from), to: normalizePath(to) });
+  }
+
+  chmod(p: string, mode: number): Promise<Attr> {
+    return this.attrCall('fs.chmod', { path: normalizePath(p), mode });
+  }
+
+  chown(p: string, uid: number, gid: number): Promise<Attr> {
+    return this.attrCall('fs.chown', { path: normalizePath(p), uid, gid });
+  }
+
+  utimens(p: string, atime: number | undefined, mtime: number | undefined): Promise<Attr> {
+    return this.attrCall('fs.utimens', { path: normalizePath(p), atime, mtime });
+  }
+
+  symlink(target: string, p: string): Promise<Attr> {
+    return this.attrCall('fs.symlink', { target, path: normalizePath(p) });
+  }
+
+  async readlink(p: string): Promise<string> {
+    return (await this.call('fs.readlink', { path: normalizePath(p) })).meta.target as string;
+  }
+
+  link(from: string, to: string): Promise<Attr> {
+    return this.attrCall('fs.link', { from: normalizePath(from), to: normalizePath(to) });
+  }
+
+  async access(p: string, mode: number): Promise<void> {
+    await this.call('fs.access', { path: normalizePath(p), mode });
+  }
+
+  setReplicas(p: string, replicas: number): Promise<Attr> {
+    return this.attrCall('fs.setreplicas', { path: normalizePath(p), replicas });
+  }
+
+  async statfs(): Promise<StatFs> {
+    return (await this.call('fs.statfs')).meta as unknown as StatFs;
+  }
+
+  async status(): Promise<ClusterStatus> {
+    return (await this.call('cluster.status')).meta as unknown as ClusterStatus;
+  }
+
+  // ---- files ----
+
+  async openFile(p: string, flags: OpenFlags): Promise<FileHandle> {
+    const r = await this.call('fs.open', { path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false });
+    return this.handle(r.meta, flags);
+  }
+
+  /** Creates (or, unless exclusive, opens) a file. */
+  async create(p: string, mode: number, flags: OpenFlags & { exclusive?: boolean } = { read: true, write: true }): Promise<FileHandle> {
+    const r = await this.call('fs.create', {
+      path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false,
+    });
+    return this.handle(r.meta, { ...flags, write: true });
+  }
+
+  private async handle(info: Meta, flags: OpenFlags): Promise<FileHandle> {
+    this.learnNodes(info);
+    const ino = (info.attr as Attr).ino;
+    let of = this.open.get(ino);
+    if (of) of.applyInfo(info);
+    else {
+      of = new OpenFile(this, info);
+      this.open.set(ino, of);
+    }
+    of.refs++;
+    // the master emptied the file; a shared view with local changes must drop them too
+    if (flags.truncate && flags.write && of.size > 0) await of.truncate(0);
+    return new FileHandle(of, flags, () => {
+      of.refs--;
+      if (of.refs <= 0 && !of.hasLocalChanges()) this.open.delete(ino);
+    });
+  }
+
+  /** Truncates by path (no handle open). */
+  async truncate(p: string, size: number): Promise<void> {
+    const h = await this.openFile(p, { read: false, write: true });
+    try {
+      await h.truncate(size);
+    } finally {
+      await h.close();
+    }
+  }
+
+  private learnNodes(info: Meta): void {
+    for (const b of (info.blocks as ({ nodes: { id: string; url: string }[] } | null)[] | undefined) ?? []) {
+      for (const n of b?.nodes ?? []) this.nodeUrls.set(n.id, n.url);
+    }
+  }
+
+  nodeUrl(id: string): string | undefined {
+    return this.nodeUrls.get(id);
+  }
+
+  async putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
+    for (const n of a.nodes) this.nodeUrls.set(n.id, n.url);
+    let r = await this.io.put(a.id, a.cap, a.nodes, sealed);
+    const tried = new Set([...r.ok, ...r.failed]);
+    // a node failed mid-write: ask the master for replacements and go on
+    while (r.failed.length > 0 && r.ok.length < a.nodes.length) {
+      const more = (await this.call('fs.replace', { ino, id: a.id, count: a.nodes.length - r.ok.length, exclude: [...tried] })).meta
+        .nodes as { id: string; url: string }[];
+      if (more.length === 0) break;
+      for (const n of more) {
+        this.nodeUrls.set(n.id, n.url);
+        tried.add(n.id);
+      }
+      const again = await this.io.put(a.id, a.cap, more, sealed);
+      r = { ok: [...r.ok, ...again.ok], failed: again.failed, error: again.error };
+    }
+    if (r.ok.length === 0) {
+      throw new DfsError('EIO', `no storage node took block ${index}: ${(r.error as Error | undefined)?.message ?? 'none available'}`);
+    }
+    return { id: a.id, nodes: r.ok };
+  }
+
+  reportCorrupt(blockId: string, nodeId: string): void {
+    this.call('block.corrupt', { id: blockId, node: nodeId }).catch(() => undefined);
+  }
+
+  /** Flushes every open file. */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.open.values()].map((f) => f.flush()));
+  }
+
+  close(): void {
+    this.master.close();
+    this.io.close();
+  }
+}

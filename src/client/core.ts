@@ -1,0 +1,22 @@
+// What an open file needs from the client it belongs to.
+import type { Meta } from '../rpc/frame.js';
+import type { Incoming } from '../rpc/peer.js';
+import type { BlockCache } from './block-cache.js';
+import type { BlockIO, Limiter } from './block-io.js';
+
+export interface Allocated {
+  id: string;
+  nodes: { id: string; url: string }[];
+  cap: string;
+}
+
+export interface ClientCore {
+  call(method: string, meta?: Meta): Promise<Incoming>;
+  readonly cache: BlockCache;
+  readonly io: BlockIO;
+  readonly uploads: Limiter;
+  /** Stores a sealed block on its replicas, asking the master to replace nodes that fail. */
+  putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }>;
+  reportCorrupt(blockId: string, nodeId: string): void;
+  nodeUrl(nodeId: string): string | undefined;
+}

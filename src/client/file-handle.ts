@@ -1,0 +1,68 @@
+// An open file descriptor: a view onto the shared OpenFile with its own access mode.
+import { DfsError } from '../rpc/errors.js';
+import type { OpenFile } from './open-file.js';
+import type { Attr, OpenFlags } from './types.js';
+
+export class FileHandle {
+  private closed = false;
+
+  constructor(
+    readonly file: OpenFile,
+    readonly flags: OpenFlags,
+    private readonly onClose: (h: FileHandle) => void,
+  ) {}
+
+  get ino(): number {
+    return this.file.ino;
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  private check(write: boolean): void {
+    if (this.closed) throw new DfsError('EBADF', 'file handle is closed');
+    if (write && !this.flags.write) throw new DfsError('EBADF', 'file was not opened for writing');
+    if (!write && !this.flags.read) throw new DfsError('EBADF', 'file was not opened for reading');
+  }
+
+  read(pos: number, length: number): Promise<Buffer> {
+    this.check(false);
+    return this.file.read(pos, length);
+  }
+
+  /** Writes at `pos` (at the end of file when opened for append). */
+  write(pos: number, data: Buffer): Promise<number> {
+    this.check(true);
+    return this.file.write(this.flags.append ? this.file.size : pos, data);
+  }
+
+  truncate(size: number): Promise<void> {
+    this.check(true);
+    return this.file.truncate(size);
+  }
+
+  getattr(): Attr {
+    return this.file.view();
+  }
+
+  /** Close-to-open: when this returns, the data is on the storage nodes and at the master. */
+  async flush(): Promise<void> {
+    if (this.closed) throw new DfsError('EBADF', 'file handle is closed');
+    if (this.flags.write) await this.file.flush();
+  }
+
+  fsync(): Promise<void> {
+    return this.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.onClose(this);
+    }
+  }
+}

@@ -1,0 +1,317 @@
+// The client's view of one open file, shared by every handle on it in this process, so
+// handles see each other's writes at once. Writes land in per-block buffers; full blocks
+// are sealed, uploaded and committed in the background, the rest on flush. Blocks are
+// immutable: every upload is a new block id, and a commit swaps ids in the master's list.
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import type { Meta } from '../rpc/frame.js';
+import type { Attr } from './types.js';
+import type { RemoteBlock } from './block-io.js';
+import { blockAad, decryptBlock, encryptBlock } from './crypto.js';
+import type { ClientCore } from './core.js';
+
+interface DirtyBlock {
+  data: Buffer;
+  /** Valid bytes; the rest of `data` is zeros. */
+  length: number;
+  /** Bumped by every write, so an upload knows whether it sent the latest bytes. */
+  version: number;
+}
+
+interface Placed {
+  index: number;
+  id: string;
+  size: number;
+  nodes: string[];
+}
+
+export class OpenFile {
+  readonly ino: number;
+  attr: Attr;
+  size: number;
+  private key: Buffer;
+  private blocks: (RemoteBlock | null)[] = [];
+  private infoTime = 0;
+  private readonly dirty = new Map<number, DirtyBlock>();
+  private readonly uploading = new Map<number, Promise<void>>();
+  /** Size or times changed locally and not yet committed. */
+  private metaDirty = false;
+  /** Commits go one at a time so the master sees sizes in the order we made them. */
+  private commitChain: Promise<unknown> = Promise.resolve();
+  private lastReadEnd = -1;
+  private failure?: DfsError;
+  refs = 0;
+  readonly blockSize: number;
+
+  constructor(private readonly core: ClientCore, info: Meta) {
+    const attr = info.attr as Attr;
+    this.ino = attr.ino;
+    this.attr = attr;
+    this.size = attr.size;
+    this.blockSize = info.blockSize as number;
+    this.key = Buffer.from(info.key as string, 'base64');
+    this.applyInfo(info);
+  }
+
+  /** Takes the master's block list (at open, or on refresh), unless local changes are pending. */
+  applyInfo(info: Meta): void {
+    this.blocks = (info.blocks as (RemoteBlock | null)[]).slice();
+    this.infoTime = Date.now();
+    const attr = info.attr as Attr;
+    if (!this.hasLocalChanges()) {
+      this.attr = attr;
+      this.size = attr.size;
+    }
+  }
+
+  hasLocalChanges(): boolean {
+    return this.dirty.size > 0 || this.uploading.size > 0 || this.metaDirty;
+  }
+
+  /** Attributes with the local size, which may be ahead of the master's. */
+  view(): Attr {
+    return { ...this.attr, size: this.size };
+  }
+
+  // ---- reading ----
+
+  async read(pos: number, length: number): Promise<Buffer> {
+    const end = Math.min(pos + length, this.size);
+    if (pos >= end) return Buffer.alloc(0);
+    const out = Buffer.alloc(end - pos);
+    const bs = this.blockSize;
+    const first = Math.floor(pos / bs);
+    const last = Math.floor((end - 1) / bs);
+    const parts: Promise<void>[] = [];
+    for (let idx = first; idx <= last; idx++) {
+      const from = Math.max(pos, idx * bs);
+      const to = Math.min(end, (idx + 1) * bs);
+      parts.push(
+        this.plainBlock(idx).then((plain) => {
+          if (plain) plain.copy(out, from - pos, from - idx * bs, Math.min(to - idx * bs, plain.length));
+        }),
+      );
+    }
+    await Promise.all(parts);
+    if (pos === this.lastReadEnd || pos === 0) this.readAhead(last + 1);
+    this.lastReadEnd = end;
+    return out;
+  }
+
+  private readAhead(from: number): void {
+    const to = Math.min(from + DEFAULTS.clientReadahead, Math.ceil(this.size / this.blockSize));
+    for (let idx = from; idx < to; idx++) {
+      if (this.dirty.has(idx) || !this.blocks[idx]) continue;
+      this.plainBlock(idx).catch(() => undefined); // a failed read-ahead is retried by the real read
+    }
+  }
+
+  /** The plaintext of block `idx` as this process sees it; undefined for a hole. */
+  private async plainBlock(idx: number): Promise<Buffer | undefined> {
+    const d = this.dirty.get(idx);
+    if (d) return d.data.subarray(0, d.length);
+    await this.refreshIfStale();
+    const b = this.blocks[idx];
+    if (!b) return undefined;
+    return this.core.cache.fetch(b.id, () => this.fetch(b));
+  }
+
+  private async fetch(b: RemoteBlock, retried = false): Promise<Buffer> {
+    const aad = blockAad(this.ino, b.index, b.id);
+    try {
+      return await this.core.io.get(
+        b,
+        (sealed: Buffer) => decryptBlock(this.key, aad, sealed),
+        (node: string) => this.core.reportCorrupt(b.id, node),
+      );
+    } catch (err) {
+      if (retried) throw err;
+      // an expired capability or a replica list gone stale: ask the master again, once
+      await this.refresh();
+      const fresh = this.blocks[b.index];
+      if (!fresh || fresh.id !== b.id) throw new DfsError('EIO', `block ${b.index} changed while it was read`);
+      return this.fetch(fresh, true);
+    }
+  }
+
+  private async refreshIfStale(): Promise<void> {
+    if (Date.now() - this.infoTime > DEFAULTS.capabilityTtlMs / 2) await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    const info = (await this.core.call('fs.blocks', { ino: this.ino })).meta;
+    this.applyInfo(info);
+  }
+
+  // ---- writing ----
+
+  async write(pos: number, data: Buffer): Promise<number> {
+    this.throwIfFailed();
+    const bs = this.blockSize;
+    let off = 0;
+    const full: number[] = [];
+    while (off < data.length) {
+      const at = pos + off;
+      const idx = Math.floor(at / bs);
+      const inBlock = at % bs;
+      const n = Math.min(bs - inBlock, data.length - off);
+      const blk = await this.dirtyBlock(idx, inBlock === 0 && n === bs);
+      data.copy(blk.data, inBlock, off, off + n);
+      blk.length = Math.max(blk.length, inBlock + n);
+      blk.version++;
+      if (blk.length === bs) full.push(idx);
+      off += n;
+    }
+    if (pos + data.length > this.size) this.size = pos + data.length;
+    this.metaDirty = true;
+    for (const idx of full) this.startUpload(idx);
+    await this.backpressure();
+    return data.length;
+  }
+
+  private async dirtyBlock(idx: number, whole: boolean): Promise<DirtyBlock> {
+    let d = this.dirty.get(idx);
+    if (d) return d;
+    const data = Buffer.alloc(this.blockSize);
+    let length = 0;
+    if (!whole) {
+      const plain = await this.plainBlock(idx);
+      // another write may have made the block dirty while we fetched
+      d = this.dirty.get(idx);
+      if (d) return d;
+      if (plain) {
+        plain.copy(data);
+        length = plain.length;
+      }
+    }
+    // bytes past the end of file in a kept block must read as zeros
+    const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
+    length = Math.min(length, valid);
+    data.fill(0, length);
+    d = { data, length, version: 0 };
+    this.dirty.set(idx, d);
+    return d;
+  }
+
+  /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
+  private async backpressure(): Promise<void> {
+    while (this.dirty.size * this.blockSize > DEFAULTS.clientDirtyBytes) {
+      const waiting = [...this.uploading.values()];
+      if (waiting.length === 0) {
+        // nothing full to send: send the oldest partial blocks
+        const idx = this.dirty.keys().next().value as number;
+        this.startUpload(idx);
+        continue;
+      }
+      await Promise.race(waiting);
+      this.throwIfFailed();
+    }
+  }
+
+  private startUpload(idx: number): void {
+    if (this.uploading.has(idx)) return;
+    const p = this.uploadAndCommit([idx]).finally(() => {
+      if (this.uploading.get(idx) === p) this.uploading.delete(idx);
+    });
+    this.uploading.set(idx, p);
+    p.catch((err: unknown) => {
+      this.failure ??= err instanceof DfsError ? err : new DfsError('EIO', String(err));
+    });
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) {
+      const f = this.failure;
+      this.failure = undefined;
+      throw f;
+    }
+  }
+
+  /** Seals, uploads and commits the given dirty blocks (plus the current size). */
+  private async uploadAndCommit(indices: number[], final = false): Promise<void> {
+    const snaps = indices
+      .map((index) => ({ index, blk: this.dirty.get(index)! }))
+      .filter((s) => s.blk !== undefined)
+      .map((s) => ({ index: s.index, blk: s.blk, version: s.blk.version, length: s.blk.length }));
+    const placed: Placed[] = [];
+    if (snaps.length) {
+      const alloc = (await this.core.call('fs.allocate', { ino: this.ino, count: snaps.length })).meta.blocks as {
+        id: string;
+        nodes: { id: string; url: string }[];
+        cap: string;
+      }[];
+      await Promise.all(
+        snaps.map((s, i) =>
+          this.core.uploads.run(async () => {
+            const a = alloc[i];
+            const plain = s.blk.data.subarray(0, s.length);
+            const sealed = encryptBlock(this.key, blockAad(this.ino, s.index, a.id), plain);
+            const nodes = await this.core.putReplicated(this.ino, s.index, a, sealed);
+            placed.push({ index: s.index, id: nodes.id, size: s.length, nodes: nodes.nodes });
+          }),
+        ),
+      );
+    }
+    await this.commit(placed, final, snaps);
+  }
+
+  private commit(placed: Placed[], final: boolean, snaps: { index: number; blk: DirtyBlock; version: number }[]): Promise<void> {
+    const run = async (): Promise<void> => {
+      const bs = this.blockSize;
+      // A background commit publishes only up to the blocks it sends, so a crash never
+      // leaves a size that covers bytes still in this process's buffers.
+      let size = this.size;
+      if (!final) {
+        const reach = Math.max(this.attr.size, ...placed.map((p) => Math.min(this.size, (p.index + 1) * bs)));
+        size = Math.min(this.size, reach);
+      }
+      const reply = await this.core.call('fs.commit', { ino: this.ino, size, blocks: placed });
+      this.attr = reply.meta.attr as Attr;
+      for (const p of placed) {
+        const s = snaps.find((x) => x.index === p.index)!;
+        const stillSame = this.dirty.get(p.index) === s.blk && s.blk.version === s.version;
+        // keep the plaintext for re-reads; the committed list learns the new id lazily
+        this.core.cache.put(p.id, Buffer.from(s.blk.data.subarray(0, p.size)));
+        this.blocks[p.index] = {
+          index: p.index, id: p.id, size: p.size,
+          nodes: p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url),
+          cap: '',
+        };
+        if (stillSame) this.dirty.delete(p.index);
+      }
+      // the caps of freshly written blocks come from the master on the next refresh
+      this.infoTime = 0;
+      if (final && this.dirty.size === 0) this.metaDirty = false;
+    };
+    const p = this.commitChain.then(run, run);
+    this.commitChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Makes every write so far durable on the storage nodes and visible at the master. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.uploading.values()]);
+    this.throwIfFailed();
+    if (!this.hasLocalChanges()) return;
+    await this.uploadAndCommit([...this.dirty.keys()], true);
+  }
+
+  async truncate(size: number): Promise<void> {
+    this.throwIfFailed();
+    await Promise.allSettled([...this.uploading.values()]);
+    const bs = this.blockSize;
+    const keep = Math.ceil(size / bs);
+    for (const idx of [...this.dirty.keys()]) if (idx >= keep) this.dirty.delete(idx);
+    if (size < this.size && size % bs !== 0) {
+      // the block that now ends the file must not keep the old bytes past the end
+      const idx = Math.floor(size / bs);
+      const blk = await this.dirtyBlock(idx, false);
+      blk.data.fill(0, size % bs);
+      blk.length = Math.min(blk.length, size % bs);
+      blk.version++;
+    }
+    if (this.blocks.length > keep) this.blocks.length = keep;
+    this.size = size;
+    this.metaDirty = true;
+  }
+}

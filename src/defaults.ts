@@ -1,0 +1,35 @@
+// Every limit and deadline in one place, each a named option with its default.
+export const DEFAULTS = {
+  /** Plaintext bytes per block. Blocks are immutable; a write makes new ones. */
+  blockSize: 4 * 1024 * 1024,
+  /** Largest WebSocket message a master accepts (metadata only). */
+  masterMaxMessage: 16 * 1024 * 1024,
+  /** Largest WebSocket message a storage node accepts (one block plus header). */
+  storageMaxMessage: 4 * 1024 * 1024 + 64 * 1024,
+  /** Requests one connection may have in flight at a server before it gets EAGAIN. */
+  maxInflightPerConnection: 256,
+  /** A call with no reply by then fails with ETIMEDOUT. */
+  requestTimeoutMs: 30_000,
+  /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
+  heartbeatMs: 1_000,
+  deadAfterMs: 5_000,
+  /** Session tokens live this long. */
+  sessionTtlMs: 7 * 24 * 3600 * 1000,
+  /** Block capabilities signed by the master live this long. */
+  capabilityTtlMs: 10 * 60 * 1000,
+  /** An allocated block not committed by then is garbage. */
+  allocationTtlMs: 60 * 60 * 1000,
+  /** Client: decrypted blocks kept for reads, in bytes. */
+  clientCacheBytes: 64 * 1024 * 1024,
+  /** Client: dirty bytes one file may buffer before full blocks are uploaded. */
+  clientDirtyBytes: 32 * 1024 * 1024,
+  /** Client: block uploads in flight per client. */
+  clientUploadConcurrency: 4,
+  /** Client: blocks read ahead on a sequential read. */
+  clientReadahead: 2,
+  /** Replication factor for new blocks. */
+  replicas: 1,
+  maxNameBytes: 255,
+  maxPathBytes: 4096,
+  maxSymlinkDepth: 40,
+} as const;

@@ -1,0 +1,46 @@
+// Which storage nodes hold each block, and how many file slots reference it. A block whose
+// references drop to zero becomes garbage for the collector to delete from its nodes.
+export interface BlockInfo {
+  id: string;
+  size: number;
+  refs: number;
+  nodes: Set<string>;
+}
+
+export class BlockMap {
+  readonly blocks = new Map<string, BlockInfo>();
+  /** Unreferenced blocks still held by nodes: id → nodes to delete from. */
+  readonly garbage = new Map<string, Set<string>>();
+
+  ref(id: string, size: number, nodes: string[]): void {
+    let b = this.blocks.get(id);
+    if (!b) {
+      b = { id, size, refs: 0, nodes: new Set() };
+      this.blocks.set(id, b);
+    }
+    b.refs++;
+    for (const n of nodes) b.nodes.add(n);
+    this.garbage.delete(id);
+  }
+
+  unref(id: string): void {
+    const b = this.blocks.get(id);
+    if (!b) return;
+    b.refs--;
+    if (b.refs <= 0) {
+      this.blocks.delete(id);
+      if (b.nodes.size) this.garbage.set(id, b.nodes);
+    }
+  }
+
+  locate(id: string, add: string[] = [], remove: string[] = []): void {
+    const b = this.blocks.get(id);
+    if (!b) return;
+    for (const n of add) b.nodes.add(n);
+    for (const n of remove) b.nodes.delete(n);
+  }
+
+  get(id: string): BlockInfo | undefined {
+    return this.blocks.get(id);
+  }
+}

@@ -1,0 +1,400 @@
+// Namespace operations. Each handler: who is calling, resolve paths, check POSIX
+// permissions, then turn the change into records for `Master.mutate`.
+import path from 'node:path';
+import type { Attr } from '../client/types.js';
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import type { Meta } from '../rpc/frame.js';
+import { arr, bool, int, obj, optInt, str } from '../rpc/params.js';
+import type { Handlers } from '../rpc/peer.js';
+import type { ConnContext, Master } from './master.js';
+import { attrOf, ROOT_INO, type Inode } from './namespace.js';
+import { splitPath, checkName } from './paths.js';
+import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
+import type { BlockPlacement } from './records.js';
+
+interface Resolved {
+  node: Inode;
+  parent: Inode;
+  name: string;
+}
+
+interface ParentResolved {
+  dir: Inode;
+  name: string;
+  existing?: Inode;
+}
+
+export function fsHandlers(m: Master): Handlers<ConnContext> {
+  const ns = m.state.ns;
+
+  const deny = (what: string): never => {
+    throw new DfsError('EACCES', `permission denied: ${what}`);
+  };
+
+  /** Walks a path, following symlinks in the middle (and at the end when `follow`). */
+  function resolve(c: Caller, p: string, follow: boolean, depth = 0): Resolved {
+    if (depth > DEFAULTS.maxSymlinkDepth) throw new DfsError('ELOOP', 'too many levels of symbolic links');
+    const parts = splitPath(p);
+    let node = ns.get(ROOT_INO)!;
+    let parent = node;
+    let name = '/';
+    for (let i = 0; i < parts.length; i++) {
+      if (node.type === 'symlink') {
+        const sofar = '/' + parts.slice(0, i).join('/');
+        node = resolve(c, path.posix.resolve(path.posix.dirname(sofar), node.target!), true, depth + 1).node;
+      }
+      if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: /${parts.slice(0, i).join('/')}`);
+      if (!allowed(c, node, X_OK)) deny(`search /${parts.slice(0, i).join('/')}`);
+      const next = node.entries!.get(parts[i]);
+      if (next === undefined) throw new DfsError('ENOENT', `no such file or directory: ${p}`);
+      parent = node;
+      name = parts[i];
+      node = ns.get(next)!;
+    }
+    if (follow && node.type === 'symlink') {
+      const base = '/' + parts.slice(0, -1).join('/');
+      return resolve(c, path.posix.resolve(base, node.target!), true, depth + 1);
+    }
+    return { node, parent, name };
+  }
+
+  /** The directory a new name goes in, with write and search permission checked. */
+  function resolveParent(c: Caller, p: string, needWrite = true): ParentResolved {
+    const parts = splitPath(p);
+    if (parts.length === 0) throw new DfsError('EEXIST', 'the root exists');
+    const name = parts[parts.length - 1];
+    checkName(name);
+    const dir = resolve(c, '/' + parts.slice(0, -1).join('/'), true).node;
+    if (dir.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${path.posix.dirname(p)}`);
+    if (needWrite && !allowed(c, dir, W_OK | X_OK)) deny(`write in ${path.posix.dirname(p)}`);
+    if (!needWrite && !allowed(c, dir, X_OK)) deny(`search ${path.posix.dirname(p)}`);
+    const ino = dir.entries!.get(name);
+    return { dir, name, existing: ino === undefined ? undefined : ns.get(ino) };
+  }
+
+  function byIno(meta: Meta): Inode {
+    const n = ns.get(int(meta, 'ino', 1));
+    if (!n) throw new DfsError('ESTALE', 'the file is gone');
+    return n;
+  }
+
+  /** What a client needs to read and write a file: its key, block list and capabilities. */
+  function openInfo(n: Inode): Meta {
+    const key = m.keys.unwrap(n.key!, n.ino).toString('base64');
+    const blocks = n.blocks!.map((b, index) => {
+      if (!b) return null;
+      const info = m.state.blocks.get(b.id);
+      const nodes = [...(info?.nodes ?? [])]
+        .filter((id) => m.nodes.isAlive(id))
+        .map((id) => ({ id, url: m.nodes.url(id)! }));
+      return { index, id: b.id, size: b.size, nodes, cap: m.capability('r', b.id) };
+    });
+    return { attr: attrOf(n), key, blockSize: m.blockSize, blocks };
+  }
+
+  const newGid = (c: Caller, dir: Inode): number => ((dir.mode & 0o2000) !== 0 ? dir.gid : c.user.gid);
+
+  async function createNode(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string): Promise<Inode> {
+    const ino = ns.nextIno;
+    await m.mutate([
+      {
+        op: 'mknod', ino, parent: pr.dir.ino, name: pr.name, type,
+        mode: (type === 'dir' && (pr.dir.mode & 0o2000) !== 0 ? mode | 0o2000 : mode) & 0o7777,
+        uid: c.uid, gid: newGid(c, pr.dir), time: Date.now(), replicas: pr.dir.replicas,
+        target, key: type === 'file' ? m.keys.newWrappedKey(ino) : undefined,
+      },
+    ]);
+    return ns.get(ino)!;
+  }
+
+  async function truncateRecord(n: Inode): Promise<void> {
+    await m.mutate([{ op: 'commit', ino: n.ino, size: 0, blocks: [], time: Date.now() }]);
+  }
+
+  function checkOpen(c: Caller, n: Inode, read: boolean, write: boolean, p: string): void {
+    if (n.type === 'dir' && write) throw new DfsError('EISDIR', `is a directory: ${p}`);
+    if (read && !allowed(c, n, R_OK)) deny(`read ${p}`);
+    if (write && !allowed(c, n, W_OK)) deny(`write ${p}`);
+  }
+
+  function ownerOrRoot(c: Caller, n: Inode, what: string): void {
+    if (!isSuperuser(c) && c.uid !== n.uid) throw new DfsError('EPERM', `only the owner may ${what}`);
+  }
+
+  function isAncestor(dir: Inode, of: Inode): boolean {
+    let cur = of;
+    for (;;) {
+      if (cur.ino === dir.ino) return true;
+      if (cur.ino === ROOT_INO) return false;
+      cur = ns.get(cur.parent!)!;
+    }
+  }
+
+  return {
+    'fs.getattr': ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.readdir': ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const { node } = resolve(c, p, true);
+      if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
+      if (!allowed(c, node, R_OK)) deny(`list ${p}`);
+      const entries: { name: string; attr: Attr }[] = [];
+      for (const [name, ino] of node.entries!) entries.push({ name, attr: attrOf(ns.get(ino)!) });
+      return { meta: { attr: attrOf(node), entries } };
+    },
+
+    'fs.mkdir': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const pr = resolveParent(c, p);
+      if (pr.existing) throw new DfsError('EEXIST', `file exists: ${p}`);
+      const node = await createNode(c, pr, 'dir', int(meta, 'mode', 0, 0o7777));
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.create': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const pr = resolveParent(c, p, false);
+      if (pr.existing) {
+        if (bool(meta, 'exclusive')) throw new DfsError('EEXIST', `file exists: ${p}`);
+        let n = pr.existing;
+        if (n.type === 'symlink') n = resolve(c, p, true).node;
+        checkOpen(c, n, false, true, p);
+        if (n.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
+        if (bool(meta, 'truncate') && n.size > 0) await truncateRecord(n);
+        return { meta: openInfo(n) };
+      }
+      if (!allowed(c, pr.dir, W_OK | X_OK)) deny(`write in ${path.posix.dirname(p)}`);
+      const node = await createNode(c, pr, 'file', int(meta, 'mode', 0, 0o7777));
+      return { meta: openInfo(node) };
+    },
+
+    'fs.open': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const { node } = resolve(c, p, true);
+      const write = bool(meta, 'write');
+      checkOpen(c, node, bool(meta, 'read'), write, p);
+      if (node.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
+      if (write && bool(meta, 'truncate') && node.size > 0) await truncateRecord(node);
+      return { meta: openInfo(node) };
+    },
+
+    'fs.blocks': ({ meta }) => {
+      const c = m.caller(meta);
+      const n = byIno(meta);
+      if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
+      if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
+      return { meta: openInfo(n) };
+    },
+
+    'fs.allocate': ({ meta }) => {
+      const c = m.caller(meta);
+      const n = byIno(meta);
+      if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
+      if (!allowed(c, n, W_OK)) deny('write the file');
+      const exclude = meta.exclude === undefined ? [] : arr(meta, 'exclude', 64).map(String);
+      const replicas = optInt(meta, 'replicas', 1, 16) ?? n.replicas;
+      return { meta: { blocks: m.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
+    },
+
+    'fs.replace': ({ meta }) => {
+      const c = m.caller(meta);
+      const n = byIno(meta);
+      if (!allowed(c, n, W_OK)) deny('write the file');
+      const id = str(meta, 'id', 64);
+      const a = m.allocations.get(id);
+      if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
+      const exclude = arr(meta, 'exclude', 64).map(String);
+      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude).map((x) => ({ id: x.id, url: x.url }));
+      return { meta: { nodes } };
+    },
+
+    'block.corrupt': async ({ meta }) => {
+      m.caller(meta);
+      await m.maintenance.dropReplica(str(meta, 'id', 64), str(meta, 'node', 64));
+    },
+
+    'fs.commit': async ({ meta }) => {
+      const c = m.caller(meta);
+      const n = byIno(meta);
+      if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
+      if (!allowed(c, n, W_OK)) deny('write the file');
+      const size = int(meta, 'size', 0, 2 ** 50);
+      const placed: BlockPlacement[] = arr(meta, 'blocks', 65536).map((v, i) => {
+        const b = obj(v, `blocks[${i}]`);
+        const id = str(b, 'id', 64);
+        const a = m.allocations.get(id);
+        if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
+        const nodes = arr(b, 'nodes', 16).map(String);
+        if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
+        for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
+        return { index: int(b, 'index', 0, 2 ** 30), id, size: int(b, 'size', 0, m.blockSize), nodes };
+      });
+      for (const p of placed) m.allocations.delete(p.id);
+      await m.mutate([{ op: 'commit', ino: n.ino, size, blocks: placed, time: optInt(meta, 'mtime') ?? Date.now() }]);
+      return { meta: { attr: attrOf(n) } };
+    },
+
+    'fs.unlink': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const pr = resolveParent(c, p);
+      if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${p}`);
+      if (pr.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${p}`);
+      if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${p}`);
+      await m.mutate([{ op: 'unlink', parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+    },
+
+    'fs.rmdir': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      if (splitPath(p).length === 0) throw new DfsError('EBUSY', 'cannot remove the root');
+      const pr = resolveParent(c, p);
+      if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${p}`);
+      if (pr.existing.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
+      if (pr.existing.entries!.size > 0) throw new DfsError('ENOTEMPTY', `directory not empty: ${p}`);
+      if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${p}`);
+      await m.mutate([{ op: 'unlink', parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+    },
+
+    'fs.rename': async ({ meta }) => {
+      const c = m.caller(meta);
+      const from = str(meta, 'from');
+      const to = str(meta, 'to');
+      const src = resolveParent(c, from);
+      if (!src.existing) throw new DfsError('ENOENT', `no such file or directory: ${from}`);
+      const dst = resolveParent(c, to);
+      const moving = src.existing;
+      if (stickyBlocks(c, src.dir, moving)) throw new DfsError('EACCES', `sticky directory: only the owner may move ${from}`);
+      if (dst.existing) {
+        if (dst.existing.ino === moving.ino) return;
+        if (moving.type === 'dir' && dst.existing.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${to}`);
+        if (moving.type !== 'dir' && dst.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${to}`);
+        if (dst.existing.type === 'dir' && dst.existing.entries!.size > 0) throw new DfsError('ENOTEMPTY', `directory not empty: ${to}`);
+        if (stickyBlocks(c, dst.dir, dst.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may replace ${to}`);
+      }
+      if (moving.type === 'dir' && isAncestor(moving, dst.dir)) {
+        throw new DfsError('EINVAL', `cannot move ${from} into itself`);
+      }
+      await m.mutate([{ op: 'rename', from: src.dir.ino, fromName: src.name, to: dst.dir.ino, toName: dst.name, time: Date.now() }]);
+    },
+
+    'fs.chmod': async ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), true);
+      ownerOrRoot(c, node, 'change its mode');
+      let mode = int(meta, 'mode', 0, 0o7777);
+      // like Linux: a non-member may not keep the setgid bit
+      if (!isSuperuser(c) && !c.gids.has(node.gid)) mode &= ~0o2000;
+      await m.mutate([{ op: 'setattr', ino: node.ino, mode, time: Date.now() }]);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.chown': async ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
+      const uid = optInt(meta, 'uid', -1, 2 ** 32);
+      const gid = optInt(meta, 'gid', -1, 2 ** 32);
+      const newUid = uid === undefined || uid === -1 ? undefined : uid;
+      const newGid = gid === undefined || gid === -1 ? undefined : gid;
+      if (!isSuperuser(c)) {
+        if (newUid !== undefined && newUid !== node.uid) throw new DfsError('EPERM', 'only an admin may give a file away');
+        if (newGid !== undefined && (c.uid !== node.uid || !c.gids.has(newGid))) {
+          throw new DfsError('EPERM', 'only the owner may change the group, to one of its own groups');
+        }
+      }
+      // a change of owner drops setuid/setgid, as on Linux
+      const mode = newUid !== undefined || newGid !== undefined ? node.mode & ~0o6000 : undefined;
+      await m.mutate([{ op: 'setattr', ino: node.ino, uid: newUid, gid: newGid, mode: node.type === 'dir' ? undefined : mode, time: Date.now() }]);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.utimens': async ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
+      if (!isSuperuser(c) && c.uid !== node.uid && !allowed(c, node, W_OK)) deny('change the times');
+      await m.mutate([{ op: 'setattr', ino: node.ino, atime: optInt(meta, 'atime'), mtime: optInt(meta, 'mtime'), time: Date.now() }]);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.symlink': async ({ meta }) => {
+      const c = m.caller(meta);
+      const target = str(meta, 'target', DEFAULTS.maxPathBytes);
+      if (target.length === 0 || target.includes('\0')) throw new DfsError('EINVAL', 'bad symlink target');
+      const p = str(meta, 'path');
+      const pr = resolveParent(c, p);
+      if (pr.existing) throw new DfsError('EEXIST', `file exists: ${p}`);
+      const node = await createNode(c, pr, 'symlink', 0o777, target);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.readlink': ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const { node } = resolve(c, p, false);
+      if (node.type !== 'symlink') throw new DfsError('EINVAL', `not a symbolic link: ${p}`);
+      return { meta: { target: node.target } };
+    },
+
+    'fs.link': async ({ meta }) => {
+      const c = m.caller(meta);
+      const from = str(meta, 'from');
+      const to = str(meta, 'to');
+      const { node } = resolve(c, from, false);
+      if (node.type === 'dir') throw new DfsError('EPERM', `hard link to a directory: ${from}`);
+      const pr = resolveParent(c, to);
+      if (pr.existing) throw new DfsError('EEXIST', `file exists: ${to}`);
+      await m.mutate([{ op: 'link', ino: node.ino, parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.access': ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), true);
+      const want = int(meta, 'mode', 0, 7);
+      if (want && !allowed(c, node, want)) deny(`access ${meta.path as string}`);
+    },
+
+    'fs.setreplicas': async ({ meta }) => {
+      const c = m.caller(meta);
+      const { node } = resolve(c, str(meta, 'path'), true);
+      ownerOrRoot(c, node, 'change its replication');
+      await m.mutate([{ op: 'setattr', ino: node.ino, replicas: int(meta, 'replicas', 1, 16), time: Date.now() }]);
+      return { meta: { attr: attrOf(node) } };
+    },
+
+    'fs.statfs': ({ meta }) => {
+      m.caller(meta);
+      let capacity = 0;
+      let used = 0;
+      for (const n of m.nodes.alive()) {
+        capacity += n.capacity;
+        used += n.used;
+      }
+      return { meta: { blockSize: m.blockSize, capacity, used, free: Math.max(0, capacity - used), files: ns.inodes.size } };
+    },
+
+    'cluster.status': ({ meta }) => {
+      m.caller(meta);
+      const nodes = [...m.nodes.nodes.values()].map((n) => ({
+        id: n.id, url: n.url, alive: n.alive, capacity: n.capacity, used: n.used, blocks: n.blockCount,
+        lastSeen: n.lastSeen,
+      }));
+      let files = 0;
+      let dirs = 0;
+      for (const n of ns.inodes.values()) {
+        if (n.type === 'dir') dirs++;
+        else files++;
+      }
+      return { meta: { nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size } };
+    },
+  };
+}

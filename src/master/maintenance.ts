@@ -1,0 +1,71 @@
+// The master's background work: notice dead nodes, delete unreferenced blocks, forget
+// stale allocations. Runs on a timer; every step is safe to repeat.
+import type { Master } from './master.js';
+
+export class Maintenance {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(private readonly m: Master, readonly heartbeatMs: number) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const now = Date.now();
+      this.m.nodes.sweep(now);
+      for (const [id, a] of this.m.allocations) if (a.expires < now) this.m.allocations.delete(id);
+      await this.collectGarbage();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** A replica failed its check: forget it, have its node delete it, and let repair re-copy. */
+  async dropReplica(id: string, nodeId: string): Promise<void> {
+    const b = this.m.state.blocks.get(id);
+    if (!b || !b.nodes.has(nodeId)) return;
+    await this.m.mutate([{ op: 'locate', id, remove: [nodeId] }]);
+    const node = this.m.nodes.nodes.get(nodeId);
+    node?.peer?.call('block.delete', { ids: [id] }).catch(() => undefined);
+  }
+
+  /** Sends deletes for unreferenced blocks to the live nodes holding them. */
+  async collectGarbage(): Promise<void> {
+    const garbage = this.m.state.blocks.garbage;
+    if (garbage.size === 0) return;
+    const perNode = new Map<string, string[]>();
+    for (const [id, nodes] of garbage) {
+      for (const n of nodes) {
+        if (!perNode.has(n)) perNode.set(n, []);
+        perNode.get(n)!.push(id);
+      }
+    }
+    await Promise.all(
+      [...perNode].map(async ([nodeId, ids]) => {
+        const node = this.m.nodes.nodes.get(nodeId);
+        if (!node?.alive || !node.peer?.isOpen) return; // retried when it is back
+        const batch = ids.slice(0, 1000);
+        try {
+          await node.peer.call('block.delete', { ids: batch });
+        } catch {
+          return;
+        }
+        for (const id of batch) {
+          const holders = garbage.get(id);
+          holders?.delete(nodeId);
+          if (holders && holders.size === 0) garbage.delete(id);
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,165 @@
+// The master: owns the state, applies and logs mutations, and serves RPC.
+import { randomBytes } from 'node:crypto';
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import type { Meta } from '../rpc/frame.js';
+import type { Handlers } from '../rpc/peer.js';
+import { RpcServer, type TlsFiles } from '../rpc/server.js';
+import { signCapability, type BlockOp } from '../storage/capability.js';
+import { KeyWrapper, loadOrCreateSecret } from './keys.js';
+import { NodeRegistry } from './nodes.js';
+import type { Caller } from './permissions.js';
+import type { MutationRecord } from './records.js';
+import { MasterState } from './state.js';
+import { ADMIN_UID, hashToken, newPasswordHash, newToken } from './users.js';
+import { authHandlers } from './auth-service.js';
+import { fsHandlers } from './fs-service.js';
+import { nodeHandlers } from './node-service.js';
+import { Maintenance } from './maintenance.js';
+
+export interface MasterOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  blockSize?: number;
+  replicas?: number;
+  tls?: TlsFiles;
+  heartbeatMs?: number;
+  deadAfterMs?: number;
+  sessionTtlMs?: number;
+  /** First start only: the admin's password; generated (and reported) when absent. */
+  adminPassword?: string;
+  log?: (line: string) => void;
+}
+
+/** Where mutations go to become durable; the journal implements it. */
+export interface MutationLog {
+  append(records: MutationRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnContext {
+  caller?: Caller;
+  tokenHash?: string;
+  nodeId?: string;
+}
+
+interface Allocation {
+  ino: number;
+  expires: number;
+}
+
+export class Master {
+  readonly state: MasterState;
+  readonly nodes: NodeRegistry;
+  readonly keys: KeyWrapper;
+  readonly capKey: Buffer;
+  readonly joinSecret: string;
+  /** Blocks handed to a writer and not yet committed: id → owner. GC must leave them alone. */
+  readonly allocations = new Map<string, Allocation>();
+  readonly server: RpcServer<ConnContext>;
+  readonly maintenance: Maintenance;
+  log: MutationLog = { append: async () => undefined, close: async () => undefined };
+  readonly sessionTtlMs: number;
+  private readonly say: (line: string) => void;
+
+  constructor(readonly options: MasterOptions) {
+    this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize, options.replicas ?? DEFAULTS.replicas);
+    this.nodes = new NodeRegistry(options.deadAfterMs ?? DEFAULTS.deadAfterMs);
+    this.keys = new KeyWrapper(loadOrCreateSecret(options.dataDir, 'master.key', () => randomBytes(32)));
+    this.capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
+    this.joinSecret = loadOrCreateSecret(options.dataDir, 'join-secret', () =>
+      Buffer.from(randomBytes(24).toString('base64url')),
+    ).toString('utf8').trim();
+    this.sessionTtlMs = options.sessionTtlMs ?? DEFAULTS.sessionTtlMs;
+    this.say = options.log ?? (() => undefined);
+    const handlers: Handlers<ConnContext> = {
+      ...authHandlers(this),
+      ...fsHandlers(this),
+      ...nodeHandlers(this),
+    };
+    this.server = new RpcServer<ConnContext>({
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      maxMessageBytes: DEFAULTS.masterMaxMessage,
+      handlers,
+      newContext: () => ({}),
+      httpHandler: (req, res) => {
+        if (req.url !== '/healthz') return false;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return true;
+      },
+    });
+    this.maintenance = new Maintenance(this, options.heartbeatMs ?? DEFAULTS.heartbeatMs);
+  }
+
+  get blockSize(): number {
+    return this.state.blockSize;
+  }
+
+  /** Loads state and starts serving. Returns the admin password when one was generated. */
+  async start(): Promise<{ url: string; generatedAdminPassword?: string }> {
+    const now = Date.now();
+    this.state.ns.initRoot(now, this.state.defaultReplicas);
+    let generatedAdminPassword: string | undefined;
+    if (this.state.users.users.size === 0) {
+      const password = this.options.adminPassword ?? randomBytes(12).toString('base64url');
+      if (!this.options.adminPassword) generatedAdminPassword = password;
+      const { salt, hash } = await newPasswordHash(password);
+      await this.mutate([{ op: 'user', name: 'admin', uid: ADMIN_UID, gid: 0, salt, hash, admin: true, groups: [] }]);
+    }
+    await this.server.listen();
+    this.maintenance.start();
+    this.say(`master: ${this.server.url}`);
+    return { url: this.server.url, generatedAdminPassword };
+  }
+
+  /** Applies records now (so later requests see them) and resolves once they are durable. */
+  mutate(records: MutationRecord[]): Promise<void> {
+    for (const r of records) this.state.apply(r);
+    return this.log.append(records);
+  }
+
+  /** A session for `user` without a password: for `dfs up`, which owns the data dir anyway. */
+  async mintSession(user: string): Promise<{ token: string; expires: number }> {
+    if (!this.state.users.users.has(user)) throw new DfsError('ENOENT', `no user ${user}`);
+    const token = newToken();
+    const expires = Date.now() + this.sessionTtlMs;
+    await this.mutate([{ op: 'session', hash: hashToken(token), user, expires }]);
+    return { token, expires };
+  }
+
+  capability(op: BlockOp, id: string): string {
+    return signCapability(this.capKey, op, id, Date.now() + DEFAULTS.capabilityTtlMs);
+  }
+
+  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string }[] {
+    const out = [];
+    const expires = Date.now() + DEFAULTS.allocationTtlMs;
+    for (let i = 0; i < count; i++) {
+      const nodes = this.nodes.choose(replicas, exclude);
+      if (nodes.length === 0) throw new DfsError('ENOSPC', 'no storage node is up to take the block');
+      const id = randomBytes(16).toString('hex');
+      this.allocations.set(id, { ino, expires });
+      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id) });
+    }
+    return out;
+  }
+
+  /** The caller behind a request's token, or EACCES. */
+  caller(meta: Meta): Caller {
+    const token = meta.token;
+    if (typeof token !== 'string' || token.length > 200) throw new DfsError('EACCES', 'not logged in');
+    const found = this.state.users.session(token, Date.now());
+    if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again');
+    const { user } = found;
+    return { user, uid: user.uid, gids: this.state.users.gidsOf(user) };
+  }
+
+  async stop(): Promise<void> {
+    this.maintenance.stop();
+    await this.server.close();
+    await this.log.close();
+  }
+}

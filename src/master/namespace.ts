@@ -1,0 +1,187 @@
+// The tree of inodes: directories, files and symlinks. Pure state; permission checks
+// and validation live in the service, persistence in the journal.
+import type { Attr, FileType } from '../client/types.js';
+import type { BlockMap } from './block-map.js';
+
+export interface BlockRef {
+  id: string;
+  size: number;
+}
+
+export interface Inode {
+  ino: number;
+  type: FileType;
+  /** Permission bits only (07777); the type bits are added in `attrOf`. */
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: number;
+  atime: number;
+  mtime: number;
+  ctime: number;
+  replicas: number;
+  /** Directories: name → ino. */
+  entries?: Map<string, number>;
+  /** Directories: the parent directory's ino (the root is its own parent). */
+  parent?: number;
+  /** Symlinks. */
+  target?: string;
+  /** Files: block list; null is a hole that reads as zeros. */
+  blocks?: (BlockRef | null)[];
+  /** Files: the data key wrapped under the master key. */
+  key?: string;
+}
+
+export const ROOT_INO = 1;
+const TYPE_BITS: Record<FileType, number> = { file: 0o100000, dir: 0o040000, symlink: 0o120000 };
+
+export function attrOf(n: Inode): Attr {
+  return {
+    ino: n.ino,
+    type: n.type,
+    mode: TYPE_BITS[n.type] | n.mode,
+    nlink: n.nlink,
+    uid: n.uid,
+    gid: n.gid,
+    size: n.size,
+    atime: n.atime,
+    mtime: n.mtime,
+    ctime: n.ctime,
+    replicas: n.replicas,
+  };
+}
+
+export class Namespace {
+  readonly inodes = new Map<number, Inode>();
+  nextIno = ROOT_INO + 1;
+
+  constructor(private readonly blocks: BlockMap) {}
+
+  initRoot(time: number, replicas: number): void {
+    if (this.inodes.has(ROOT_INO)) return;
+    this.inodes.set(ROOT_INO, {
+      ino: ROOT_INO, type: 'dir', mode: 0o1777, uid: 0, gid: 0, nlink: 2, size: 0,
+      atime: time, mtime: time, ctime: time, replicas, entries: new Map(), parent: ROOT_INO,
+    });
+  }
+
+  get(ino: number): Inode | undefined {
+    return this.inodes.get(ino);
+  }
+
+  mknod(n: Omit<Inode, 'nlink' | 'size' | 'atime' | 'mtime' | 'ctime'> & { time: number; name: string; parentIno: number }): void {
+    const dir = this.mustDir(n.parentIno);
+    const node: Inode = {
+      ino: n.ino, type: n.type, mode: n.mode, uid: n.uid, gid: n.gid,
+      nlink: n.type === 'dir' ? 2 : 1,
+      size: n.type === 'symlink' ? Buffer.byteLength(n.target ?? '') : 0,
+      atime: n.time, mtime: n.time, ctime: n.time, replicas: n.replicas,
+    };
+    if (n.type === 'dir') {
+      node.entries = new Map();
+      node.parent = dir.ino;
+      dir.nlink++;
+    } else if (n.type === 'symlink') node.target = n.target;
+    else {
+      node.blocks = [];
+      node.key = n.key;
+    }
+    this.inodes.set(node.ino, node);
+    dir.entries!.set(n.name, node.ino);
+    dir.mtime = dir.ctime = n.time;
+    if (n.ino >= this.nextIno) this.nextIno = n.ino + 1;
+  }
+
+  link(ino: number, parent: number, name: string, time: number): void {
+    const dir = this.mustDir(parent);
+    const node = this.inodes.get(ino)!;
+    node.nlink++;
+    node.ctime = time;
+    dir.entries!.set(name, ino);
+    dir.mtime = dir.ctime = time;
+  }
+
+  /** Removes a name; the inode goes when its last name does. */
+  unlink(parent: number, name: string, time: number): void {
+    const dir = this.mustDir(parent);
+    const ino = dir.entries!.get(name);
+    if (ino === undefined) return;
+    dir.entries!.delete(name);
+    dir.mtime = dir.ctime = time;
+    const node = this.inodes.get(ino)!;
+    if (node.type === 'dir') {
+      dir.nlink--;
+      this.drop(node);
+      return;
+    }
+    node.nlink--;
+    node.ctime = time;
+    if (node.nlink <= 0) this.drop(node);
+  }
+
+  rename(from: number, fromName: string, to: number, toName: string, time: number): void {
+    const src = this.mustDir(from);
+    const dst = this.mustDir(to);
+    const ino = src.entries!.get(fromName);
+    if (ino === undefined) return;
+    const existing = dst.entries!.get(toName);
+    if (existing === ino) return;
+    if (existing !== undefined) this.unlink(to, toName, time);
+    src.entries!.delete(fromName);
+    dst.entries!.set(toName, ino);
+    const node = this.inodes.get(ino)!;
+    if (node.type === 'dir' && from !== to) {
+      src.nlink--;
+      dst.nlink++;
+      node.parent = to;
+    }
+    node.ctime = time;
+    src.mtime = src.ctime = dst.mtime = dst.ctime = time;
+  }
+
+  setattr(ino: number, a: { mode?: number; uid?: number; gid?: number; atime?: number; mtime?: number; replicas?: number }, time: number): void {
+    const node = this.inodes.get(ino);
+    if (!node) return;
+    if (a.mode !== undefined) node.mode = a.mode & 0o7777;
+    if (a.uid !== undefined) node.uid = a.uid;
+    if (a.gid !== undefined) node.gid = a.gid;
+    if (a.atime !== undefined) node.atime = a.atime;
+    if (a.mtime !== undefined) node.mtime = a.mtime;
+    if (a.replicas !== undefined) node.replicas = a.replicas;
+    node.ctime = time;
+  }
+
+  /** Replaces block slots and sets the size; slots past the new end are dropped. */
+  commit(ino: number, size: number, placed: { index: number; id: string; size: number; nodes: string[] }[], blockSize: number, time: number): void {
+    const node = this.inodes.get(ino);
+    if (!node || node.type !== 'file') return;
+    const list = node.blocks!;
+    for (const p of placed) {
+      const old = list[p.index];
+      if (old) this.blocks.unref(old.id);
+      while (list.length < p.index) list.push(null);
+      list[p.index] = { id: p.id, size: p.size };
+      this.blocks.ref(p.id, p.size, p.nodes);
+    }
+    const keep = Math.ceil(size / blockSize);
+    for (let i = keep; i < list.length; i++) {
+      const old = list[i];
+      if (old) this.blocks.unref(old.id);
+    }
+    list.length = Math.min(list.length, keep);
+    node.size = size;
+    node.mtime = node.ctime = time;
+  }
+
+  private drop(node: Inode): void {
+    this.inodes.delete(node.ino);
+    for (const b of node.blocks ?? []) if (b) this.blocks.unref(b.id);
+  }
+
+  private mustDir(ino: number): Inode {
+    const d = this.inodes.get(ino);
+    if (!d || d.type !== 'dir') throw new Error(`journal names directory ${ino}, which is not one`);
+    return d;
+  }
+}

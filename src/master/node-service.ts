@@ -1,0 +1,51 @@
+// Storage nodes join with the cluster's join secret and then heartbeat over the same link.
+import { timingSafeEqual } from 'node:crypto';
+import { DfsError } from '../rpc/errors.js';
+import { int, str } from '../rpc/params.js';
+import type { Handlers, Peer } from '../rpc/peer.js';
+import type { ConnContext, Master } from './master.js';
+
+function secretMatches(got: string, want: string): boolean {
+  const a = Buffer.from(got);
+  const b = Buffer.from(want);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function nodeHandlers(m: Master): Handlers<ConnContext> {
+  return {
+    'node.register': ({ meta }, peer) => {
+      if (!secretMatches(str(meta, 'secret', 256), m.joinSecret)) {
+        throw new DfsError('EACCES', 'wrong join secret');
+      }
+      const id = str(meta, 'id', 64);
+      const url = str(meta, 'url', 512);
+      if (!/^wss?:\/\//.test(url)) throw new DfsError('EINVAL', 'node url must be ws:// or wss://');
+      const old = m.nodes.nodes.get(id);
+      if (old?.peer && old.peer !== peer && old.peer.isOpen) old.peer.close(1000, 'replaced by a new registration');
+      m.nodes.upsert(
+        {
+          id,
+          url,
+          capacity: int(meta, 'capacity'),
+          used: int(meta, 'used'),
+          blockCount: int(meta, 'blockCount'),
+          peer: peer as Peer<unknown>,
+        },
+        Date.now(),
+      );
+      peer.context.nodeId = id;
+      peer.ws.on('close', () => {
+        // a closed link is as good as a missed heartbeat
+        const n = m.nodes.nodes.get(id);
+        if (n && n.peer === peer) n.peer = undefined;
+      });
+      return { meta: { capKey: m.capKey.toString('base64'), heartbeatMs: m.maintenance.heartbeatMs } };
+    },
+
+    'node.heartbeat': ({ meta }, peer) => {
+      const id = peer.context.nodeId;
+      if (!id) throw new DfsError('EACCES', 'register first');
+      m.nodes.heartbeat(id, { capacity: int(meta, 'capacity'), used: int(meta, 'used'), blockCount: int(meta, 'blockCount') }, Date.now());
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// The storage-node registry: who is up, how full, and where new blocks should go.
+import type { Peer } from '../rpc/peer.js';
+
+export interface StorageNode {
+  id: string;
+  url: string;
+  capacity: number;
+  used: number;
+  blockCount: number;
+  lastSeen: number;
+  alive: boolean;
+  /** The node's registration link, over which the master sends it work. */
+  peer?: Peer<unknown>;
+}
+
+export class NodeRegistry {
+  readonly nodes = new Map<string, StorageNode>();
+
+  constructor(private readonly deadAfterMs: number) {}
+
+  upsert(n: Omit<StorageNode, 'alive' | 'lastSeen'>, now: number): StorageNode {
+    const node: StorageNode = { ...n, alive: true, lastSeen: now };
+    this.nodes.set(n.id, node);
+    return node;
+  }
+
+  heartbeat(id: string, stats: { capacity: number; used: number; blockCount: number }, now: number): void {
+    const n = this.nodes.get(id);
+    if (!n) return;
+    Object.assign(n, stats);
+    n.lastSeen = now;
+    n.alive = true;
+  }
+
+  /** Marks nodes dead that have missed their heartbeats; returns the newly dead. */
+  sweep(now: number): StorageNode[] {
+    const died: StorageNode[] = [];
+    for (const n of this.nodes.values()) {
+      if (n.alive && now - n.lastSeen > this.deadAfterMs) {
+        n.alive = false;
+        died.push(n);
+      }
+    }
+    return died;
+  }
+
+  alive(): StorageNode[] {
+    return [...this.nodes.values()].filter((n) => n.alive);
+  }
+
+  isAlive(id: string): boolean {
+    return this.nodes.get(id)?.alive ?? false;
+  }
+
+  /** Up to `count` live nodes, most free space first, skipping `exclude`. */
+  choose(count: number, exclude: Iterable<string> = []): StorageNode[] {
+    const skip = new Set(exclude);
+    const candidates = this.alive().filter((n) => !skip.has(n.id));
+    // Free space decides; a random nudge of up to one block keeps equal nodes from
+    // all receiving the same block stream in lock-step.
+    const score = new Map(candidates.map((n) => [n.id, n.capacity - n.used + Math.random() * 4 * 1024 * 1024]));
+    candidates.sort((a, b) => score.get(b.id)! - score.get(a.id)!);
+    return candidates.slice(0, count);
+  }
+
+  url(id: string): string | undefined {
+    return this.nodes.get(id)?.url;
+  }
+}

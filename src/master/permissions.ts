@@ -1,0 +1,31 @@
+// POSIX permission checks, done by the master on every operation.
+import type { Inode } from './namespace.js';
+import type { User } from './users.js';
+
+export const R_OK = 4;
+export const W_OK = 2;
+export const X_OK = 1;
+
+export interface Caller {
+  user: User;
+  uid: number;
+  gids: Set<number>;
+}
+
+export function isSuperuser(c: Caller): boolean {
+  return c.uid === 0;
+}
+
+export function allowed(c: Caller, n: Inode, want: number): boolean {
+  if (isSuperuser(c)) {
+    // root may do anything but run a file no one may run
+    return (want & X_OK) === 0 || n.type === 'dir' || (n.mode & 0o111) !== 0;
+  }
+  const bits = c.uid === n.uid ? n.mode >> 6 : c.gids.has(n.gid) ? n.mode >> 3 : n.mode;
+  return (bits & want) === want;
+}
+
+/** The sticky bit: in such a directory only the owner of an entry (or of the directory) may remove or rename it. */
+export function stickyBlocks(c: Caller, dir: Inode, entry: Inode): boolean {
+  return (dir.mode & 0o1000) !== 0 && !isSuperuser(c) && c.uid !== entry.uid && c.uid !== dir.uid;
+}

@@ -1,0 +1,51 @@
+// Every change to the master's state is one of these records. The service validates a
+// request, turns it into records, and `MasterState.apply` performs them; the journal writes
+// the same records and replays them at start-up, so live and replayed state cannot differ.
+import type { FileType } from '../client/types.js';
+
+export interface BlockPlacement {
+  index: number;
+  id: string;
+  /** Plaintext bytes in the block. */
+  size: number;
+  /** Storage node ids holding a copy. */
+  nodes: string[];
+}
+
+export type MutationRecord =
+  | {
+      op: 'mknod';
+      ino: number;
+      parent: number;
+      name: string;
+      type: FileType;
+      mode: number;
+      uid: number;
+      gid: number;
+      time: number;
+      replicas: number;
+      target?: string;
+      key?: string;
+    }
+  | { op: 'link'; ino: number; parent: number; name: string; time: number }
+  | { op: 'unlink'; parent: number; name: string; time: number }
+  | { op: 'rename'; from: number; fromName: string; to: number; toName: string; time: number }
+  | {
+      op: 'setattr';
+      ino: number;
+      time: number;
+      mode?: number;
+      uid?: number;
+      gid?: number;
+      atime?: number;
+      mtime?: number;
+      replicas?: number;
+    }
+  | { op: 'commit'; ino: number; size: number; blocks: BlockPlacement[]; time: number }
+  | { op: 'user'; name: string; uid: number; gid: number; salt: string; hash: string; admin: boolean; groups: number[]; totp?: string | null }
+  | { op: 'group'; name: string; gid: number; members: string[] }
+  | { op: 'session'; hash: string; user: string; expires: number }
+  | { op: 'endSession'; hash: string }
+  | { op: 'locate'; id: string; add?: string[]; remove?: string[] };
+
+export type RecordOp = MutationRecord['op'];

@@ -1,0 +1,58 @@
+// The master's whole state and the one function that changes it.
+import { DEFAULTS } from '../defaults.js';
+import { BlockMap } from './block-map.js';
+import { Namespace } from './namespace.js';
+import type { MutationRecord } from './records.js';
+import { Users } from './users.js';
+
+export class MasterState {
+  readonly blocks = new BlockMap();
+  readonly ns = new Namespace(this.blocks);
+  readonly users = new Users();
+
+  constructor(readonly blockSize: number = DEFAULTS.blockSize, readonly defaultReplicas: number = DEFAULTS.replicas) {}
+
+  apply(r: MutationRecord): void {
+    switch (r.op) {
+      case 'mknod':
+        this.ns.mknod({
+          ino: r.ino, parentIno: r.parent, name: r.name, type: r.type, mode: r.mode, uid: r.uid,
+          gid: r.gid, time: r.time, replicas: r.replicas, target: r.target, key: r.key,
+        });
+        break;
+      case 'link':
+        this.ns.link(r.ino, r.parent, r.name, r.time);
+        break;
+      case 'unlink':
+        this.ns.unlink(r.parent, r.name, r.time);
+        break;
+      case 'rename':
+        this.ns.rename(r.from, r.fromName, r.to, r.toName, r.time);
+        break;
+      case 'setattr':
+        this.ns.setattr(r.ino, r, r.time);
+        break;
+      case 'commit':
+        this.ns.commit(r.ino, r.size, r.blocks, this.blockSize, r.time);
+        break;
+      case 'user':
+        this.users.users.set(r.name, {
+          name: r.name, uid: r.uid, gid: r.gid, salt: r.salt, hash: r.hash, admin: r.admin,
+          groups: r.groups, totp: r.totp ?? null,
+        });
+        break;
+      case 'group':
+        this.users.groups.set(r.name, { name: r.name, gid: r.gid, members: r.members });
+        break;
+      case 'session':
+        this.users.sessions.set(r.hash, { hash: r.hash, user: r.user, expires: r.expires });
+        break;
+      case 'endSession':
+        this.users.sessions.delete(r.hash);
+        break;
+      case 'locate':
+        this.blocks.locate(r.id, r.add, r.remove);
+        break;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// A client connection that (re)connects on demand: a call made while the link is down
+// dials again, so a restarted server is picked up without the caller noticing.
+import { WebSocket } from 'ws';
+import { DfsError } from './errors.js';
+import type { Meta } from './frame.js';
+import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
+
+export interface RpcClientOptions<C> extends PeerOptions {
+  maxMessageBytes?: number;
+  connectTimeoutMs?: number;
+  /** PEM CA bundle for wss:// servers not signed by a public CA. */
+  ca?: Buffer;
+  handlers?: Handlers<C>;
+  context?: C;
+  /** Runs on every fresh connection before it carries calls (e.g. to register). */
+  onConnect?: (peer: Peer<C>) => Promise<void>;
+}
+
+// Masking client frames defends HTTP proxies that do not speak WebSocket; dfs links are
+// direct (and TLS where it matters), so a zero mask lets ws skip an XOR over every block.
+const zeroMask = (mask: Buffer): void => {
+  mask.fill(0);
+};
+
+export class RpcClient<C = undefined> {
+  private peer?: Peer<C>;
+  private connecting?: Promise<Peer<C>>;
+  private closedByUser = false;
+
+  constructor(readonly url: string, private readonly options: RpcClientOptions<C> = {}) {}
+
+  async call(method: string, meta: Meta = {}, payload?: Buffer, timeoutMs?: number): Promise<Incoming> {
+    const peer = await this.connect();
+    return peer.call(method, meta, payload, timeoutMs);
+  }
+
+  get connected(): boolean {
+    return this.peer?.isOpen ?? false;
+  }
+
+  connect(): Promise<Peer<C>> {
+    if (this.closedByUser) return Promise.reject(new DfsError('ENOTCONN', 'client closed'));
+    if (this.peer?.isOpen) return Promise.resolve(this.peer);
+    this.connecting ??= this.dial().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private dial(): Promise<Peer<C>> {
+    const timeout = this.options.connectTimeoutMs ?? 5000;
+    return new Promise<Peer<C>>((resolve, reject) => {
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(this.url, {
+          maxPayload: this.options.maxMessageBytes ?? 64 * 1024 * 1024,
+          perMessageDeflate: false,
+          skipUTF8Validation: true,
+          handshakeTimeout: timeout,
+          generateMask: zeroMask,
+          ca: this.options.ca,
+        });
+      } catch (err) {
+        reject(new DfsError('EINVAL', `bad URL ${this.url}: ${(err as Error).message}`));
+        return;
+      }
+      const fail = (err: Error): void => {
+        ws.removeAllListeners('open');
+        ws.terminate();
+        reject(connectError(this.url, err));
+      };
+      ws.once('error', fail);
+      ws.once('open', () => {
+        ws.off('error', fail);
+        const peer = new Peer<C>(ws, this.options.handlers ?? {}, this.options.context as C, this.options);
+        ws.on('close', () => {
+          if (this.peer === peer) this.peer = undefined;
+        });
+        this.peer = peer;
+        const ready = this.options.onConnect ? this.options.onConnect(peer) : Promise.resolve();
+        ready.then(
+          () => resolve(peer),
+          (err: unknown) => {
+            peer.close();
+            reject(err);
+          },
+        );
+      });
+    });
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    this.peer?.close();
+    this.peer = undefined;
+  }
+}
+
+function connectError(url: string, err: Error): DfsError {
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED') return new DfsError('ECONNREFUSED', `cannot reach ${url}: connection refused`);
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return new DfsError('EACCES', `cannot verify the certificate of ${url}: ${err.message}`);
+  }
+  return new DfsError('ECONNREFUSED', `cannot reach ${url}: ${err.message}`);
+}

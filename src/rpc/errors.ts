@@ -1,0 +1,48 @@
+// One error type carries a POSIX errno name end to end: storage node, master, client
+// library, FUSE layer and CLI all speak ENOENT, EACCES, EIO. Callers branch on `code`.
+import { constants } from 'node:os';
+
+export const ERRNO_NAMES = [
+  'EPERM', 'ENOENT', 'EIO', 'EBADF', 'EAGAIN', 'EACCES', 'EBUSY', 'EEXIST', 'EXDEV',
+  'ENOTDIR', 'EISDIR', 'EINVAL', 'EFBIG', 'ENOSPC', 'EROFS', 'EMLINK', 'ENAMETOOLONG',
+  'ENOTEMPTY', 'ELOOP', 'ENOSYS', 'ETIMEDOUT', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE',
+  'ENOTCONN', 'ESTALE', 'EBADMSG', 'ENODATA', 'ENOTSUP', 'ERANGE',
+] as const;
+export type Errno = (typeof ERRNO_NAMES)[number];
+
+const KNOWN = new Set<string>(ERRNO_NAMES);
+export function isErrno(code: unknown): code is Errno {
+  return typeof code === 'string' && KNOWN.has(code);
+}
+
+/** The negative number FUSE wants for an errno name. */
+export function errnoNumber(code: Errno): number {
+  const table = constants.errno as Record<string, number>;
+  return table[code] ?? table.EIO;
+}
+
+export class DfsError extends Error {
+  readonly code: Errno;
+  constructor(code: Errno, message?: string, options?: { cause?: unknown }) {
+    super(message ? `${code}: ${message}` : code, options);
+    this.name = 'DfsError';
+    this.code = code;
+  }
+  /** The message without the leading errno, for the wire. */
+  get detail(): string {
+    return this.message.startsWith(`${this.code}: `) ? this.message.slice(this.code.length + 2) : '';
+  }
+}
+
+export function fsError(code: Errno, message?: string): DfsError {
+  return new DfsError(code, message);
+}
+
+/** Any thrown value as a DfsError; unknown failures become EIO (the only place that happens). */
+export function toDfsError(err: unknown): DfsError {
+  if (err instanceof DfsError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (isErrno(code)) return new DfsError(code, (err as Error).message, { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  return new DfsError('EIO', message, { cause: err });
+}

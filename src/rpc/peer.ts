@@ -1,0 +1,155 @@
+// One end of a WebSocket carrying dfs frames. Symmetric: either side may send requests
+// and serve them, so a storage node's registration link doubles as the master's control
+// channel. Many requests are in flight at once, matched by id.
+import type { WebSocket, RawData } from 'ws';
+import { DfsError, toDfsError } from './errors.js';
+import { decodeFrame, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
+import { DEFAULTS } from '../defaults.js';
+
+export interface Reply {
+  meta?: Meta;
+  payload?: Buffer;
+}
+export interface Incoming {
+  meta: Meta;
+  payload: Buffer;
+}
+export type Handler<C> = (req: Incoming, peer: Peer<C>) => Promise<Reply | void> | Reply | void;
+export type Handlers<C> = Record<string, Handler<C>>;
+
+export interface PeerOptions {
+  requestTimeoutMs?: number;
+  maxInflight?: number;
+}
+
+interface Pending {
+  resolve: (r: Incoming) => void;
+  reject: (e: DfsError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Peer<C = unknown> {
+  /** Per-connection state of the service (the session, the node id). */
+  context: C;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private inflight = 0;
+  private closed = false;
+  private readonly timeoutMs: number;
+  private readonly maxInflight: number;
+  readonly remoteAddress: string;
+
+  constructor(
+    readonly ws: WebSocket,
+    private readonly handlers: Handlers<C>,
+    context: C,
+    options: PeerOptions = {},
+    remoteAddress = '',
+  ) {
+    this.context = context;
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+    this.maxInflight = options.maxInflight ?? DEFAULTS.maxInflightPerConnection;
+    this.remoteAddress = remoteAddress;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', () => this.onClose());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === this.ws.OPEN;
+  }
+
+  call(method: string, meta: Meta = {}, payload?: Buffer, timeoutMs = this.timeoutMs): Promise<Incoming> {
+    if (!this.isOpen) return Promise.reject(new DfsError('ENOTCONN', `connection closed before ${method}`));
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    return new Promise<Incoming>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new DfsError('ETIMEDOUT', `${method} got no reply in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send(encodeFrame(FRAME_KIND.request, id, method, meta, payload));
+    });
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+    this.onClose();
+  }
+
+  private send(parts: Buffer[]): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // One message, possibly from two buffers: ws's `fin: false` fragments keep the block
+    // payload from being copied into a joined buffer.
+    if (parts.length === 1) this.ws.send(parts[0], { binary: true });
+    else {
+      this.ws.send(parts[0], { binary: true, fin: false });
+      this.ws.send(parts[1], { binary: true, fin: true });
+    }
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (!isBinary) return this.protocolError('text messages are not spoken here');
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    let frame;
+    try {
+      frame = decodeFrame(buf);
+    } catch (err) {
+      return this.protocolError(toDfsError(err).message);
+    }
+    if (frame.kind === FRAME_KIND.request) {
+      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload });
+      return;
+    }
+    const p = this.pending.get(frame.id);
+    if (!p) return; // a late reply to a request that timed out
+    this.pending.delete(frame.id);
+    clearTimeout(p.timer);
+    if (frame.kind === FRAME_KIND.ok) p.resolve({ meta: frame.meta, payload: frame.payload });
+    else {
+      const code = frame.meta.code;
+      const message = typeof frame.meta.message === 'string' ? frame.meta.message : '';
+      p.reject(toDfsError({ code, message: message || String(code) }));
+    }
+  }
+
+  private async serve(id: number, method: string, req: Incoming): Promise<void> {
+    const handler = Object.hasOwn(this.handlers, method) ? this.handlers[method] : undefined;
+    if (!handler) return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`));
+    if (this.inflight >= this.maxInflight) {
+      return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
+    }
+    this.inflight++;
+    try {
+      const reply = (await handler(req, this)) ?? {};
+      this.send(encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload));
+    } catch (err) {
+      this.replyError(id, toDfsError(err));
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  private replyError(id: number, err: DfsError): void {
+    this.send(encodeFrame(FRAME_KIND.error, id, '', { code: err.code, message: err.detail || err.message }));
+  }
+
+  /** A peer that cannot frame is told why in the close reason and cut off. */
+  private protocolError(why: string): void {
+    this.close(1002, why.slice(0, 120));
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new DfsError('ENOTCONN', 'connection closed'));
+      this.pending.delete(id);
+    }
+  }
+}

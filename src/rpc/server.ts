@@ -1,0 +1,93 @@
+// A WebSocket RPC server: one Peer per connection, plain or TLS.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Peer, type Handlers, type PeerOptions } from './peer.js';
+
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface RpcServerOptions<C> extends PeerOptions {
+  host: string;
+  port: number;
+  maxMessageBytes: number;
+  handlers: Handlers<C>;
+  newContext: () => C;
+  tls?: TlsFiles;
+  /** Connections one remote address may hold at once. */
+  maxConnectionsPerAddress?: number;
+  onConnect?: (peer: Peer<C>) => void;
+  onDisconnect?: (peer: Peer<C>) => void;
+  /** Plain-HTTP routes (e.g. /metrics) answered on the same port. */
+  httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+}
+
+export class RpcServer<C> {
+  readonly peers = new Set<Peer<C>>();
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(private readonly options: RpcServerOptions<C>) {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      if (options.httpHandler?.(req, res)) return;
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('dfs speaks WebSocket here\n');
+    };
+    this.http = options.tls
+      ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : http.createServer(onRequest);
+    this.wss = new WebSocketServer({
+      server: this.http,
+      maxPayload: options.maxMessageBytes,
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+    });
+    this.wss.on('connection', (ws, req) => this.accept(ws, req.socket.remoteAddress ?? ''));
+  }
+
+  private accept(ws: WebSocket, address: string): void {
+    const limit = this.options.maxConnectionsPerAddress ?? 1024;
+    const count = this.perAddress.get(address) ?? 0;
+    if (count >= limit) {
+      ws.close(1013, 'too many connections from this address');
+      return;
+    }
+    this.perAddress.set(address, count + 1);
+    const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), this.options, address);
+    this.peers.add(peer);
+    ws.on('close', () => {
+      this.peers.delete(peer);
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+      this.options.onDisconnect?.(peer);
+    });
+    this.options.onConnect?.(peer);
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port, this.options.host, () => {
+        this.http.off('error', reject);
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  get url(): string {
+    const a = this.http.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `${this.options.tls ? 'wss' : 'ws'}://${host}:${a.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.peers) p.close(1001, 'server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.http.closeAllConnections?.();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}

@@ -1,0 +1,46 @@
+// Blocks in RAM: fast, and gone with the process.
+import os from 'node:os';
+import type { BlockStore } from './block-store.js';
+
+export class MemoryBlockStore implements BlockStore {
+  private readonly blocks = new Map<string, Buffer>();
+  private used = 0;
+
+  constructor(private readonly capacity = Math.floor(os.totalmem() / 2)) {}
+
+  async put(id: string, data: Buffer): Promise<void> {
+    const old = this.blocks.get(id);
+    if (old) this.used -= old.length;
+    // own the bytes: the caller's buffer may be a view into a larger network message
+    const copy = Buffer.allocUnsafeSlow(data.length);
+    data.copy(copy);
+    this.blocks.set(id, copy);
+    this.used += copy.length;
+  }
+
+  async get(id: string): Promise<Buffer | undefined> {
+    return this.blocks.get(id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const old = this.blocks.get(id);
+    if (!old) return false;
+    this.used -= old.length;
+    this.blocks.delete(id);
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.blocks.has(id);
+  }
+
+  ids(): Iterable<string> {
+    return this.blocks.keys();
+  }
+
+  stats(): { capacity: number; used: number; blockCount: number } {
+    return { capacity: this.capacity, used: this.used, blockCount: this.blocks.size };
+  }
+
+  async close(): Promise<void> {}
+}

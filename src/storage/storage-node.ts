@@ -1,0 +1,155 @@
+// A storage node: serves encrypted blocks to clients that hold a capability from the
+// master, and takes orders (delete, replicate) from the master over its registration link.
+import { randomBytes } from 'node:crypto';
+import { DEFAULTS } from '../defaults.js';
+import { RpcClient } from '../rpc/client.js';
+import { DfsError } from '../rpc/errors.js';
+import { arr, str } from '../rpc/params.js';
+import type { Handlers, Peer } from '../rpc/peer.js';
+import { RpcServer, type TlsFiles } from '../rpc/server.js';
+import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
+import { checkCapability, type BlockOp } from './capability.js';
+
+export interface StorageNodeOptions {
+  masterUrl: string;
+  host: string;
+  port: number;
+  store: BlockStore;
+  joinSecret: string;
+  /** Stable identity; disk stores keep theirs in the data dir. */
+  nodeId?: string;
+  tls?: TlsFiles;
+  ca?: Buffer;
+  heartbeatMs?: number;
+  log?: (line: string) => void;
+}
+
+export class StorageNode {
+  readonly id: string;
+  readonly server: RpcServer<undefined>;
+  private readonly master: RpcClient<undefined>;
+  private capKey?: Buffer;
+  private heartbeat?: NodeJS.Timeout;
+  private heartbeatMs: number;
+  private readonly peers = new Map<string, RpcClient>();
+  private stopped = false;
+  private readonly say: (line: string) => void;
+
+  constructor(private readonly options: StorageNodeOptions) {
+    this.id = options.nodeId ?? randomBytes(8).toString('hex');
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
+    this.say = options.log ?? (() => undefined);
+    this.server = new RpcServer<undefined>({
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      maxMessageBytes: DEFAULTS.storageMaxMessage,
+      handlers: this.blockHandlers(),
+      newContext: () => undefined,
+      httpHandler: (req, res) => {
+        if (req.url !== '/healthz') return false;
+        res.writeHead(this.capKey ? 200 : 503, { 'content-type': 'text/plain' }).end(this.capKey ? 'ok\n' : 'not registered\n');
+        return true;
+      },
+    });
+    this.master = new RpcClient<undefined>(options.masterUrl, {
+      ca: options.ca,
+      handlers: this.controlHandlers(),
+      onConnect: (peer) => this.register(peer),
+    });
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async start(): Promise<string> {
+    await this.server.listen();
+    await this.master.connect();
+    this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.say(`storage: ${this.url} (node ${this.id})`);
+    return this.url;
+  }
+
+  private async register(peer: Peer<undefined>): Promise<void> {
+    const reply = await peer.call('node.register', {
+      secret: this.options.joinSecret,
+      id: this.id,
+      url: this.url,
+      ...this.options.store.stats(),
+    });
+    this.capKey = Buffer.from(String(reply.meta.capKey), 'base64');
+    if (typeof reply.meta.heartbeatMs === 'number') this.heartbeatMs = reply.meta.heartbeatMs;
+  }
+
+  /** Heartbeats; a lost master is re-dialled (and re-registered) on the next beat. */
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.master.call('node.heartbeat', this.options.store.stats(), undefined, this.heartbeatMs * 3);
+    } catch {
+      // the master is away; the next beat dials again
+    }
+  }
+
+  private authorize(meta: Record<string, unknown>, op: BlockOp): string {
+    const id = str(meta, 'id', 64);
+    if (!BLOCK_ID_RE.test(id)) throw new DfsError('EINVAL', 'bad block id');
+    if (!this.capKey) throw new DfsError('EAGAIN', 'storage node has not joined the cluster yet');
+    const why = checkCapability(this.capKey, meta.cap, op, id, Date.now());
+    if (why) throw new DfsError('EACCES', why);
+    return id;
+  }
+
+  private blockHandlers(): Handlers<undefined> {
+    const store = this.options.store;
+    return {
+      'block.put': async ({ meta, payload }) => {
+        const id = this.authorize(meta, 'w');
+        if (payload.length === 0) throw new DfsError('EINVAL', 'empty block');
+        await store.put(id, payload);
+      },
+      'block.get': async ({ meta }) => {
+        const id = this.authorize(meta, 'r');
+        const data = await store.get(id);
+        if (!data) throw new DfsError('ENOENT', `block ${id} is not on this node`);
+        return { payload: data };
+      },
+    };
+  }
+
+  /** Served only on the link this node dialled to the master, so only the master can call them. */
+  private controlHandlers(): Handlers<undefined> {
+    const store = this.options.store;
+    return {
+      'block.delete': async ({ meta }) => {
+        const ids = arr(meta, 'ids', 10_000).map(String);
+        let deleted = 0;
+        for (const id of ids) if (BLOCK_ID_RE.test(id) && (await store.delete(id))) deleted++;
+        return { meta: { deleted } };
+      },
+      'block.list': () => ({ meta: { ids: [...store.ids()] } }),
+      'block.replicate': async ({ meta }) => {
+        const id = str(meta, 'id', 64);
+        const from = str(meta, 'from', 512);
+        if (!BLOCK_ID_RE.test(id)) throw new DfsError('EINVAL', 'bad block id');
+        let source = this.peers.get(from);
+        if (!source) {
+          source = new RpcClient(from, { ca: this.options.ca });
+          this.peers.set(from, source);
+        }
+        const got = await source.call('block.get', { id, cap: meta.cap });
+        await store.put(id, got.payload);
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.master.close();
+    for (const p of this.peers.values()) p.close();
+    await this.server.close();
+    await this.options.store.close();
+  }
+}

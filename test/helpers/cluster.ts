@@ -1,0 +1,174 @@
+// Test clusters on 127.0.0.1 with ephemeral ports, always torn down by the test that made them.
+//  - spawnCluster: `bin/dfs up` in its own process, driven through the real CLI or a client.
+//  - localCluster: master and storage nodes in the test process (real sockets), for tests
+//    that must look inside a node's block store.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DfsClient } from '../../src/client/client.js';
+import { Master } from '../../src/master/master.js';
+import { MemoryBlockStore } from '../../src/storage/memory-store.js';
+import { StorageNode } from '../../src/storage/storage-node.js';
+import type { BlockStore } from '../../src/storage/block-store.js';
+
+export interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DFS_BIN = path.join(ROOT, 'bin', 'dfs');
+export const ADMIN_PASSWORD = 'admin-test-password';
+
+export function tempDir(t: Teardown, prefix = 'dfs-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `bin/dfs` with the given env and optional stdin. */
+export function runDfs(args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [DFS_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (code) =>
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+    p.stdin.end(input);
+  });
+}
+
+export interface SpawnedCluster {
+  url: string;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  proc: ChildProcess;
+  dfs(args: string[], input?: string | Buffer): Promise<RunResult>;
+  /** An admin client of this cluster (closed at teardown). */
+  client(): Promise<DfsClient>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Waits for a child's stdout to print a line matching `re`. */
+export function waitForLine(proc: ChildProcess, re: RegExp, timeoutMs = 15000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${buf}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      buf += d.toString('utf8');
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        proc.stdout!.off('data', onData);
+        resolve(m);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited (${code}) before printing ${re}: ${buf}`));
+    });
+  });
+}
+
+export async function spawnCluster(
+  t: Teardown,
+  opts: { nodes?: number; replicas?: number; args?: string[]; dir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<SpawnedCluster> {
+  const dir = opts.dir ?? tempDir(t);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DFS_CONFIG_DIR: path.join(dir, 'config'),
+    DFS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    DFS_MASTER: undefined,
+    ...opts.env,
+  };
+  const args = ['up', '--data-dir', path.join(dir, 'data'), '--port', '0', '--storage-nodes', String(opts.nodes ?? 3)];
+  if (opts.replicas) args.push('--replicas', String(opts.replicas));
+  args.push(...(opts.args ?? []));
+  const proc = spawn(process.execPath, [DFS_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  t.teardown(() => stop());
+  const clients: DfsClient[] = [];
+  t.teardown(() => clients.forEach((c) => c.close()));
+  let url: string;
+  try {
+    url = (await waitForLine(proc, /^master: (ws\S+)$/m))[1];
+    await waitForLine(proc, /^storage nodes: /m);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
+  }
+  return {
+    url, dir, env, proc, stop,
+    dfs: (a, input) => runDfs(a, env, input),
+    async client() {
+      const c = new DfsClient(url);
+      await c.login('admin', ADMIN_PASSWORD);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+export interface LocalCluster {
+  url: string;
+  master: Master;
+  nodes: StorageNode[];
+  stores: BlockStore[];
+  admin: DfsClient;
+  client(user: string, password: string): Promise<DfsClient>;
+}
+
+export async function localCluster(
+  t: Teardown,
+  opts: { nodes?: number; replicas?: number; blockSize?: number; sessionTtlMs?: number } = {},
+): Promise<LocalCluster> {
+  const dir = tempDir(t);
+  const master = new Master({
+    host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
+    replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs,
+  });
+  const { url } = await master.start();
+  t.teardown(() => master.stop());
+  const stores: BlockStore[] = [];
+  const nodes: StorageNode[] = [];
+  for (let i = 0; i < (opts.nodes ?? 3); i++) {
+    const store = new MemoryBlockStore();
+    const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret });
+    await node.start();
+    t.teardown(() => node.stop());
+    stores.push(store);
+    nodes.push(node);
+  }
+  const clients: DfsClient[] = [];
+  t.teardown(() => clients.forEach((c) => c.close()));
+  const client = async (user: string, password: string): Promise<DfsClient> => {
+    const c = new DfsClient(url);
+    await c.login(user, password);
+    clients.push(c);
+    return c;
+  };
+  return { url, master, nodes, stores, admin: await client('admin', ADMIN_PASSWORD), client };
+}

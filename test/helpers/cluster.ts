@@ -60,25 +60,54 @@ export interface SpawnedCluster {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Waits for a child's stdout to print a line matching `re`. */
+const stdoutSoFar = new WeakMap<ChildProcess, { text: string }>();
+
+/** Everything a child has printed on stdout, collected from the first call on. */
+function collect(proc: ChildProcess): { text: string } {
+  let acc = stdoutSoFar.get(proc);
+  if (!acc) {
+    const a = { text: '' };
+    proc.stdout!.on('data', (d: Buffer) => {
+      a.text += d.toString('utf8');
+    });
+    stdoutSoFar.set(proc, a);
+    acc = a;
+  }
+  return acc;
+}
+
+/** Waits for a child's stdout (from its start) to contain a line matching `re`. */
 export function waitForLine(proc: ChildProcess, re: RegExp, timeoutMs = 15000): Promise<RegExpMatchArray> {
+  const acc = collect(proc);
   return new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${buf}`)), timeoutMs);
-    const onData = (d: Buffer): void => {
-      buf += d.toString('utf8');
-      const m = buf.match(re);
+    const check = (): boolean => {
+      const m = acc.text.match(re);
       if (m) {
-        clearTimeout(timer);
-        proc.stdout!.off('data', onData);
+        cleanup();
         resolve(m);
       }
+      return !!m;
+    };
+    const onData = (): void => {
+      setImmediate(check);
+    };
+    const onExit = (code: number | null): void => {
+      if (check()) return;
+      cleanup();
+      reject(new Error(`process exited (${code}) before printing ${re}: ${acc.text}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${acc.text}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      proc.stdout!.off('data', onData);
+      proc.off('exit', onExit);
     };
     proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited (${code}) before printing ${re}: ${buf}`));
-    });
+    proc.once('exit', onExit);
+    check();
   });
 }
 
@@ -98,6 +127,7 @@ export async function spawnCluster(
   if (opts.replicas) args.push('--replicas', String(opts.replicas));
   args.push(...(opts.args ?? []));
   const proc = spawn(process.execPath, [DFS_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  collect(proc);
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString('utf8');

@@ -23,6 +23,8 @@ export const DEFAULTS = {
   clientCacheBytes: 64 * 1024 * 1024,
   /** Client: dirty bytes one file may buffer before full blocks are uploaded. */
   clientDirtyBytes: 32 * 1024 * 1024,
+  /** Client: idle block-sized buffers kept for reuse, per size. */
+  clientPooledBuffers: 16,
   /** Client: block uploads in flight per client. */
   clientUploadConcurrency: 4,
   /** Client: blocks read ahead on a sequential read. */

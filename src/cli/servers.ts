@@ -123,7 +123,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         process.stdout.write(`storage nodes: ${nodes.length}; the local CLI is logged in as admin\n`);
         let mount: ChildProcess | undefined;
         if (o.mount) {
-          mount = spawn(process.execPath, [dfsBin(), 'mount', o.mount, '--master', started.url], { stdio: ['ignore', 'inherit', 'inherit'] });
+          mount = spawn(dfsBin(), ['mount', o.mount, '--master', started.url], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DFS_NODE: process.execPath } });
           mount.on('exit', (code) => {
             if (code) log(`dfs: mount exited with ${code}`);
             mount = undefined;

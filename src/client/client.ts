@@ -8,6 +8,7 @@ import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 import { BlockCache } from './block-cache.js';
 import { BlockIO, Limiter } from './block-io.js';
+import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { OpenFile } from './open-file.js';
@@ -66,12 +67,22 @@ export class DfsClient implements ClientCore {
   readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
   private readonly open = new Map<number, OpenFile>();
   private readonly nodeUrls = new Map<string, string>();
+  private readonly pools = new Map<number, BufferPool>();
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
     this.master = new RpcClient(url, { ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage });
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
     this.io = new BlockIO(options.ca);
+  }
+
+  pool(size: number): BufferPool {
+    let p = this.pools.get(size);
+    if (!p) {
+      p = new BufferPool(size, DEFAULTS.clientPooledBuffers);
+      this.pools.set(size, p);
+    }
+    return p;
   }
 
   call(method: string, meta: Meta = {}): Promise<Incoming> {

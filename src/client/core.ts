@@ -3,6 +3,7 @@ import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 import type { BlockCache } from './block-cache.js';
 import type { BlockIO, Limiter } from './block-io.js';
+import type { BufferPool } from './buffer-pool.js';
 
 export interface Allocated {
   id: string;
@@ -15,6 +16,8 @@ export interface ClientCore {
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads: Limiter;
+  /** Recycled buffers of exactly `size` bytes. */
+  pool(size: number): BufferPool;
   /** Stores a sealed block on its replicas, asking the master to replace nodes that fail. */
   putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }>;
   reportCorrupt(blockId: string, nodeId: string): void;

@@ -7,8 +7,8 @@ import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
-import { blockAad, decryptBlock, encryptBlock } from './crypto.js';
-import type { ClientCore } from './core.js';
+import { BLOCK_OVERHEAD, blockAad, decryptBlock, encryptBlock } from './crypto.js';
+import type { Allocated, ClientCore } from './core.js';
 
 interface DirtyBlock {
   data: Buffer;
@@ -16,6 +16,10 @@ interface DirtyBlock {
   length: number;
   /** Bumped by every write, so an upload knows whether it sent the latest bytes. */
   version: number;
+  /** Uploads that have yet to read `data`; the buffer is recycled only at zero. */
+  pins: number;
+  /** No longer in the dirty map: recycle once unpinned. */
+  dropped: boolean;
 }
 
 interface Placed {
@@ -86,6 +90,12 @@ export class OpenFile {
     for (let idx = first; idx <= last; idx++) {
       const from = Math.max(pos, idx * bs);
       const to = Math.min(end, (idx + 1) * bs);
+      const d = this.dirty.get(idx);
+      if (d) {
+        // copied now, not after an await: a dirty buffer is recycled once committed
+        d.data.copy(out, from - pos, from - idx * bs, Math.min(to - idx * bs, d.length));
+        continue;
+      }
       parts.push(
         this.plainBlock(idx).then((plain) => {
           if (plain) plain.copy(out, from - pos, from - idx * bs, Math.min(to - idx * bs, plain.length));
@@ -172,25 +182,37 @@ export class OpenFile {
   private async dirtyBlock(idx: number, whole: boolean): Promise<DirtyBlock> {
     let d = this.dirty.get(idx);
     if (d) return d;
-    const data = Buffer.alloc(this.blockSize);
-    let length = 0;
+    let plain: Buffer | undefined;
     if (!whole) {
-      const plain = await this.plainBlock(idx);
+      plain = await this.plainBlock(idx);
       // another write may have made the block dirty while we fetched
       d = this.dirty.get(idx);
       if (d) return d;
-      if (plain) {
-        plain.copy(data);
-        length = plain.length;
-      }
     }
+    const data = this.core.pool(this.blockSize).take();
     // bytes past the end of file in a kept block must read as zeros
     const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
-    length = Math.min(length, valid);
-    data.fill(0, length);
-    d = { data, length, version: 0 };
+    const length = Math.min(plain?.length ?? 0, valid);
+    if (plain) plain.copy(data, 0, 0, length);
+    // a whole-block write overwrites every byte; otherwise the rest must be zeros
+    if (!whole) data.fill(0, length);
+    d = { data, length, version: 0, pins: 0, dropped: false };
     this.dirty.set(idx, d);
     return d;
+  }
+
+  /** Takes a block out of the dirty map; its buffer is recycled once no upload needs it. */
+  private dropDirty(idx: number): void {
+    const d = this.dirty.get(idx);
+    if (!d) return;
+    this.dirty.delete(idx);
+    d.dropped = true;
+    if (d.pins === 0) this.core.pool(this.blockSize).give(d.data);
+  }
+
+  private unpin(d: DirtyBlock): void {
+    d.pins--;
+    if (d.pins === 0 && d.dropped) this.core.pool(this.blockSize).give(d.data);
   }
 
   /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
@@ -230,27 +252,35 @@ export class OpenFile {
   /** Seals, uploads and commits the given dirty blocks (plus the current size). */
   private async uploadAndCommit(indices: number[], final = false): Promise<void> {
     const snaps = indices
-      .map((index) => ({ index, blk: this.dirty.get(index)! }))
-      .filter((s) => s.blk !== undefined)
+      .map((index) => ({ index, blk: this.dirty.get(index) }))
+      .filter((s): s is { index: number; blk: DirtyBlock } => s.blk !== undefined)
       .map((s) => ({ index: s.index, blk: s.blk, version: s.blk.version, length: s.blk.length }));
+    for (const s of snaps) s.blk.pins++;
+    const pinned = new Set(snaps);
+    const unpin = (s: (typeof snaps)[number]): void => {
+      if (pinned.delete(s)) this.unpin(s.blk);
+    };
     const placed: Placed[] = [];
-    if (snaps.length) {
-      const alloc = (await this.core.call('fs.allocate', { ino: this.ino, count: snaps.length })).meta.blocks as {
-        id: string;
-        nodes: { id: string; url: string }[];
-        cap: string;
-      }[];
-      await Promise.all(
-        snaps.map((s, i) =>
-          this.core.uploads.run(async () => {
-            const a = alloc[i];
-            const plain = s.blk.data.subarray(0, s.length);
-            const sealed = encryptBlock(this.key, blockAad(this.ino, s.index, a.id), plain);
-            const nodes = await this.core.putReplicated(this.ino, s.index, a, sealed);
-            placed.push({ index: s.index, id: nodes.id, size: s.length, nodes: nodes.nodes });
-          }),
-        ),
-      );
+    try {
+      if (snaps.length) {
+        const alloc = (await this.core.call('fs.allocate', { ino: this.ino, count: snaps.length })).meta.blocks as Allocated[];
+        await Promise.all(
+          snaps.map((s, i) =>
+            this.core.uploads.run(async () => {
+              const a = alloc[i];
+              const sealedPool = this.core.pool(this.blockSize + BLOCK_OVERHEAD);
+              const into = sealedPool.take();
+              const sealed = encryptBlock(this.key, blockAad(this.ino, s.index, a.id), s.blk.data.subarray(0, s.length), into);
+              unpin(s); // the plaintext has been read
+              const stored = await this.core.putReplicated(this.ino, s.index, a, sealed);
+              sealedPool.give(into); // every replica has answered: no socket holds it any more
+              placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes });
+            }),
+          ),
+        );
+      }
+    } finally {
+      for (const s of snaps) unpin(s);
     }
     await this.commit(placed, final, snaps);
   }
@@ -270,14 +300,12 @@ export class OpenFile {
       for (const p of placed) {
         const s = snaps.find((x) => x.index === p.index)!;
         const stillSame = this.dirty.get(p.index) === s.blk && s.blk.version === s.version;
-        // keep the plaintext for re-reads; the committed list learns the new id lazily
-        this.core.cache.put(p.id, Buffer.from(s.blk.data.subarray(0, p.size)));
         this.blocks[p.index] = {
           index: p.index, id: p.id, size: p.size,
           nodes: p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url),
           cap: '',
         };
-        if (stillSame) this.dirty.delete(p.index);
+        if (stillSame) this.dropDirty(p.index);
       }
       // the caps of freshly written blocks come from the master on the next refresh
       this.infoTime = 0;
@@ -301,7 +329,7 @@ export class OpenFile {
     await Promise.allSettled([...this.uploading.values()]);
     const bs = this.blockSize;
     const keep = Math.ceil(size / bs);
-    for (const idx of [...this.dirty.keys()]) if (idx >= keep) this.dirty.delete(idx);
+    for (const idx of [...this.dirty.keys()]) if (idx >= keep) this.dropDirty(idx);
     if (size < this.size && size % bs !== 0) {
       // the block that now ends the file must not keep the old bytes past the end
       const idx = Math.floor(size / bs);

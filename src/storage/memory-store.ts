@@ -11,11 +11,11 @@ export class MemoryBlockStore implements BlockStore {
   async put(id: string, data: Buffer): Promise<void> {
     const old = this.blocks.get(id);
     if (old) this.used -= old.length;
-    // own the bytes: the caller's buffer may be a view into a larger network message
-    const copy = Buffer.allocUnsafeSlow(data.length);
-    data.copy(copy);
-    this.blocks.set(id, copy);
-    this.used += copy.length;
+    // A large block is kept as given, without a copy: it is a view of a message buffer
+    // nothing else keeps. A small one is copied so it does not pin a whole socket chunk.
+    const own = data.length >= data.buffer.byteLength / 2 ? data : Buffer.from(data);
+    this.blocks.set(id, own);
+    this.used += own.length;
   }
 
   async get(id: string): Promise<Buffer | undefined> {

@@ -36,7 +36,7 @@ export interface RunResult {
 /** Runs the built `bin/dfs` with the given env and optional stdin. */
 export function runDfs(args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [DFS_BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(DFS_BIN, args, { env: { ...env, DFS_NODE: process.execPath }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (d: Buffer) => out.push(d));
@@ -126,7 +126,7 @@ export async function spawnCluster(
   const args = ['up', '--data-dir', path.join(dir, 'data'), '--port', '0', '--storage-nodes', String(opts.nodes ?? 3)];
   if (opts.replicas) args.push('--replicas', String(opts.replicas));
   args.push(...(opts.args ?? []));
-  const proc = spawn(process.execPath, [DFS_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(DFS_BIN, args, { env: { ...env, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   collect(proc);
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => {

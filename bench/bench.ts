@@ -1,0 +1,22 @@
+// `npm run bench`: figures for the README and the issue notes. Tests check behaviour;
+// this prints speed. Each section starts its own cluster and cleans up after itself.
+import { cliBench, type BenchRow } from './cli-bench.js';
+
+function print(title: string, rows: BenchRow[]): void {
+  process.stdout.write(`\n${title}\n`);
+  const w = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    const local = r.local === undefined ? '' : `   local ${r.local.toFixed(1).padStart(9)} ${r.unit}   ratio ${(r.dfs / r.local).toFixed(2)}`;
+    process.stdout.write(`  ${r.name.padEnd(w)}  dfs ${r.dfs.toFixed(1).padStart(9)} ${r.unit}${local}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (!only || only === 'cli') print('CLI transfers (dfs up, encrypted, 1 replica, in-memory nodes)', await cliBench());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

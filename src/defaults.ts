@@ -31,6 +31,14 @@ export const DEFAULTS = {
   clientReadahead: 2,
   /** Replication factor for new blocks. */
   replicas: 1,
+  /** Master journal: bytes one group-commit write may gather before it is written. */
+  journalBatchBytes: 8 * 1024 * 1024,
+  /** Master journal and snapshot: the largest frame a reader accepts (a bigger length is damage). */
+  maxFrameBytes: 64 * 1024 * 1024,
+  /** Master: a snapshot is taken once the journal since the last one holds this many records… */
+  snapshotEveryRecords: 200_000,
+  /** …or this many bytes. */
+  snapshotEveryBytes: 128 * 1024 * 1024,
   maxNameBytes: 255,
   maxPathBytes: 4096,
   maxSymlinkDepth: 40,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Master } from '../master/master.js';
+import { hasMetadata } from '../master/persistence.js';
 import { MemoryBlockStore } from '../storage/memory-store.js';
 import { StorageNode } from '../storage/storage-node.js';
 import { saveSession } from './config.js';
@@ -18,6 +19,13 @@ const log = (line: string): void => {
 function port(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${s}`);
+  return n;
+}
+
+function replicas(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--replicas must be 1 to 16: ${s}`);
   return n;
 }
 
@@ -55,11 +63,11 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
-    .option('--replicas <n>', 'default copies of each block', '1')
+    .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas: string }) => {
+      action(async (o: { host: string; port: string; dataDir: string; replicas?: string }) => {
         const m = new Master({
-          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: Number(o.replicas), log,
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), log,
           adminPassword: process.env.DFS_ADMIN_PASSWORD,
         });
         const started = await m.start();
@@ -98,15 +106,18 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--data-dir <dir>', 'where the cluster keeps its data', defaultDataDir())
     .option('--port <port>', 'master port', '7070')
     .option('--storage-nodes <n>', 'number of storage nodes', '3')
-    .option('--replicas <n>', 'copies of each block', '1')
+    .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
     .option('--memory', 'keep blocks in memory (lost on exit)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .action(
-      action(async (o: { dataDir: string; port: string; storageNodes: string; replicas: string; memory?: boolean; mount?: string }) => {
+      action(async (o: { dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
+        const masterDir = path.join(o.dataDir, 'master');
+        // a new cluster keeps two copies when it can; an existing one keeps what it has unless told
+        const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) ? undefined : Math.min(2, count));
         const master = new Master({
-          host: '127.0.0.1', port: port(o.port), dataDir: path.join(o.dataDir, 'master'), replicas: Number(o.replicas), log,
+          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, log,
           adminPassword: process.env.DFS_ADMIN_PASSWORD,
         });
         const started = await master.start();

@@ -25,6 +25,8 @@ export class Maintenance {
       this.m.nodes.sweep(now);
       for (const [id, a] of this.m.allocations) if (a.expires < now) this.m.allocations.delete(id);
       await this.collectGarbage();
+      const store = this.m.store;
+      if (store?.needsCheckpoint()) await store.checkpoint().catch((err: unknown) => this.m.say(`master: snapshot failed: ${(err as Error).message}`));
     } finally {
       this.running = false;
     }

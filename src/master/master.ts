@@ -16,12 +16,16 @@ import { authHandlers } from './auth-service.js';
 import { fsHandlers } from './fs-service.js';
 import { nodeHandlers } from './node-service.js';
 import { Maintenance } from './maintenance.js';
+import { MetadataStore, type LoadReport } from './persistence.js';
+import { ROOT_INO } from './namespace.js';
 
 export interface MasterOptions {
   host: string;
   port: number;
   dataDir: string;
+  /** A new cluster's block size; an existing one keeps the size it was made with. */
   blockSize?: number;
+  /** The cluster's default copies of each block (the root directory's, which new entries inherit). */
   replicas?: number;
   tls?: TlsFiles;
   heartbeatMs?: number;
@@ -59,12 +63,14 @@ export class Master {
   readonly allocations = new Map<string, Allocation>();
   readonly server: RpcServer<ConnContext>;
   readonly maintenance: Maintenance;
+  /** Where mutations become durable: the journal once `start` has loaded the data dir. */
   log: MutationLog = { append: async () => undefined, close: async () => undefined };
+  store?: MetadataStore;
   readonly sessionTtlMs: number;
-  private readonly say: (line: string) => void;
+  readonly say: (line: string) => void;
 
   constructor(readonly options: MasterOptions) {
-    this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize, options.replicas ?? DEFAULTS.replicas);
+    this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize);
     this.nodes = new NodeRegistry(options.deadAfterMs ?? DEFAULTS.deadAfterMs);
     this.keys = new KeyWrapper(loadOrCreateSecret(options.dataDir, 'master.key', () => randomBytes(32)));
     this.capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
@@ -99,9 +105,35 @@ export class Master {
   }
 
   /** Loads state and starts serving. Returns the admin password when one was generated. */
-  async start(): Promise<{ url: string; generatedAdminPassword?: string }> {
+  async start(): Promise<{ url: string; generatedAdminPassword?: string; loaded: LoadReport }> {
+    const { store, report } = await MetadataStore.open(this.options.dataDir, this.state, {
+      say: this.say,
+      onFailure: (err) => this.say(`master: ${err.message}`),
+    });
+    this.store = store;
+    this.log = store;
+    if (report.snapshot || report.replayed) {
+      this.say(
+        `master: loaded ${this.state.ns.inodes.size} inodes` +
+          (report.snapshot ? ` from a snapshot (${Math.round(report.snapshotMs)} ms)` : '') +
+          ` and ${report.replayed} journal records (${Math.round(report.replayMs)} ms)`,
+      );
+    }
     const now = Date.now();
-    this.state.ns.initRoot(now, this.state.defaultReplicas);
+    if (!this.state.formatted) {
+      await this.mutate([
+        { op: 'format', time: now, blockSize: this.options.blockSize ?? DEFAULTS.blockSize, replicas: this.options.replicas ?? DEFAULTS.replicas },
+      ]);
+    } else {
+      if (this.options.blockSize !== undefined && this.options.blockSize !== this.state.blockSize) {
+        this.say(`master: keeping the cluster's block size ${this.state.blockSize}; a cluster's block size cannot change`);
+      }
+      const root = this.state.ns.get(ROOT_INO)!;
+      if (this.options.replicas !== undefined && this.options.replicas !== root.replicas) {
+        await this.mutate([{ op: 'setattr', ino: ROOT_INO, replicas: this.options.replicas, time: now }]);
+        this.say(`master: default replication (that of /, which new entries inherit) is now ${this.options.replicas}`);
+      }
+    }
     let generatedAdminPassword: string | undefined;
     if (this.state.users.users.size === 0) {
       const password = this.options.adminPassword ?? randomBytes(12).toString('base64url');
@@ -112,7 +144,7 @@ export class Master {
     await this.server.listen();
     this.maintenance.start();
     this.say(`master: ${this.server.url}`);
-    return { url: this.server.url, generatedAdminPassword };
+    return { url: this.server.url, generatedAdminPassword, loaded: report };
   }
 
   /** Applies records now (so later requests see them) and resolves once they are durable. */
@@ -157,9 +189,13 @@ export class Master {
     return { user, uid: user.uid, gids: this.state.users.gidsOf(user) };
   }
 
+  /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */
   async stop(): Promise<void> {
     this.maintenance.stop();
     await this.server.close();
+    if (this.store && this.store.sinceSnapshot.records > 0) {
+      await this.store.checkpoint().catch((err: unknown) => this.say(`master: snapshot at shutdown failed: ${(err as Error).message}`));
+    }
     await this.log.close();
   }
 }

@@ -13,6 +13,8 @@ export interface BlockPlacement {
 }
 
 export type MutationRecord =
+  /** The first record of every cluster: fixes the block size and makes the root directory. */
+  | { op: 'format'; time: number; blockSize: number; replicas: number }
   | {
       op: 'mknod';
       ino: number;

@@ -1,7 +1,7 @@
 // The master's whole state and the one function that changes it.
 import { DEFAULTS } from '../defaults.js';
 import { BlockMap } from './block-map.js';
-import { Namespace } from './namespace.js';
+import { Namespace, ROOT_INO } from './namespace.js';
 import type { MutationRecord } from './records.js';
 import { Users } from './users.js';
 
@@ -10,10 +10,24 @@ export class MasterState {
   readonly ns = new Namespace(this.blocks);
   readonly users = new Users();
 
-  constructor(readonly blockSize: number = DEFAULTS.blockSize, readonly defaultReplicas: number = DEFAULTS.replicas) {}
+  /** Set by the `format` record; the constructor's value only says what a new cluster gets. */
+  blockSize: number;
+
+  constructor(blockSize: number = DEFAULTS.blockSize) {
+    this.blockSize = blockSize;
+  }
+
+  /** A state that has seen its `format` record (from the journal, a snapshot, or a first start). */
+  get formatted(): boolean {
+    return this.ns.get(ROOT_INO) !== undefined;
+  }
 
   apply(r: MutationRecord): void {
     switch (r.op) {
+      case 'format':
+        this.blockSize = r.blockSize;
+        this.ns.initRoot(r.time, r.replicas);
+        break;
       case 'mknod':
         this.ns.mknod({
           ino: r.ino, parentIno: r.parent, name: r.name, type: r.type, mode: r.mode, uid: r.uid,

@@ -1,0 +1,176 @@
+// The master's metadata on disk: the newest snapshot plus the journal segments after it.
+// Start-up loads the snapshot and replays the segments; a checkpoint rotates the journal,
+// snapshots the state as of the rotation and then deletes what that made redundant.
+//
+//   <data-dir>/snapshot-0000000007.dfs   state before segment 7
+//   <data-dir>/journal-0000000007.log    records since, appended and fsync'd
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULTS } from '../defaults.js';
+import type { DfsError } from '../rpc/errors.js';
+import { Journal, listSegments, replaySegments, segmentFile } from './journal.js';
+import type { MutationLog } from './master.js';
+import type { MutationRecord } from './records.js';
+import { FormatError, fsyncDir } from './record-file.js';
+import { loadSnapshot, writeSnapshot } from './snapshot.js';
+import type { MasterState } from './state.js';
+
+const SNAPSHOT_RE = /^snapshot-(\d{10})\.dfs$/;
+
+export function snapshotFile(dir: string, seq: number): string {
+  return path.join(dir, `snapshot-${String(seq).padStart(10, '0')}.dfs`);
+}
+
+function listSnapshots(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const m = SNAPSHOT_RE.exec(name);
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Whether `dir` holds a master's metadata already (a snapshot or journal). */
+export function hasMetadata(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((n) => SNAPSHOT_RE.test(n) || /^journal-\d{10}\.log$/.test(n));
+  } catch {
+    return false;
+  }
+}
+
+export interface LoadReport {
+  /** The snapshot loaded, if any. */
+  snapshot?: string;
+  snapshotMs: number;
+  /** Journal records replayed after it. */
+  replayed: number;
+  replayMs: number;
+}
+
+export interface MetadataStoreOptions {
+  say?: (line: string) => void;
+  /** Told once when the journal can take no more changes. */
+  onFailure?: (err: DfsError) => void;
+  snapshotEveryRecords?: number;
+  snapshotEveryBytes?: number;
+}
+
+export class MetadataStore implements MutationLog {
+  /** Journal stats as of the last snapshot (negative: records replayed at start-up count too). */
+  private base: { records: number; bytes: number };
+  private checkpointing?: Promise<void>;
+  private readonly say: (line: string) => void;
+
+  private constructor(
+    readonly dir: string,
+    private readonly state: MasterState,
+    readonly journal: Journal,
+    replayed: { records: number; bytes: number },
+    private readonly options: MetadataStoreOptions,
+  ) {
+    this.base = { records: -replayed.records, bytes: -replayed.bytes };
+    this.say = options.say ?? (() => undefined);
+  }
+
+  /** Loads `dir` into the empty `state` and opens the journal for appending. */
+  static async open(dir: string, state: MasterState, options: MetadataStoreOptions = {}): Promise<{ store: MetadataStore; report: LoadReport }> {
+    const say = options.say ?? (() => undefined);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of fs.readdirSync(dir)) if (name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+
+    const report: LoadReport = { snapshotMs: 0, replayed: 0, replayMs: 0 };
+    const snaps = listSnapshots(dir);
+    let from = 1;
+    let t0 = performance.now();
+    if (snaps.length) {
+      const seq = snaps[snaps.length - 1];
+      const file = snapshotFile(dir, seq);
+      const { nextSegment } = loadSnapshot(file, state);
+      if (nextSegment !== seq) throw new FormatError(file, `its name says segment ${seq} but it holds ${nextSegment}`);
+      from = seq;
+      report.snapshot = file;
+      report.snapshotMs = performance.now() - t0;
+    } else {
+      const segs = listSegments(dir);
+      if (segs.length && segs[0] !== 1) {
+        throw new FormatError(segmentFile(dir, segs[0]), 'the journal starts here but no snapshot covers the segments before it');
+      }
+    }
+    t0 = performance.now();
+    const replay = replaySegments(dir, from, (r) => state.apply(r), say);
+    report.replayed = replay.records;
+    report.replayMs = performance.now() - t0;
+
+    // leftovers of a checkpoint that crashed between writing its snapshot and pruning
+    for (const s of listSnapshots(dir)) if (s < from) fs.rmSync(snapshotFile(dir, s), { force: true });
+    for (const s of listSegments(dir)) if (s < from) fs.rmSync(segmentFile(dir, s), { force: true });
+
+    const journal = await Journal.open(dir, replay.seq, replay.size, options.onFailure);
+    return { store: new MetadataStore(dir, state, journal, replay, options), report };
+  }
+
+  append(records: MutationRecord[]): Promise<void> {
+    return this.journal.append(records);
+  }
+
+  /** Records in the journal that the newest snapshot does not cover. */
+  get sinceSnapshot(): { records: number; bytes: number } {
+    return { records: this.journal.stats.records - this.base.records, bytes: this.journal.stats.bytes - this.base.bytes };
+  }
+
+  needsCheckpoint(): boolean {
+    const s = this.sinceSnapshot;
+    return (
+      s.records >= (this.options.snapshotEveryRecords ?? DEFAULTS.snapshotEveryRecords) ||
+      s.bytes >= (this.options.snapshotEveryBytes ?? DEFAULTS.snapshotEveryBytes)
+    );
+  }
+
+  /** Snapshots the state and starts a new journal segment; one at a time. */
+  checkpoint(): Promise<void> {
+    this.checkpointing ??= this.runCheckpoint().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async runCheckpoint(): Promise<void> {
+    const t0 = performance.now();
+    // The rotation and the snapshot happen in one tick: no mutation can fall between them.
+    const { seq, done } = this.journal.rotate();
+    done.catch(() => undefined); // awaited below; a failure is also the journal's own
+    const base = { records: this.journal.stats.records, bytes: this.journal.stats.bytes };
+    const final = snapshotFile(this.dir, seq);
+    const tmp = `${final}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      try {
+        writeSnapshot(this.state, fd, seq);
+      } finally {
+        // the snapshot is in the page cache; the fsync need not hold up the event loop
+        await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      }
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    // the snapshot may name a segment only once that segment exists
+    await done;
+    fs.renameSync(tmp, final);
+    fsyncDir(this.dir);
+    this.base = base;
+    for (const s of listSnapshots(this.dir)) if (s < seq) fs.rmSync(snapshotFile(this.dir, s), { force: true });
+    for (const s of listSegments(this.dir)) if (s < seq) fs.rmSync(segmentFile(this.dir, s), { force: true });
+    const size = fs.statSync(final).size;
+    this.say(`master: snapshot ${path.basename(final)} (${this.state.ns.inodes.size} inodes, ${size} bytes) in ${Math.round(performance.now() - t0)} ms`);
+  }
+
+  /** Waits for a running checkpoint and every append, then closes the journal. */
+  async close(): Promise<void> {
+    await this.checkpointing?.catch(() => undefined);
+    await this.journal.close();
+  }
+}

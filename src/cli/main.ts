@@ -1,7 +1,8 @@
 // The `dfs` command line.
 import { Command } from 'commander';
 import { registerAdminCommands } from './admin.js';
-import { fail } from './errors.js';
+import { fail, UsageError } from './errors.js';
+import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
 import { registerFileCommands } from './files.js';
 import { registerServerCommands } from './servers.js';
 
@@ -12,6 +13,13 @@ program
   .version('0.1.0')
   .option('--master <url>', 'master URL (default: $DFS_MASTER, else the saved login)')
   .option('--ca <file>', 'CA certificate (PEM) for wss:// masters')
+  .option('--log-level <level>', `server log level: ${LOG_LEVELS.join(', ')} (default $DFS_LOG_LEVEL or info)`)
+  .hook('preAction', () => {
+    const level = program.opts<{ logLevel?: string }>().logLevel;
+    if (level === undefined) return;
+    if (!isLogLevel(level)) fail(new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`));
+    setLogLevel(level);
+  })
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 

@@ -11,9 +11,10 @@ import { MemoryBlockStore } from '../storage/memory-store.js';
 import { StorageNode } from '../storage/storage-node.js';
 import { saveSession } from './config.js';
 import { action, UsageError } from './errors.js';
+import { rootLogger } from '../log.js';
 
 const log = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  rootLogger().info(line);
 };
 
 function port(s: string): number {
@@ -67,7 +68,7 @@ export function registerServerCommands(program: Command, globals: () => { master
     .action(
       action(async (o: { host: string; port: string; dataDir: string; replicas?: string }) => {
         const m = new Master({
-          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), log,
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
           adminPassword: process.env.DFS_ADMIN_PASSWORD,
         });
         const started = await m.start();
@@ -93,7 +94,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory) throw new UsageError('choose where blocks live: --memory');
-        const node = new StorageNode({ masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret, log });
+        const node = new StorageNode({ masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret });
         const url = await node.start();
         process.stdout.write(`storage: ${url}\n`);
         onShutdown(() => node.stop());
@@ -117,13 +118,13 @@ export function registerServerCommands(program: Command, globals: () => { master
         // a new cluster keeps two copies when it can; an existing one keeps what it has unless told
         const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) ? undefined : Math.min(2, count));
         const master = new Master({
-          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, log,
+          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
           adminPassword: process.env.DFS_ADMIN_PASSWORD,
         });
         const started = await master.start();
         const nodes: StorageNode[] = [];
         for (let i = 0; i < count; i++) {
-          const node = new StorageNode({ masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret, log });
+          const node = new StorageNode({ masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret });
           await node.start();
           nodes.push(node);
         }

@@ -32,6 +32,24 @@ export class Maintenance {
     }
   }
 
+  /** Counts of blocks below their replication target and of blocks with no live copy. */
+  counts(): { underReplicated: number; missing: number } {
+    const want = new Map<string, number>();
+    for (const n of this.m.state.ns.inodes.values()) {
+      for (const b of n.blocks ?? []) if (b) want.set(b.id, Math.max(want.get(b.id) ?? 0, n.replicas));
+    }
+    let underReplicated = 0;
+    let missing = 0;
+    for (const [id, r] of want) {
+      const info = this.m.state.blocks.get(id);
+      let live = 0;
+      for (const nodeId of info?.nodes ?? []) if (this.m.nodes.isAlive(nodeId)) live++;
+      if (live === 0) missing++;
+      else if (live < r) underReplicated++;
+    }
+    return { underReplicated, missing };
+  }
+
   /** A replica failed its check: forget it, have its node delete it, and let repair re-copy. */
   async dropReplica(id: string, nodeId: string): Promise<void> {
     const b = this.m.state.blocks.get(id);

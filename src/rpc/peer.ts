@@ -5,6 +5,7 @@ import type { WebSocket, RawData } from 'ws';
 import { DfsError, toDfsError } from './errors.js';
 import { decodeFrame, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
 import { DEFAULTS } from '../defaults.js';
+import type { RequestObserver } from './metrics.js';
 
 export interface Reply {
   meta?: Meta;
@@ -20,6 +21,8 @@ export type Handlers<C> = Record<string, Handler<C>>;
 export interface PeerOptions {
   requestTimeoutMs?: number;
   maxInflight?: number;
+  /** Hears of every request served: for metrics. */
+  observe?: RequestObserver;
 }
 
 interface Pending {
@@ -43,7 +46,7 @@ export class Peer<C = unknown> {
     readonly ws: WebSocket,
     private readonly handlers: Handlers<C>,
     context: C,
-    options: PeerOptions = {},
+    private readonly options: PeerOptions = {},
     remoteAddress = '',
   ) {
     this.context = context;
@@ -119,16 +122,29 @@ export class Peer<C = unknown> {
 
   private async serve(id: number, method: string, req: Incoming): Promise<void> {
     const handler = Object.hasOwn(this.handlers, method) ? this.handlers[method] : undefined;
-    if (!handler) return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`));
+    const observe = this.options.observe;
+    const started = observe ? process.hrtime.bigint() : 0n;
+    // unknown names are counted under one label, so a peer cannot grow the metric set
+    const label = handler ? method : '(unknown)';
+    const done = (status: string, bytesOut: number): void =>
+      observe?.(label, status, Number(process.hrtime.bigint() - started) / 1e9, req.payload.length, bytesOut);
+    if (!handler) {
+      done('ENOSYS', 0);
+      return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`));
+    }
     if (this.inflight >= this.maxInflight) {
+      done('EAGAIN', 0);
       return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
     }
     this.inflight++;
     try {
       const reply = (await handler(req, this)) ?? {};
       this.send(encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload));
+      done('OK', reply.payload?.length ?? 0);
     } catch (err) {
-      this.replyError(id, toDfsError(err));
+      const e = toDfsError(err);
+      this.replyError(id, e);
+      done(e.code, 0);
     } finally {
       this.inflight--;
     }

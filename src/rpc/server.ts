@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { RpcMetrics } from './metrics.js';
 import { Peer, type Handlers, type PeerOptions } from './peer.js';
 
 export interface TlsFiles {
@@ -21,8 +22,10 @@ export interface RpcServerOptions<C> extends PeerOptions {
   maxConnectionsPerAddress?: number;
   onConnect?: (peer: Peer<C>) => void;
   onDisconnect?: (peer: Peer<C>) => void;
-  /** Plain-HTTP routes (e.g. /metrics) answered on the same port. */
+  /** Plain-HTTP routes answered on the same port; true when handled. */
   httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Request metrics, also served as GET /metrics. */
+  metrics?: RpcMetrics;
 }
 
 export class RpcServer<C> {
@@ -32,8 +35,16 @@ export class RpcServer<C> {
   private readonly perAddress = new Map<string, number>();
 
   constructor(private readonly options: RpcServerOptions<C>) {
+    const metrics = options.metrics;
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       if (options.httpHandler?.(req, res)) return;
+      if (metrics && req.method === 'GET' && req.url === '/metrics') {
+        metrics.render().then(
+          (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      }
       res.writeHead(426, { 'content-type': 'text/plain' }).end('dfs speaks WebSocket here\n');
     };
     this.http = options.tls
@@ -56,9 +67,11 @@ export class RpcServer<C> {
       return;
     }
     this.perAddress.set(address, count + 1);
-    const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), this.options, address);
+    const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), { ...this.options, observe: this.options.metrics?.observe }, address);
     this.peers.add(peer);
+    this.options.metrics?.connections.inc();
     ws.on('close', () => {
+      this.options.metrics?.connections.dec();
       this.peers.delete(peer);
       const n = (this.perAddress.get(address) ?? 1) - 1;
       if (n <= 0) this.perAddress.delete(address);

@@ -9,6 +9,8 @@ import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
 import { checkCapability, type BlockOp } from './capability.js';
+import { RpcMetrics } from '../rpc/metrics.js';
+import { logger as makeLogger, type Logger } from '../log.js';
 
 export interface StorageNodeOptions {
   masterUrl: string;
@@ -21,7 +23,7 @@ export interface StorageNodeOptions {
   tls?: TlsFiles;
   ca?: Buffer;
   heartbeatMs?: number;
-  log?: (line: string) => void;
+  logger?: Logger;
 }
 
 export class StorageNode {
@@ -33,12 +35,17 @@ export class StorageNode {
   private heartbeatMs: number;
   private readonly peers = new Map<string, RpcClient>();
   private stopped = false;
-  private readonly say: (line: string) => void;
+  readonly logger: Logger;
+  readonly metrics = new RpcMetrics('dfs_storage');
 
   constructor(private readonly options: StorageNodeOptions) {
     this.id = options.nodeId ?? randomBytes(8).toString('hex');
     this.heartbeatMs = options.heartbeatMs ?? DEFAULTS.heartbeatMs;
-    this.say = options.log ?? (() => undefined);
+    this.logger = options.logger ?? makeLogger('storage', { node: this.id });
+    const stats = (): ReturnType<BlockStore['stats']> => options.store.stats();
+    this.metrics.gauge('blocks', 'Blocks held', () => stats().blockCount);
+    this.metrics.gauge('used_bytes', 'Bytes of blocks held', () => stats().used);
+    this.metrics.gauge('capacity_bytes', 'Capacity of the block store', () => stats().capacity);
     this.server = new RpcServer<undefined>({
       host: options.host,
       port: options.port,
@@ -46,6 +53,7 @@ export class StorageNode {
       maxMessageBytes: DEFAULTS.storageMaxMessage,
       handlers: this.blockHandlers(),
       newContext: () => undefined,
+      metrics: this.metrics,
       httpHandler: (req, res) => {
         if (req.url !== '/healthz') return false;
         res.writeHead(this.capKey ? 200 : 503, { 'content-type': 'text/plain' }).end(this.capKey ? 'ok\n' : 'not registered\n');
@@ -67,7 +75,7 @@ export class StorageNode {
     await this.server.listen();
     await this.master.connect();
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.say(`storage: ${this.url} (node ${this.id})`);
+    this.logger.info({ url: this.url }, 'storage node listening');
     return this.url;
   }
 

@@ -48,6 +48,8 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       git coreutils tar procps \
  && rm -rf /var/lib/apt/lists/*
+# tini as PID 1 reaps the servers and helpers the tests spawn and forwards signals.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["npm", "test"]
 
 # ---- deps -------------------------------------------------------------------------------
@@ -62,9 +64,10 @@ ENV NODE_ENV=production \
     DFS_CONFIG_DIR=/data/config \
     DFS_PORT=7070
 # The servers run as the unprivileged user dfs. The mount client (`dfs mount`) needs to
-# open /dev/fuse and mount: run that container with `--user root` (simplest), or as dfs
-# through the setuid /bin/fusermount, which still needs /dev/fuse and CAP_SYS_ADMIN in the
-# container and no `no-new-privileges`.
+# open /dev/fuse and mount: run that container with `--user root` (simplest). It can also
+# run as dfs through the setuid /bin/fusermount, but only if the /dev/fuse node is
+# read-write for dfs (a --device node keeps the host's mode: 0666 on most hosts, 0600 on
+# some), CAP_SYS_ADMIN is still added, and `no-new-privileges` is not set.
 RUN groupadd --system --gid 10001 dfs \
  && useradd --system --uid 10001 --gid dfs --home-dir /data --no-create-home \
       --shell /usr/sbin/nologin dfs \

@@ -131,8 +131,14 @@ export class DfsClient implements ClientCore {
   }
 
   async readdir(p: string): Promise<DirEntry[]> {
+    return (await this.listDir(p)).entries;
+  }
+
+  /** A directory's entries and its own attributes (for "." in a listing). */
+  async listDir(p: string): Promise<{ dir: Attr; entries: DirEntry[] }> {
     const r = await this.call('fs.readdir', { path: normalizePath(p) });
-    return (r.meta.entries as DirEntry[]).map((e) => ({ name: e.name, attr: this.overlay(e.attr) }));
+    const entries = (r.meta.entries as DirEntry[]).map((e) => ({ name: e.name, attr: this.overlay(e.attr) }));
+    return { dir: r.meta.attr as Attr, entries };
   }
 
   mkdir(p: string, mode = 0o755): Promise<Attr> {

@@ -31,6 +31,12 @@ export class FileHandle {
     return this.file.read(pos, length);
   }
 
+  /** Reads into `dst` (FUSE's buffer) without an intermediate copy; returns the byte count. */
+  readInto(pos: number, dst: Buffer): Promise<number> {
+    this.check(false);
+    return this.file.readInto(pos, dst);
+  }
+
   /** Writes at `pos` (at the end of file when opened for append). */
   write(pos: number, data: Buffer): Promise<number> {
     this.check(true);

@@ -80,9 +80,18 @@ export class OpenFile {
   // ---- reading ----
 
   async read(pos: number, length: number): Promise<Buffer> {
-    const end = Math.min(pos + length, this.size);
-    if (pos >= end) return Buffer.alloc(0);
-    const out = Buffer.alloc(end - pos);
+    const out = Buffer.alloc(Math.max(0, Math.min(length, this.size - pos)));
+    const n = await this.readInto(pos, out);
+    return out.subarray(0, n);
+  }
+
+  /**
+   * Copies the bytes at `pos` into `dst` (up to its length, stopping at end of file) and
+   * returns how many: one copy from the cached plaintext straight into the caller's memory.
+   */
+  async readInto(pos: number, dst: Buffer): Promise<number> {
+    const end = Math.min(pos + dst.length, this.size);
+    if (pos >= end) return 0;
     const bs = this.blockSize;
     const first = Math.floor(pos / bs);
     const last = Math.floor((end - 1) / bs);
@@ -98,14 +107,18 @@ export class OpenFile {
       }
       parts.push(
         this.plainBlock(idx).then((plain) => {
-          if (plain) plain.copy(out, from - pos, from - idx * bs, Math.min(to - idx * bs, plain.length));
+          const at = from - idx * bs;
+          const have = plain ? Math.max(0, Math.min(to - idx * bs, plain.length) - at) : 0;
+          if (have > 0) plain!.copy(dst, from - pos, at, at + have);
+          // a hole, or a block shorter than the file reaches: zeros
+          if (have < to - from) dst.fill(0, from - pos + have, to - pos);
         }),
       );
     }
     await Promise.all(parts);
     if (pos === this.lastReadEnd || pos === 0) this.readAhead(last + 1);
     this.lastReadEnd = end;
-    return out;
+    return end - pos;
   }
 
   private readAhead(from: number): void {

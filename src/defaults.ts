@@ -39,6 +39,20 @@ export const DEFAULTS = {
   snapshotEveryRecords: 200_000,
   /** …or this many bytes. */
   snapshotEveryBytes: 128 * 1024 * 1024,
+  /** Mount: a FUSE operation with no answer by then gets ETIMEDOUT (fuse-native's own default is 15 s). */
+  fuseOpTimeoutMs: 60_000,
+  /** Mount: the same for operations that may wait on block transfers (write, flush, fsync, release...). */
+  fuseDataOpTimeoutMs: 300_000,
+  /** Mount: how far the kernel reads ahead on a sequential read, in KiB (the FUSE default is 128). */
+  fuseReadaheadKb: 4096,
+  /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */
+  mountCacheBytes: 256 * 1024 * 1024,
+  /** Mount: how often the daemon checks that its mount and its master are still there. */
+  mountWatchMs: 1_000,
+  /** Mount: the master unreachable this long counts as gone for good, and the daemon unmounts. */
+  mountMasterGoneMs: 20_000,
+  /** Mount: on shutdown, how long to wait for open files to flush before unmounting anyway. */
+  mountFlushOnExitMs: 30_000,
   maxNameBytes: 255,
   maxPathBytes: 4096,
   maxSymlinkDepth: 40,

@@ -26,12 +26,12 @@ export function readCa(file: string | undefined): Buffer | undefined {
 }
 
 /** A client with the saved session's token, when it is for this master. */
-export function sessionClient(opts: GlobalOptions): DfsClient {
+export function sessionClient(opts: GlobalOptions, tuning: { cacheBytes?: number } = {}): DfsClient {
   const url = masterUrl(opts);
   const saved = loadSession();
   const token = saved && saved.master === url ? saved.token : undefined;
   if (!token) throw notLoggedIn();
-  return new DfsClient(url, { token, ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved?.ca) });
+  return new DfsClient(url, { token, ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved?.ca), cacheBytes: tuning.cacheBytes });
 }
 
 /** Runs `fn` with a logged-in client and closes it afterwards. */

@@ -4,6 +4,7 @@ import { registerAdminCommands } from './admin.js';
 import { fail, UsageError } from './errors.js';
 import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
 import { registerFileCommands } from './files.js';
+import { registerMountCommands } from './mount.js';
 import { registerServerCommands } from './servers.js';
 
 const program = new Command();
@@ -27,5 +28,6 @@ const globals = (): { master?: string; ca?: string } => program.opts();
 registerServerCommands(program, globals);
 registerAdminCommands(program, globals);
 registerFileCommands(program, globals);
+registerMountCommands(program, globals);
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,71 @@
+// `dfs mount DIR` (the FUSE daemon, in the foreground) and `dfs umount DIR`.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULTS } from '../defaults.js';
+import { MountDaemon } from '../fuse/mount.js';
+import { findMount, unmount } from '../fuse/mounts.js';
+import { DfsError } from '../rpc/errors.js';
+import { sessionClient, type GlobalOptions } from './connect.js';
+import { action, UsageError } from './errors.js';
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+export function registerMountCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('mount')
+    .description('mount the cluster at a directory with FUSE; runs in the foreground until unmounted (Ctrl-C, SIGTERM or `dfs umount`)')
+    .argument('<mountpoint>', 'an existing empty directory')
+    .option('--allow-other', 'let other local users use the mount (they act as your dfs user)')
+    .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
+    .option('--debug', 'print every FUSE request (libfuse debug output)')
+    .action(
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; debug?: boolean }) => {
+        const cacheMb = Number(o.cacheMb);
+        if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
+        const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20) });
+        // fail before mounting when the login is bad or the master is unreachable
+        const me = await client.whoami();
+        let exiting = false;
+        const exit = (code: number): void => {
+          if (exiting) return;
+          exiting = true;
+          process.exit(code);
+        };
+        const daemon = new MountDaemon({
+          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug,
+          onStop: (_reason, failed) => exit(failed ? 1 : 0),
+        });
+        await daemon.start();
+        const stop = (sig: NodeJS.Signals): void => {
+          log(`dfs mount: ${sig}, unmounting ${daemon.mountpoint}`);
+          daemon.stop().then(
+            () => exit(0),
+            () => exit(1),
+          );
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        process.on('SIGHUP', stop);
+        log(`dfs mount: ${client.url} as ${me.user} at ${daemon.mountpoint}`);
+        process.stdout.write(`mounted: ${daemon.mountpoint}\n`);
+      }),
+    );
+
+  program
+    .command('umount')
+    .alias('unmount')
+    .description('unmount a dfs mount; its daemon flushes and exits')
+    .argument('<mountpoint>')
+    .option('--lazy', 'detach now even if files are open (they keep working until closed)')
+    .action(
+      action(async (mountpoint: string, o: { lazy?: boolean }) => {
+        const abs = path.resolve(mountpoint);
+        const m = await findMount(abs);
+        if (!m || !m.fstype.startsWith('fuse')) throw new DfsError('EINVAL', `not a dfs mount: ${abs}`);
+        await unmount(abs, o.lazy ?? false);
+        process.stdout.write(`unmounted: ${abs}\n`);
+      }),
+    );
+}

@@ -1,0 +1,39 @@
+// What every FUSE operation group shares, and the glue from promises to fuse-native's
+// callbacks. Handlers run on the one JavaScript thread: they may await, never block.
+import type { FileHandle } from '../client/file-handle.js';
+import type { DfsClient } from '../client/client.js';
+import { fuseErrno, type Log } from './errno.js';
+import type { HandleTable } from './handles.js';
+
+export interface FuseContext {
+  client: DfsClient;
+  files: HandleTable<FileHandle>;
+  log: Log;
+}
+
+/** Runs `work` and answers the kernel: 0 and the value, or a negative errno. */
+export function answer<T>(ctx: FuseContext, what: string, cb: (errno: number, value?: T) => void, work: () => Promise<T>): void {
+  let p: Promise<T>;
+  try {
+    p = work();
+  } catch (err) {
+    cb(fuseErrno(err, ctx.log, what));
+    return;
+  }
+  p.then(
+    (value) => cb(0, value),
+    (err: unknown) => cb(fuseErrno(err, ctx.log, what)),
+  );
+}
+
+/** For read and write, whose answer is the byte count itself. */
+export function answerCount(ctx: FuseContext, what: string, cb: (n: number) => void, work: () => Promise<number>): void {
+  let p: Promise<number>;
+  try {
+    p = work();
+  } catch (err) {
+    cb(fuseErrno(err, ctx.log, what));
+    return;
+  }
+  p.then(cb, (err: unknown) => cb(fuseErrno(err, ctx.log, what)));
+}

@@ -1,0 +1,183 @@
+// The mount daemon: builds the FUSE operation table over a logged-in DfsClient, mounts it
+// with the options in native-notes/fuse-options.md, watches that the mount and the master
+// are still there, and unmounts cleanly. It must run in a process of its own: a process
+// that serves a mount and also touches files in it deadlocks on itself.
+import fs from 'node:fs';
+import path from 'node:path';
+import Fuse, { type FuseOps, type FuseOptions } from 'fuse-native';
+import type { DfsClient } from '../client/client.js';
+import type { FileHandle } from '../client/file-handle.js';
+import { DEFAULTS } from '../defaults.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
+import { attrOps } from './attr-ops.js';
+import type { FuseContext } from './context.js';
+import { dirOps } from './dir-ops.js';
+import type { Log } from './errno.js';
+import { fileOps } from './file-ops.js';
+import { HandleTable } from './handles.js';
+import { linkOps } from './link-ops.js';
+import { clearStaleMount, findMount, unmount } from './mounts.js';
+import { statArray } from './stat.js';
+
+export interface MountOptions {
+  mountpoint: string;
+  client: DfsClient;
+  log: Log;
+  /** Let other local users in (they act as the mount's dfs user); needs user_allow_other for non-root. */
+  allowOther?: boolean;
+  /** libfuse's request trace on stderr. */
+  debug?: boolean;
+  /** Called once when the daemon stops by itself (mount gone, master gone). */
+  onStop?: (reason: string, failed: boolean) => void;
+}
+
+/** The -o options, each explained in native-notes/fuse-options.md. */
+export function fuseOptionList(o: { allowOther?: boolean; debug?: boolean }): string[] {
+  const list = [
+    'fsname=dfs',
+    'subtype=dfs',
+    'big_writes',
+    'max_write=131072',
+    'use_ino',
+    'entry_timeout=1',
+    'negative_timeout=0',
+    'attr_timeout=0',
+    'auto_cache',
+    'atomic_o_trunc',
+  ];
+  if (o.allowOther) list.push('allow_other');
+  if (o.debug) list.push('debug');
+  return list;
+}
+
+/** Operations whose answer may wait on block transfers get the long deadline. */
+const DATA_OPS = ['read', 'write', 'flush', 'fsync', 'release', 'create', 'open', 'truncate', 'ftruncate'];
+
+function timeouts(): Record<string, number> {
+  const t: Record<string, number> = { default: DEFAULTS.fuseOpTimeoutMs };
+  for (const op of DATA_OPS) t[op] = DEFAULTS.fuseDataOpTimeoutMs;
+  return t;
+}
+
+/**
+ * fuse-native with two fixes: it passes only an allow-list of -o options (big_writes,
+ * max_write, use_ino, negative_timeout, atomic_o_trunc are not on it, and a 0 timeout is
+ * dropped as falsy), and its fgetattr glue calls ops.getattr without the handle.
+ */
+class DfsFuse extends Fuse {
+  constructor(mnt: string, ops: FuseOps, opts: FuseOptions, private readonly optionList: string[]) {
+    super(mnt, ops, opts);
+  }
+
+  protected override _fuseOptions(): string {
+    return `-o${this.optionList.join(',')}`;
+  }
+
+  protected override _op_fgetattr(signal: (errno: number, stat?: Uint32Array) => void, p: string, fd: number): void {
+    this.ops.fgetattr!(p, fd, (errno, st) => (errno || !st ? signal(errno || -5) : signal(0, statArray(st))));
+  }
+}
+
+export class MountDaemon {
+  readonly mountpoint: string;
+  private readonly files = new HandleTable<FileHandle>();
+  private fuse?: DfsFuse;
+  private watch?: NodeJS.Timeout;
+  private masterDownSince?: number;
+  private probing = false;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly o: MountOptions) {
+    this.mountpoint = path.resolve(o.mountpoint);
+  }
+
+  ops(): FuseOps {
+    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log };
+    return { ...attrOps(ctx), ...dirOps(ctx), ...fileOps(ctx), ...linkOps(ctx) };
+  }
+
+  async start(): Promise<void> {
+    const st = await fs.promises.stat(this.mountpoint).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOTCONN') return undefined; // a dead mount: cleared below
+      if (err.code === 'ENOENT') throw new DfsError('ENOENT', `mount point does not exist: ${this.mountpoint}`);
+      throw toDfsError(err);
+    });
+    if (st && !st.isDirectory()) throw new DfsError('ENOTDIR', `mount point is not a directory: ${this.mountpoint}`);
+    await clearStaleMount(this.mountpoint, this.o.log);
+
+    const fuse = new DfsFuse(this.mountpoint, this.ops(), { timeout: timeouts() }, fuseOptionList(this.o));
+    await new Promise<void>((resolve, reject) => {
+      fuse.mount((err) => (err ? reject(new DfsError('EIO', `cannot mount ${this.mountpoint}: ${err.message}`)) : resolve()));
+    });
+    this.fuse = fuse;
+    await this.tuneReadahead();
+    this.watch = setInterval(() => void this.check(), DEFAULTS.mountWatchMs);
+  }
+
+  /**
+   * The kernel reads ahead only 128 KiB on a FUSE mount, and libfuse2 cannot ask for more at
+   * init; root may raise it on the mount's backing device info, so several 128 KiB reads are
+   * in flight on a sequential read. Best effort: without it reads are just slower.
+   */
+  private async tuneReadahead(): Promise<void> {
+    const m = await findMount(this.mountpoint);
+    if (!m) return;
+    await fs.promises
+      .writeFile(`/sys/class/bdi/${m.device}/read_ahead_kb`, String(DEFAULTS.fuseReadaheadKb))
+      .catch((err: Error) => this.o.log(`dfs mount: could not raise read-ahead (${err.message}); sequential reads will be slower`));
+  }
+
+  /** Stops by itself when someone unmounted us, or when the master is gone for good. */
+  private async check(): Promise<void> {
+    if (this.stopping) return;
+    const m = await findMount(this.mountpoint).catch(() => undefined);
+    if (!m || !m.fstype.startsWith('fuse')) {
+      this.selfStop('the mount was unmounted', false);
+      return;
+    }
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await this.o.client.whoami();
+      this.masterDownSince = undefined;
+    } catch (err) {
+      const code = toDfsError(err).code;
+      if (code !== 'ECONNREFUSED' && code !== 'ENOTCONN' && code !== 'ETIMEDOUT') return;
+      this.masterDownSince ??= Date.now();
+      if (Date.now() - this.masterDownSince >= DEFAULTS.mountMasterGoneMs) {
+        this.selfStop(`the master at ${this.o.client.url} has been unreachable for ${Math.round(DEFAULTS.mountMasterGoneMs / 1000)} s`, true);
+      }
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  private selfStop(reason: string, failed: boolean): void {
+    this.o.log(`dfs mount: ${reason}; stopping`);
+    void this.stop().finally(() => this.o.onStop?.(reason, failed));
+  }
+
+  /** Flushes what open files hold (bounded in time), unmounts, and closes the client. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.watch) clearInterval(this.watch);
+      const flushes = [...this.files.values()].map((h) => h.flush().catch((err: unknown) => {
+        this.o.log(`dfs mount: could not flush a file on the way out: ${toDfsError(err).message}`);
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(flushes),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, DEFAULTS.mountFlushOnExitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (this.fuse && (await findMount(this.mountpoint))) {
+        // lazy: a process still holding a file open must not keep the mount (and us) alive
+        await unmount(this.mountpoint, true).catch((err: unknown) => this.o.log(`dfs mount: ${toDfsError(err).message}`));
+      }
+      this.o.client.close();
+    })();
+    return this.stopping;
+  }
+}

@@ -19,11 +19,14 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .argument('<mountpoint>', 'an existing empty directory')
     .option('--allow-other', 'let other local users use the mount (they act as your dfs user)')
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
+    .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; debug?: boolean }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
+        const giveUp = Number(o.giveUpAfter);
+        if (!Number.isFinite(giveUp) || giveUp <= 0) throw new UsageError('--give-up-after must be a positive number of seconds');
         const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20) });
         // fail before mounting when the login is bad or the master is unreachable
         const me = await client.whoami();
@@ -34,7 +37,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           process.exit(code);
         };
         const daemon = new MountDaemon({
-          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug,
+          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug, masterGoneMs: giveUp * 1000,
           onStop: (_reason, failed) => exit(failed ? 1 : 0),
         });
         await daemon.start();

@@ -27,6 +27,8 @@ export interface MountOptions {
   allowOther?: boolean;
   /** libfuse's request trace on stderr. */
   debug?: boolean;
+  /** The master unreachable this long counts as gone for good (default DEFAULTS.mountMasterGoneMs). */
+  masterGoneMs?: number;
   /** Called once when the daemon stops by itself (mount gone, master gone). */
   onStop?: (reason: string, failed: boolean) => void;
 }
@@ -144,8 +146,9 @@ export class MountDaemon {
       const code = toDfsError(err).code;
       if (code !== 'ECONNREFUSED' && code !== 'ENOTCONN' && code !== 'ETIMEDOUT') return;
       this.masterDownSince ??= Date.now();
-      if (Date.now() - this.masterDownSince >= DEFAULTS.mountMasterGoneMs) {
-        this.selfStop(`the master at ${this.o.client.url} has been unreachable for ${Math.round(DEFAULTS.mountMasterGoneMs / 1000)} s`, true);
+      const limit = this.o.masterGoneMs ?? DEFAULTS.mountMasterGoneMs;
+      if (Date.now() - this.masterDownSince >= limit) {
+        this.selfStop(`the master at ${this.o.client.url} has been unreachable for ${Math.round(limit / 1000)} s`, true);
       }
     } finally {
       this.probing = false;

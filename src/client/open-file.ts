@@ -102,7 +102,10 @@ export class OpenFile {
       const d = this.dirty.get(idx);
       if (d) {
         // copied now, not after an await: a dirty buffer is recycled once committed
-        d.data.copy(out, from - pos, from - idx * bs, Math.min(to - idx * bs, d.length));
+        const at = from - idx * bs;
+        const have = Math.max(0, Math.min(to - idx * bs, d.length) - at);
+        if (have > 0) d.data.copy(dst, from - pos, at, at + have);
+        if (have < to - from) dst.fill(0, from - pos + have, to - pos);
         continue;
       }
       parts.push(

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { spawnCluster, tempDir } from '../helpers/cluster.js';
+import { DFS_BIN, spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, isMounted, mount, sh } from '../helpers/mount.js';
 
 const skip = fuseUnavailable();
@@ -50,7 +50,7 @@ t.test('a live mount is not mounted over; dfs umount stops its daemon', { skip }
   const again = await cluster.dfs(['mount', m.dir, '--master', cluster.url]);
   t.equal(again.code, 1);
   t.match(again.stderr, /already mounted/);
-  const busy = await sh(`exec 3<${m.dir}/. ; cd ${m.dir} && ${process.execPath} ${path.resolve('bin/dfs')} umount ${m.dir}`, { env: cluster.env });
+  const busy = await sh(`exec 3<${m.dir}/. ; cd ${m.dir} && ${DFS_BIN} umount ${m.dir}`, { env: { ...cluster.env, DFS_NODE: process.execPath } });
   t.not(busy.code, 0, 'a busy mount is not unmounted without --lazy');
   t.match(busy.stderr, /busy/);
   const r = await cluster.dfs(['umount', m.dir]);

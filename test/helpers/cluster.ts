@@ -145,8 +145,8 @@ export async function spawnCluster(
   t.teardown(() => clients.forEach((c) => c.close()));
   let url: string;
   try {
-    // one pattern for both lines: they may arrive in one chunk, which a first wait would consume
-    url = (await waitForLine(proc, /^master: (ws\S+)$[\s\S]*^storage nodes: /m))[1];
+    url = (await waitForLine(proc, /^master: (ws\S+)$/m))[1];
+    await waitForLine(proc, /^storage nodes: /m);
   } catch (err) {
     throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
   }

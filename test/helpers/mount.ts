@@ -61,8 +61,8 @@ export async function mount(t: Teardown, cluster: SpawnedCluster, opts: { dir?: 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOTCONN') throw err; // a dead mount: `dfs mount` clears it
   }
-  const proc = spawn(process.execPath, [DFS_BIN, 'mount', dir, '--master', cluster.url, ...(opts.args ?? [])], {
-    env: cluster.env,
+  const proc = spawn(DFS_BIN, ['mount', dir, '--master', cluster.url, ...(opts.args ?? [])], {
+    env: { ...cluster.env, DFS_NODE: process.execPath },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

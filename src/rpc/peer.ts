@@ -37,6 +37,8 @@ export class Peer<C = unknown> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private inflight = 0;
+  private draining = false;
+  private idle?: () => void;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
@@ -132,6 +134,10 @@ export class Peer<C = unknown> {
       done('ENOSYS', 0);
       return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`));
     }
+    if (this.draining) {
+      done('ENOTCONN', 0);
+      return this.replyError(id, new DfsError('ENOTCONN', 'server is shutting down'));
+    }
     if (this.inflight >= this.maxInflight) {
       done('EAGAIN', 0);
       return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
@@ -147,7 +153,17 @@ export class Peer<C = unknown> {
       done(e.code, 0);
     } finally {
       this.inflight--;
+      if (this.inflight === 0) this.idle?.();
     }
+  }
+
+  /** Refuses new requests and resolves once those being served have been answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idle = resolve;
+    });
   }
 
   private replyError(id: number, err: DfsError): void {

@@ -97,7 +97,20 @@ export class RpcServer<C> {
     return `${this.options.tls ? 'wss' : 'ws'}://${host}:${a.port}`;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Graceful stop: no new connections, requests being served are answered (for up to
+   * `graceMs`), then every connection is closed.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    this.http.close();
+    if (graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([Promise.all([...this.peers].map((p) => p.drain())), deadline]);
+      clearTimeout(timer);
+    }
     for (const p of this.peers) p.close(1001, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.http.closeAllConnections?.();

@@ -8,6 +8,15 @@ export const DEFAULTS = {
   storageMaxMessage: 4 * 1024 * 1024 + 64 * 1024,
   /** Requests one connection may have in flight at a server before it gets EAGAIN. */
   maxInflightPerConnection: 256,
+  /**
+   * Bytes a server holds for one connection (requests being served plus replies not yet
+   * sent); past it the server stops reading from that connection until they drain.
+   */
+  maxServedBytesPerConnection: 64 * 1024 * 1024,
+  /** Connections (TCP, before any handshake) one remote address may hold at a server. */
+  maxConnectionsPerAddress: 128,
+  /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this. */
+  handshakeTimeoutMs: 10_000,
   /** A call with no reply by then fails with ETIMEDOUT. */
   requestTimeoutMs: 30_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */

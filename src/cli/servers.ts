@@ -9,7 +9,9 @@ import { Master } from '../master/master.js';
 import { hasMetadata } from '../master/persistence.js';
 import { MemoryBlockStore } from '../storage/memory-store.js';
 import { StorageNode } from '../storage/storage-node.js';
+import { ensureLoopbackCerts, readTlsFiles } from './certs.js';
 import { saveSession } from './config.js';
+import { readCa } from './connect.js';
 import { action, UsageError } from './errors.js';
 import { rootLogger } from '../log.js';
 
@@ -57,7 +59,7 @@ export function onShutdown(stop: () => Promise<void>): void {
 
 export const dfsBin = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dfs');
 
-export function registerServerCommands(program: Command, globals: () => { master?: string }): void {
+export function registerServerCommands(program: Command, globals: () => { master?: string; ca?: string }): void {
   program
     .command('master')
     .description('run the metadata server')
@@ -65,11 +67,13 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
+    .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string }) => {
+      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string }) => {
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
-          adminPassword: process.env.DFS_ADMIN_PASSWORD,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey),
         });
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);
@@ -87,14 +91,21 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--memory', 'keep blocks in memory (lost on exit)')
     .option('--join-secret <secret>', 'the cluster join secret (or env DFS_JOIN_SECRET)')
     .option('--join-secret-file <file>', 'read the join secret from a file')
+    .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .action(
-      action(async (o: { host: string; port: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string }) => {
+      action(async (o: {
+        host: string; port: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string;
+      }) => {
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
         const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory) throw new UsageError('choose where blocks live: --memory');
-        const node = new StorageNode({ masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret });
+        const node = new StorageNode({
+          masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret,
+          tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA),
+        });
         const url = await node.start();
         process.stdout.write(`storage: ${url}\n`);
         onShutdown(() => node.stop());
@@ -110,32 +121,42 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
     .option('--memory', 'keep blocks in memory (lost on exit)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
+    .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
     .action(
-      action(async (o: { dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string }) => {
+      action(async (o: {
+        dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string; tls?: boolean;
+      }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
         const masterDir = path.join(o.dataDir, 'master');
         // a new cluster keeps two copies when it can; an existing one keeps what it has unless told
         const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) ? undefined : Math.min(2, count));
+        const certs = o.tls ? ensureLoopbackCerts(path.join(o.dataDir, 'tls')) : undefined;
+        const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
+        const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
           host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
-          adminPassword: process.env.DFS_ADMIN_PASSWORD,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls,
         });
         const started = await master.start();
         const nodes: StorageNode[] = [];
         for (let i = 0; i < count; i++) {
-          const node = new StorageNode({ masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret });
+          const node = new StorageNode({
+            masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret, tls, ca,
+          });
           await node.start();
           nodes.push(node);
         }
         const { token, expires } = await master.mintSession('admin');
-        saveSession({ master: started.url, token, user: 'admin', expires });
+        saveSession({ master: started.url, token, user: 'admin', expires, ca: certs?.ca });
         process.stdout.write(`master: ${started.url}\n`);
+        if (certs) process.stdout.write(`ca: ${certs.ca}\n`);
         if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
         process.stdout.write(`storage nodes: ${nodes.length}; the local CLI is logged in as admin\n`);
         let mount: ChildProcess | undefined;
         if (o.mount) {
-          mount = spawn(dfsBin(), ['mount', o.mount, '--master', started.url], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DFS_NODE: process.execPath } });
+          const args = ['mount', o.mount, '--master', started.url, ...(certs ? ['--ca', certs.ca] : [])];
+          mount = spawn(dfsBin(), args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DFS_NODE: process.execPath } });
           mount.on('exit', (code) => {
             if (code) log(`dfs: mount exited with ${code}`);
             mount = undefined;

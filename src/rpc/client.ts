@@ -99,8 +99,16 @@ export class RpcClient<C = undefined> {
 function connectError(url: string, err: Error): DfsError {
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED') return new DfsError('ECONNREFUSED', `cannot reach ${url}: connection refused`);
-  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return new DfsError('EACCES', `cannot verify the certificate of ${url}: ${err.message}`);
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+    return new DfsError('EACCES', `cannot verify the certificate of ${url} (${code}); pass the cluster's CA with --ca`, {
+      reason: 'bad-certificate',
+    });
+  }
+  if (url.startsWith('wss:') && (code === 'EPROTO' || (code && /SSL|TLS/.test(code)))) {
+    return new DfsError('EPROTO', `${url} does not speak TLS; try ws://`);
+  }
+  if (url.startsWith('ws:') && (code === 'ECONNRESET' || /socket hang up/.test(err.message))) {
+    return new DfsError('ECONNREFUSED', `${url} closed the connection; if the server uses TLS, connect with wss://`);
   }
   return new DfsError('ECONNREFUSED', `cannot reach ${url}: ${err.message}`);
 }

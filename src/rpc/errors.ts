@@ -21,12 +21,23 @@ export function errnoNumber(code: Errno): number {
   return table[code] ?? table.EIO;
 }
 
+export interface DfsErrorOptions {
+  cause?: unknown;
+  /**
+   * A stable word that says more than the errno where a caller must branch on it (e.g.
+   * EACCES + 'totp-required' at login). Travels on the wire; never parse the message.
+   */
+  reason?: string;
+}
+
 export class DfsError extends Error {
   readonly code: Errno;
-  constructor(code: Errno, message?: string, options?: { cause?: unknown }) {
-    super(message ? `${code}: ${message}` : code, options);
+  readonly reason?: string;
+  constructor(code: Errno, message?: string, options?: DfsErrorOptions) {
+    super(message ? `${code}: ${message}` : code, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DfsError';
     this.code = code;
+    if (options?.reason !== undefined) this.reason = options.reason;
   }
   /** The message without the leading errno, for the wire. */
   get detail(): string {
@@ -42,7 +53,10 @@ export function fsError(code: Errno, message?: string): DfsError {
 export function toDfsError(err: unknown): DfsError {
   if (err instanceof DfsError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (isErrno(code)) return new DfsError(code, (err as Error).message, { cause: err });
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  if (isErrno(code)) {
+    return new DfsError(code, (err as Error).message, { cause: err, reason: typeof reason === 'string' ? reason : undefined });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new DfsError('EIO', message, { cause: err });
 }

@@ -18,11 +18,19 @@ export interface Incoming {
 export type Handler<C> = (req: Incoming, peer: Peer<C>) => Promise<Reply | void> | Reply | void;
 export type Handlers<C> = Record<string, Handler<C>>;
 
+const REASON_RE = /^[a-z][a-z0-9-]{0,31}$/;
+
 export interface PeerOptions {
   requestTimeoutMs?: number;
   maxInflight?: number;
   /** Hears of every request served: for metrics. */
   observe?: RequestObserver;
+  /**
+   * Bytes this side may hold for requests it serves on one connection: request frames being
+   * handled plus replies not yet written to the socket. Past it the connection stops
+   * reading (TCP pushes back on the sender) until the bytes drain.
+   */
+  maxServedBytes?: number;
 }
 
 interface Pending {
@@ -39,9 +47,11 @@ export class Peer<C = unknown> {
   private inflight = 0;
   private draining = false;
   private idle?: () => void;
+  private servedBytes = 0;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
+  private readonly maxServedBytes: number;
   readonly remoteAddress: string;
 
   constructor(
@@ -54,6 +64,7 @@ export class Peer<C = unknown> {
     this.context = context;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.maxInflight = options.maxInflight ?? DEFAULTS.maxInflightPerConnection;
+    this.maxServedBytes = options.maxServedBytes ?? DEFAULTS.maxServedBytesPerConnection;
     this.remoteAddress = remoteAddress;
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
@@ -86,15 +97,27 @@ export class Peer<C = unknown> {
     this.onClose();
   }
 
-  private send(parts: Buffer[]): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
+  /** `sent` runs once the bytes are handed to the socket (or the connection is gone). */
+  private send(parts: Buffer[], sent?: () => void): void {
+    if (this.ws.readyState !== this.ws.OPEN) {
+      sent?.();
+      return;
+    }
+    const done = sent ? (): void => sent() : undefined;
     // One message, possibly from two buffers: ws's `fin: false` fragments keep the block
     // payload from being copied into a joined buffer.
-    if (parts.length === 1) this.ws.send(parts[0], { binary: true });
+    if (parts.length === 1) this.ws.send(parts[0], { binary: true }, done);
     else {
       this.ws.send(parts[0], { binary: true, fin: false });
-      this.ws.send(parts[1], { binary: true, fin: true });
+      this.ws.send(parts[1], { binary: true, fin: true }, done);
     }
+  }
+
+  /** Reply bytes and request bytes held for this connection's requests; reading pauses past the limit. */
+  private holdBytes(n: number): void {
+    this.servedBytes += n;
+    if (n > 0 && this.servedBytes > this.maxServedBytes && !this.ws.isPaused) this.ws.pause();
+    if (n < 0 && this.ws.isPaused && this.servedBytes <= this.maxServedBytes / 2 && !this.closed) this.ws.resume();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -107,7 +130,7 @@ export class Peer<C = unknown> {
       return this.protocolError(toDfsError(err).message);
     }
     if (frame.kind === FRAME_KIND.request) {
-      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload });
+      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload }, buf.length);
       return;
     }
     const p = this.pending.get(frame.id);
@@ -118,11 +141,12 @@ export class Peer<C = unknown> {
     else {
       const code = frame.meta.code;
       const message = typeof frame.meta.message === 'string' ? frame.meta.message : '';
-      p.reject(toDfsError({ code, message: message || String(code) }));
+      const reason = typeof frame.meta.reason === 'string' && REASON_RE.test(frame.meta.reason) ? frame.meta.reason : undefined;
+      p.reject(toDfsError({ code, message: message || String(code), reason }));
     }
   }
 
-  private async serve(id: number, method: string, req: Incoming): Promise<void> {
+  private async serve(id: number, method: string, req: Incoming, size: number): Promise<void> {
     const handler = Object.hasOwn(this.handlers, method) ? this.handlers[method] : undefined;
     const observe = this.options.observe;
     const started = observe ? process.hrtime.bigint() : 0n;
@@ -142,19 +166,41 @@ export class Peer<C = unknown> {
       done('EAGAIN', 0);
       return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
     }
+    // Reading pauses at the limit, but messages already buffered still arrive: refuse
+    // those rather than hold their bytes, so memory stays bounded whatever the peer sends.
+    if (this.servedBytes + size > 2 * this.maxServedBytes) {
+      done('EAGAIN', 0);
+      return this.replyError(id, new DfsError('EAGAIN', 'too many bytes in flight on this connection'));
+    }
     this.inflight++;
+    this.holdBytes(size);
+    let reply: Reply;
     try {
-      const reply = (await handler(req, this)) ?? {};
-      this.send(encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload));
-      done('OK', reply.payload?.length ?? 0);
+      reply = (await handler(req, this)) ?? {};
     } catch (err) {
       const e = toDfsError(err);
       this.replyError(id, e);
       done(e.code, 0);
+      return;
     } finally {
       this.inflight--;
+      this.holdBytes(-size);
+      // the reply below is sent in this same tick, before a drain waiting on idle resumes
       if (this.inflight === 0) this.idle?.();
     }
+    let parts: Buffer[];
+    try {
+      parts = encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload);
+    } catch (err) {
+      const e = toDfsError(err);
+      this.replyError(id, e);
+      done(e.code, 0);
+      return;
+    }
+    const out = parts.reduce((n, b) => n + b.length, 0);
+    this.holdBytes(out);
+    this.send(parts, () => this.holdBytes(-out));
+    done('OK', reply.payload?.length ?? 0);
   }
 
   /** Refuses new requests and resolves once those being served have been answered. */
@@ -167,7 +213,9 @@ export class Peer<C = unknown> {
   }
 
   private replyError(id: number, err: DfsError): void {
-    this.send(encodeFrame(FRAME_KIND.error, id, '', { code: err.code, message: err.detail || err.message }));
+    const meta: Meta = { code: err.code, message: err.detail || err.message };
+    if (err.reason) meta.reason = err.reason;
+    this.send(encodeFrame(FRAME_KIND.error, id, '', meta));
   }
 
   /** A peer that cannot frame is told why in the close reason and cut off. */

@@ -1,8 +1,9 @@
 // A WebSocket RPC server: one Peer per connection, plain or TLS.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DEFAULTS } from '../defaults.js';
 import type { RpcMetrics } from './metrics.js';
 import { Peer, type Handlers, type PeerOptions } from './peer.js';
 
@@ -18,7 +19,7 @@ export interface RpcServerOptions<C> extends PeerOptions {
   handlers: Handlers<C>;
   newContext: () => C;
   tls?: TlsFiles;
-  /** Connections one remote address may hold at once. */
+  /** Connections one remote address may hold at once, counted from the TCP accept. */
   maxConnectionsPerAddress?: number;
   onConnect?: (peer: Peer<C>) => void;
   onDisconnect?: (peer: Peer<C>) => void;
@@ -47,9 +48,15 @@ export class RpcServer<C> {
       }
       res.writeHead(426, { 'content-type': 'text/plain' }).end('dfs speaks WebSocket here\n');
     };
+    const timeouts = { headersTimeout: DEFAULTS.handshakeTimeoutMs, requestTimeout: DEFAULTS.handshakeTimeoutMs };
     this.http = options.tls
-      ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
-      : http.createServer(onRequest);
+      ? https.createServer(
+          { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: DEFAULTS.handshakeTimeoutMs, ...timeouts },
+          onRequest,
+        )
+      : http.createServer(timeouts, onRequest);
+    // Counted at the TCP accept, so sockets that never finish a handshake count too.
+    this.http.on('connection', (socket: Socket) => this.admit(socket));
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: options.maxMessageBytes,
@@ -59,23 +66,29 @@ export class RpcServer<C> {
     this.wss.on('connection', (ws, req) => this.accept(ws, req.socket.remoteAddress ?? ''));
   }
 
-  private accept(ws: WebSocket, address: string): void {
-    const limit = this.options.maxConnectionsPerAddress ?? 1024;
+  private admit(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const limit = this.options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress;
     const count = this.perAddress.get(address) ?? 0;
     if (count >= limit) {
-      ws.close(1013, 'too many connections from this address');
+      socket.destroy();
       return;
     }
     this.perAddress.set(address, count + 1);
+    socket.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    });
+  }
+
+  private accept(ws: WebSocket, address: string): void {
     const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), { ...this.options, observe: this.options.metrics?.observe }, address);
     this.peers.add(peer);
     this.options.metrics?.connections.inc();
     ws.on('close', () => {
       this.options.metrics?.connections.dec();
       this.peers.delete(peer);
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, n);
       this.options.onDisconnect?.(peer);
     });
     this.options.onConnect?.(peer);

@@ -145,8 +145,8 @@ export async function spawnCluster(
   t.teardown(() => clients.forEach((c) => c.close()));
   let url: string;
   try {
-    url = (await waitForLine(proc, /^master: (ws\S+)$/m))[1];
-    await waitForLine(proc, /^storage nodes: /m);
+    // one wait for both lines: they may arrive in one chunk, which a second wait would miss
+    url = (await waitForLine(proc, /^master: (ws\S+)$[\s\S]*^storage nodes: /m))[1];
   } catch (err) {
     throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
   }

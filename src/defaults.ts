@@ -24,6 +24,25 @@ export const DEFAULTS = {
   deadAfterMs: 5_000,
   /** Session tokens live this long. */
   sessionTtlMs: 7 * 24 * 3600 * 1000,
+  /** Login throttling (see src/master/login-guard.ts). */
+  login: {
+    /** Failed logins for one user name within `windowMs` that lock the name for `lockoutMs`. */
+    maxFailuresPerUser: 5,
+    /** Failed logins from one address within `windowMs` that lock the address. */
+    maxFailuresPerAddress: 20,
+    windowMs: 15 * 60 * 1000,
+    lockoutMs: 5 * 60 * 1000,
+    /** A failure is answered after this times the failures so far, at most `maxDelayMs`. */
+    failureDelayMs: 250,
+    maxDelayMs: 3000,
+    maxTracked: 10_000,
+    /** Password hashes computed at once; more wait (at most `maxWaiting`), then get EAGAIN. */
+    concurrency: 2,
+    maxWaiting: 64,
+    maxPerAddress: 4,
+  },
+  /** TOTP codes are accepted this many 30 s steps either side of now. */
+  totpWindowSteps: 1,
   /** Block capabilities signed by the master live this long. */
   capabilityTtlMs: 10 * 60 * 1000,
   /** An allocated block not committed by then is garbage. */
@@ -62,6 +81,8 @@ export const DEFAULTS = {
   mountMasterGoneMs: 20_000,
   /** Mount: on shutdown, how long to wait for open files to flush before unmounting anyway. */
   mountFlushOnExitMs: 30_000,
+  /** Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists. */
+  maxBlocksPerFile: 1 << 20,
   maxNameBytes: 255,
   maxPathBytes: 4096,
   maxSymlinkDepth: 40,

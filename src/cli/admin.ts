@@ -1,11 +1,13 @@
-// Session and administration commands: login, logout, whoami, status, user.
+// Session and administration commands: login, logout, whoami, status.
+import path from 'node:path';
 import type { Command } from 'commander';
-import { DfsClient } from '../client/client.js';
+import { DfsClient, type LoginResult } from '../client/client.js';
+import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
 import { bytes, table, timeString } from './format.js';
-import { readSecret } from './prompt.js';
+import { readLine, readSecret } from './prompt.js';
 
 export function registerAdminCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -13,15 +15,24 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
     .description('log in to a cluster and save the session')
     .requiredOption('-u, --user <name>', 'user name')
     .option('--password-stdin', 'read the password from stdin')
+    .option('--totp <code>', 'the one-time code from your authenticator app (asked for when needed)')
     .action(
-      action(async (o: { user: string; passwordStdin?: boolean }) => {
+      action(async (o: { user: string; passwordStdin?: boolean; totp?: string }) => {
         const g = globals();
         const url = masterUrl(g);
+        const caFile = g.ca ?? process.env.DFS_CA;
         const password = await readSecret('Password: ', o.passwordStdin ?? false);
-        const c = new DfsClient(url, { ca: readCa(g.ca) });
+        const c = new DfsClient(url, { ca: readCa(caFile) });
         try {
-          const r = await c.login(o.user, password);
-          saveSession({ master: url, token: r.token, user: r.user, expires: r.expires, ca: g.ca });
+          let r: LoginResult;
+          try {
+            r = await c.login(o.user, password, o.totp);
+          } catch (err) {
+            if (!(err instanceof DfsError && err.reason === 'totp-required')) throw err;
+            if (!process.stdin.isTTY) throw new UsageError(`${o.user} has a second factor: pass --totp CODE`);
+            r = await c.login(o.user, password, await readLine('One-time code: '));
+          }
+          saveSession({ master: url, token: r.token, user: r.user, expires: r.expires, ca: caFile ? path.resolve(caFile) : undefined });
           process.stderr.write(`logged in to ${url} as ${r.user} until ${timeString(r.expires)} UTC\n`);
         } finally {
           c.close();
@@ -83,34 +94,6 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
             lines.push(`under-replicated ${s.underReplicated}, missing ${s.missing ?? 0}, corrupt ${s.corrupt ?? 0}`);
           }
           process.stdout.write(lines.join('\n') + '\n');
-        });
-      }),
-    );
-
-  const user = program.command('user').description('manage users (admin)');
-  user
-    .command('add')
-    .description('add a user')
-    .argument('<name>')
-    .option('--password-stdin', 'read the password from stdin')
-    .action(
-      action(async (name: string, o: { passwordStdin?: boolean }) => {
-        const password = await readSecret(`Password for ${name}: `, o.passwordStdin ?? false);
-        await withClient(globals(), async (c) => {
-          const u = await c.addUser(name, password);
-          process.stdout.write(`added ${u.name} (uid ${u.uid})\n`);
-        });
-      }),
-    );
-  user
-    .command('list')
-    .description('list users')
-    .action(
-      action(async () => {
-        await withClient(globals(), async (c) => {
-          const rows = [['USER', 'UID', 'GID', 'ADMIN']];
-          for (const u of await c.listUsers()) rows.push([u.name, String(u.uid), String(u.gid), u.admin ? 'yes' : '']);
-          process.stdout.write(table(rows) + '\n');
         });
       }),
     );

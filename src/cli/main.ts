@@ -1,5 +1,6 @@
 // The `dfs` command line.
 import { Command } from 'commander';
+import { registerAccountCommands } from './accounts.js';
 import { registerAdminCommands } from './admin.js';
 import { fail, UsageError } from './errors.js';
 import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
@@ -13,7 +14,7 @@ program
   .description('dfs: a distributed, encrypted file system you can mount as a directory')
   .version('0.1.0')
   .option('--master <url>', 'master URL (default: $DFS_MASTER, else the saved login)')
-  .option('--ca <file>', 'CA certificate (PEM) for wss:// masters')
+  .option('--ca <file>', 'CA certificate (PEM) that signed the wss:// servers (default: $DFS_CA, else the saved login)')
   .option('--log-level <level>', `server log level: ${LOG_LEVELS.join(', ')} (default $DFS_LOG_LEVEL or info)`)
   .hook('preAction', () => {
     const level = program.opts<{ logLevel?: string }>().logLevel;
@@ -27,6 +28,7 @@ program
 const globals = (): { master?: string; ca?: string } => program.opts();
 registerServerCommands(program, globals);
 registerAdminCommands(program, globals);
+registerAccountCommands(program, globals);
 registerFileCommands(program, globals);
 registerMountCommands(program, globals);
 

@@ -1,5 +1,16 @@
 // Reading secrets: from stdin for scripts, or typed at a terminal without echo.
+import readline from 'node:readline/promises';
 import { UsageError } from './errors.js';
+
+/** One line typed at the terminal (echoed), for things that are not secret for long. */
+export async function readLine(prompt: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(prompt)).trim();
+  } finally {
+    rl.close();
+  }
+}
 
 async function readAllStdin(): Promise<string> {
   const chunks: Buffer[] = [];

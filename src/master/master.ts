@@ -1,5 +1,5 @@
 // The master: owns the state, applies and logs mutations, and serves RPC.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
@@ -21,6 +21,8 @@ import { logger as makeLogger, type Logger } from '../log.js';
 import type { Histogram } from 'prom-client';
 import { MetadataStore, type LoadReport } from './persistence.js';
 import { ROOT_INO } from './namespace.js';
+import { accountHandlers } from './account-service.js';
+import { LoginGuard, type LoginLimits } from './login-guard.js';
 
 export interface MasterOptions {
   host: string;
@@ -34,6 +36,8 @@ export interface MasterOptions {
   heartbeatMs?: number;
   deadAfterMs?: number;
   sessionTtlMs?: number;
+  /** Login throttling; unset fields take DEFAULTS.login. */
+  loginLimits?: Partial<LoginLimits>;
   /** First start only: the admin's password; generated (and reported) when absent. */
   adminPassword?: string;
   logger?: Logger;
@@ -76,6 +80,9 @@ export class Master {
   readonly journalFsyncSeconds: Histogram;
   /** One line to the log, for start-up and maintenance notes. */
   readonly say = (line: string): void => this.logger.info(line);
+  readonly loginGuard: LoginGuard;
+  /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
+  private readonly ticketKey: Buffer;
 
   constructor(readonly options: MasterOptions) {
     this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize);
@@ -89,8 +96,11 @@ export class Master {
     this.logger = options.logger ?? makeLogger('master');
     this.journalFsyncSeconds = this.metrics.histogram('journal_fsync_seconds', 'Journal group-commit write+fsync time', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
     this.registerGauges();
+    this.loginGuard = new LoginGuard({ ...DEFAULTS.login, ...options.loginLimits });
+    this.ticketKey = this.keys.derive('open-ticket');
     const handlers: Handlers<ConnContext> = {
       ...authHandlers(this),
+      ...accountHandlers(this),
       ...fsHandlers(this),
       ...nodeHandlers(this),
     };
@@ -184,8 +194,9 @@ export class Master {
   async mintSession(user: string): Promise<{ token: string; expires: number }> {
     if (!this.state.users.users.has(user)) throw new DfsError('ENOENT', `no user ${user}`);
     const token = newToken();
-    const expires = Date.now() + this.sessionTtlMs;
-    await this.mutate([{ op: 'session', hash: hashToken(token), user, expires }]);
+    const now = Date.now();
+    const expires = now + this.sessionTtlMs;
+    await this.mutate([{ op: 'session', hash: hashToken(token), user, expires, created: now, from: 'local' }]);
     return { token, expires };
   }
 
@@ -210,10 +221,29 @@ export class Master {
   caller(meta: Meta): Caller {
     const token = meta.token;
     if (typeof token !== 'string' || token.length > 200) throw new DfsError('EACCES', 'not logged in');
-    const found = this.state.users.session(token, Date.now());
-    if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again');
+    const session = hashToken(token);
+    const found = this.state.users.sessionByHash(session, Date.now());
+    if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again', { reason: 'bad-session' });
     const { user } = found;
-    return { user, uid: user.uid, gids: this.state.users.gidsOf(user) };
+    return { user, uid: user.uid, gids: this.state.users.gidsOf(user), session };
+  }
+
+  /**
+   * Proof that this session reached inode `ino` by a path it may search (fs.open, fs.create).
+   * Calls that name a file by inode number (fs.blocks, fs.allocate, fs.commit) demand it, so
+   * knowing or guessing an inode number does not bypass the directories' permissions.
+   * Stateless: an HMAC of ino and session, valid as long as the session.
+   */
+  openTicket(c: Caller, ino: number): string {
+    return createHmac('sha256', this.ticketKey).update(`${ino}:${c.session ?? ''}`).digest('base64url').slice(0, 32);
+  }
+
+  checkOpenTicket(c: Caller, ino: number, ticket: unknown): void {
+    const want = Buffer.from(this.openTicket(c, ino));
+    const got = Buffer.from(typeof ticket === 'string' ? ticket : '');
+    if (got.length !== want.length || !timingSafeEqual(got, want)) {
+      throw new DfsError('EACCES', 'open the file by its path first', { reason: 'no-open-ticket' });
+    }
   }
 
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */

@@ -10,6 +10,8 @@ export interface Caller {
   user: User;
   uid: number;
   gids: Set<number>;
+  /** The hash of the session token the request came with. */
+  session?: string;
 }
 
 export function isSuperuser(c: Caller): boolean {

@@ -44,10 +44,25 @@ export type MutationRecord =
       replicas?: number;
     }
   | { op: 'commit'; ino: number; size: number; blocks: BlockPlacement[]; time: number }
-  | { op: 'user'; name: string; uid: number; gid: number; salt: string; hash: string; admin: boolean; groups: number[]; totp?: string | null }
+  | {
+      op: 'user';
+      name: string;
+      uid: number;
+      gid: number;
+      salt: string;
+      hash: string;
+      admin: boolean;
+      groups: number[];
+      /** TOTP secret sealed under the master key; set once confirmed with a code. */
+      totp?: string | null;
+      /** A TOTP secret handed out by `mfa.enable` and not yet confirmed. */
+      totpPending?: string | null;
+    }
   | { op: 'group'; name: string; gid: number; members: string[] }
-  | { op: 'session'; hash: string; user: string; expires: number }
+  | { op: 'session'; hash: string; user: string; expires: number; created?: number; from?: string }
   | { op: 'endSession'; hash: string }
+  /** The last TOTP time step a user logged in with: codes of that step or earlier are spent. */
+  | { op: 'totpUsed'; user: string; step: number }
   | { op: 'locate'; id: string; add?: string[]; remove?: string[] };
 
 export type RecordOp = MutationRecord['op'];

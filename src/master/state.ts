@@ -52,17 +52,20 @@ export class MasterState {
       case 'user':
         this.users.users.set(r.name, {
           name: r.name, uid: r.uid, gid: r.gid, salt: r.salt, hash: r.hash, admin: r.admin,
-          groups: r.groups, totp: r.totp ?? null,
+          groups: r.groups, totp: r.totp ?? null, totpPending: r.totpPending ?? null,
         });
         break;
       case 'group':
         this.users.groups.set(r.name, { name: r.name, gid: r.gid, members: r.members });
         break;
       case 'session':
-        this.users.sessions.set(r.hash, { hash: r.hash, user: r.user, expires: r.expires });
+        this.users.sessions.set(r.hash, { hash: r.hash, user: r.user, expires: r.expires, created: r.created, from: r.from });
         break;
       case 'endSession':
         this.users.sessions.delete(r.hash);
+        break;
+      case 'totpUsed':
+        this.users.totpSteps.set(r.user, Math.max(r.step, this.users.totpSteps.get(r.user) ?? 0));
         break;
       case 'locate':
         this.blocks.locate(r.id, r.add, r.remove);

@@ -11,7 +11,9 @@ export interface User {
   admin: boolean;
   /** Supplementary group ids. */
   groups: number[];
+  /** Sealed TOTP secret (see KeyWrapper.seal); null when the user has no second factor. */
   totp?: string | null;
+  totpPending?: string | null;
 }
 
 export interface Group {
@@ -24,10 +26,18 @@ export interface Session {
   hash: string;
   user: string;
   expires: number;
+  created?: number;
+  /** The address the session logged in from. */
+  from?: string;
 }
 
 export const ADMIN_UID = 0;
 export const FIRST_UID = 1000;
+
+/** What `session list` shows for a session: a prefix of its hash, never the token. */
+export function sessionId(hash: string): string {
+  return hash.slice(0, 12);
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -60,6 +70,13 @@ export class Users {
   readonly users = new Map<string, User>();
   readonly groups = new Map<string, Group>();
   readonly sessions = new Map<string, Session>();
+  /** user → the last TOTP step used to log in. */
+  readonly totpSteps = new Map<string, number>();
+
+  groupByGid(gid: number): Group | undefined {
+    for (const g of this.groups.values()) if (g.gid === gid) return g;
+    return undefined;
+  }
 
   byUid(uid: number): User | undefined {
     for (const u of this.users.values()) if (u.uid === uid) return u;
@@ -81,7 +98,11 @@ export class Users {
   }
 
   session(token: string, now: number): { session: Session; user: User } | undefined {
-    const s = this.sessions.get(hashToken(token));
+    return this.sessionByHash(hashToken(token), now);
+  }
+
+  sessionByHash(hash: string, now: number): { session: Session; user: User } | undefined {
+    const s = this.sessions.get(hash);
     if (!s || s.expires <= now) return undefined;
     const user = this.users.get(s.user);
     return user ? { session: s, user } : undefined;

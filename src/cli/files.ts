@@ -1,4 +1,4 @@
-// File commands that work without a mount: ls, stat, cat, put, get, mkdir, rm, mv, chmod.
+// File commands that work without a mount: ls, stat, cat, put, get, mkdir, rm, mv, chmod, chown.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,17 +15,33 @@ import { progress } from './progress.js';
 
 const CHUNK = 4 * 1024 * 1024;
 
-async function ownerNames(c: DfsClient): Promise<Map<number, string>> {
+interface OwnerNames {
+  users: Map<number, string>;
+  /** Named groups and each user's own group (gid = uid, named after the user). */
+  groups: Map<number, string>;
+}
+
+async function ownerNames(c: DfsClient): Promise<OwnerNames> {
   try {
-    return new Map((await c.listUsers()).map((u) => [u.uid, u.name]));
+    const users = await c.listUsers();
+    const groups = new Map(users.map((u) => [u.gid, u.name]));
+    for (const g of await c.listGroups()) groups.set(g.gid, g.name);
+    return { users: new Map(users.map((u) => [u.uid, u.name])), groups };
   } catch {
-    return new Map();
+    return { users: new Map(), groups: new Map() };
   }
 }
 
-function longRow(name: string, a: Attr, owners: Map<number, string>, link?: string): string[] {
+/** A user or group given by name or number, as chown(1) takes them. */
+function idOf(spec: string, names: Map<number, string>, what: string): number {
+  if (/^[0-9]+$/.test(spec)) return Number(spec);
+  for (const [id, name] of names) if (name === spec) return id;
+  throw new UsageError(`no ${what} ${spec}`);
+}
+
+function longRow(name: string, a: Attr, owners: OwnerNames, link?: string): string[] {
   return [
-    modeString(a), String(a.nlink), owners.get(a.uid) ?? String(a.uid), owners.get(a.gid) ?? String(a.gid),
+    modeString(a), String(a.nlink), owners.users.get(a.uid) ?? String(a.uid), owners.groups.get(a.gid) ?? String(a.gid),
     String(a.size), timeString(a.mtime), link ? `${name} -> ${link}` : name,
   ];
 }
@@ -287,6 +303,38 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
         const m = parseMode(mode);
         await withClient(globals(), async (c) => {
           for (const p of paths) await c.chmod(p, m);
+        });
+      }),
+    );
+
+  program
+    .command('chown')
+    .description('change owner (admin) and group (owner, to a group of theirs)')
+    .argument('<owner>', 'USER, USER:GROUP or :GROUP (names or numbers)')
+    .argument('<paths...>')
+    .option('-h, --no-dereference', 'change a symbolic link itself')
+    .action(
+      action(async (spec: string, paths: string[], o: { dereference: boolean }) => {
+        const [userPart, groupPart] = spec.split(':', 2);
+        await withClient(globals(), async (c) => {
+          const names = await ownerNames(c);
+          const uid = userPart ? idOf(userPart, names.users, 'user') : -1;
+          const gid = groupPart ? idOf(groupPart, names.groups, 'group') : -1;
+          for (const p of paths) await c.chown(p, uid, gid, o.dereference);
+        });
+      }),
+    );
+
+  program
+    .command('chgrp')
+    .description('change group (the owner, to a group of theirs; an admin, to any)')
+    .argument('<group>', 'group name or number')
+    .argument('<paths...>')
+    .action(
+      action(async (groupSpec: string, paths: string[]) => {
+        await withClient(globals(), async (c) => {
+          const gid = idOf(groupSpec, (await ownerNames(c)).groups, 'group');
+          for (const p of paths) await c.chown(p, -1, gid, true);
         });
       }),
     );

@@ -30,6 +30,31 @@ export interface LoginResult {
   admin: boolean;
 }
 
+export interface UserInfo {
+  name: string;
+  uid: number;
+  gid: number;
+  admin: boolean;
+  mfa?: boolean;
+}
+
+export interface GroupInfo {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface SessionInfo {
+  /** A prefix of the token's hash; the token itself never leaves the client that has it. */
+  id: string;
+  user: string;
+  created: number | null;
+  expires: number;
+  from: string | null;
+  /** The session this client is using. */
+  current: boolean;
+}
+
 export interface NodeStatus {
   id: string;
   url: string;
@@ -106,7 +131,7 @@ export class DfsClient implements ClientCore {
     this.token = undefined;
   }
 
-  async whoami(): Promise<{ user: string; uid: number; gid: number; admin: boolean; groups: number[] }> {
+  async whoami(): Promise<{ user: string; uid: number; gid: number; admin: boolean; groups: number[]; mfa: boolean }> {
     return (await this.call('auth.whoami')).meta as never;
   }
 
@@ -114,8 +139,55 @@ export class DfsClient implements ClientCore {
     return (await this.call('user.add', { name, password })).meta as never;
   }
 
-  async listUsers(): Promise<{ name: string; uid: number; gid: number; admin: boolean }[]> {
+  async listUsers(): Promise<UserInfo[]> {
     return (await this.call('user.list')).meta.users as never;
+  }
+
+  /** A new password for `user` (default: yourself); ends that user's other sessions. */
+  async setPassword(password: string, user?: string): Promise<void> {
+    await this.call('user.passwd', { password, user });
+  }
+
+  // ---- second factor ----
+
+  /** Starts enrolment: a new TOTP secret, active once `mfaConfirm` gets a code from it. */
+  async mfaEnable(currentCode?: string): Promise<{ secret: string; uri: string; replacing: boolean }> {
+    return (await this.call('mfa.enable', { code: currentCode })).meta as never;
+  }
+
+  async mfaConfirm(code: string): Promise<void> {
+    await this.call('mfa.confirm', { code });
+  }
+
+  async mfaDisable(user?: string, code?: string): Promise<void> {
+    await this.call('mfa.disable', { user, code });
+  }
+
+  // ---- sessions, groups ----
+
+  async listSessions(): Promise<SessionInfo[]> {
+    return (await this.call('session.list')).meta.sessions as never;
+  }
+
+  /** Ends a session by id, or every session of `user`; returns how many ended. */
+  async revokeSessions(which: { id: string } | { user: string }): Promise<number> {
+    return (await this.call('session.revoke', which)).meta.revoked as number;
+  }
+
+  async listGroups(): Promise<GroupInfo[]> {
+    return (await this.call('group.list')).meta.groups as never;
+  }
+
+  async addGroup(name: string): Promise<GroupInfo> {
+    return (await this.call('group.add', { name })).meta as never;
+  }
+
+  async addGroupMember(group: string, user: string): Promise<GroupInfo> {
+    return (await this.call('group.adduser', { group, user })).meta as never;
+  }
+
+  async removeGroupMember(group: string, user: string): Promise<GroupInfo> {
+    return (await this.call('group.deluser', { group, user })).meta as never;
   }
 
   // ---- namespace ----
@@ -161,8 +233,9 @@ export class DfsClient implements ClientCore {
     return this.attrCall('fs.chmod', { path: normalizePath(p), mode });
   }
 
-  chown(p: string, uid: number, gid: number): Promise<Attr> {
-    return this.attrCall('fs.chown', { path: normalizePath(p), uid, gid });
+  /** uid or gid -1 leaves it as it is; `follow` changes a symlink's target instead of the link. */
+  chown(p: string, uid: number, gid: number, follow = false): Promise<Attr> {
+    return this.attrCall('fs.chown', { path: normalizePath(p), uid, gid, follow });
   }
 
   utimens(p: string, atime: number | undefined, mtime: number | undefined): Promise<Attr> {
@@ -272,8 +345,8 @@ export class DfsClient implements ClientCore {
     return { id: a.id, nodes: r.ok };
   }
 
-  reportCorrupt(blockId: string, nodeId: string): void {
-    this.call('block.corrupt', { id: blockId, node: nodeId }).catch(() => undefined);
+  reportCorrupt(ino: number, ticket: string, blockId: string, nodeId: string): void {
+    this.call('block.corrupt', { ino, ticket, id: blockId, node: nodeId }).catch(() => undefined);
   }
 
   /** Flushes every open file. */

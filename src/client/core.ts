@@ -20,6 +20,7 @@ export interface ClientCore {
   pool(size: number): BufferPool;
   /** Stores a sealed block on its replicas, asking the master to replace nodes that fail. */
   putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }>;
-  reportCorrupt(blockId: string, nodeId: string): void;
+  /** Tells the master a replica failed its check (`ticket` from the file's open info). */
+  reportCorrupt(ino: number, ticket: string, blockId: string, nodeId: string): void;
   nodeUrl(nodeId: string): string | undefined;
 }

@@ -36,6 +36,8 @@ export class OpenFile {
   private key: Buffer;
   private blocks: (RemoteBlock | null)[] = [];
   private infoTime = 0;
+  /** The master's proof that this session opened the file by path; by-inode calls show it. */
+  private ticket = '';
   private readonly dirty = new Map<number, DirtyBlock>();
   private readonly uploading = new Map<number, Promise<void>>();
   /** Size or times changed locally and not yet committed. */
@@ -60,6 +62,7 @@ export class OpenFile {
   /** Takes the master's block list (at open, or on refresh), unless local changes are pending. */
   applyInfo(info: Meta): void {
     this.blocks = (info.blocks as (RemoteBlock | null)[]).slice();
+    if (typeof info.ticket === 'string') this.ticket = info.ticket;
     this.infoTime = Date.now();
     const attr = info.attr as Attr;
     if (!this.hasLocalChanges()) {
@@ -148,7 +151,7 @@ export class OpenFile {
       return await this.core.io.get(
         b,
         (sealed: Buffer) => decryptBlock(this.key, aad, sealed),
-        (node: string) => this.core.reportCorrupt(b.id, node),
+        (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
       );
     } catch (err) {
       if (retried) throw err;
@@ -165,7 +168,7 @@ export class OpenFile {
   }
 
   async refresh(): Promise<void> {
-    const info = (await this.core.call('fs.blocks', { ino: this.ino })).meta;
+    const info = (await this.core.call('fs.blocks', { ino: this.ino, ticket: this.ticket })).meta;
     this.applyInfo(info);
   }
 
@@ -279,7 +282,7 @@ export class OpenFile {
     const placed: Placed[] = [];
     try {
       if (snaps.length) {
-        const alloc = (await this.core.call('fs.allocate', { ino: this.ino, count: snaps.length })).meta.blocks as Allocated[];
+        const alloc = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: snaps.length })).meta.blocks as Allocated[];
         await Promise.all(
           snaps.map((s, i) =>
             this.core.uploads.run(async () => {
@@ -311,7 +314,7 @@ export class OpenFile {
         const reach = Math.max(this.attr.size, ...placed.map((p) => Math.min(this.size, (p.index + 1) * bs)));
         size = Math.min(this.size, reach);
       }
-      const reply = await this.core.call('fs.commit', { ino: this.ino, size, blocks: placed });
+      const reply = await this.core.call('fs.commit', { ino: this.ino, ticket: this.ticket, size, blocks: placed });
       this.attr = reply.meta.attr as Attr;
       for (const p of placed) {
         const s = snaps.find((x) => x.index === p.index)!;

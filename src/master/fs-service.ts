@@ -73,14 +73,20 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     return { dir, name, existing: ino === undefined ? undefined : ns.get(ino) };
   }
 
-  function byIno(meta: Meta): Inode {
-    const n = ns.get(int(meta, 'ino', 1));
+  /** A file named by inode number, which the caller must have opened by path (its ticket). */
+  function byIno(c: Caller, meta: Meta): Inode {
+    const ino = int(meta, 'ino', 1);
+    m.checkOpenTicket(c, ino, meta.ticket);
+    const n = ns.get(ino);
     if (!n) throw new DfsError('ESTALE', 'the file is gone');
     return n;
   }
 
-  /** What a client needs to read and write a file: its key, block list and capabilities. */
-  function openInfo(n: Inode): Meta {
+  /**
+   * What a client needs to read and write a file: its key, block list and capabilities,
+   * and the open ticket its later by-inode calls must show.
+   */
+  function openInfo(c: Caller, n: Inode): Meta {
     const key = m.keys.unwrap(n.key!, n.ino).toString('base64');
     const blocks = n.blocks!.map((b, index) => {
       if (!b) return null;
@@ -90,7 +96,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         .map((id) => ({ id, url: m.nodes.url(id)! }));
       return { index, id: b.id, size: b.size, nodes, cap: m.capability('r', b.id) };
     });
-    return { attr: attrOf(n), key, blockSize: m.blockSize, blocks };
+    return { attr: attrOf(n), key, blockSize: m.blockSize, blocks, ticket: m.openTicket(c, n.ino) };
   }
 
   const newGid = (c: Caller, dir: Inode): number => ((dir.mode & 0o2000) !== 0 ? dir.gid : c.user.gid);
@@ -169,11 +175,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         checkOpen(c, n, false, true, p);
         if (n.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
         if (bool(meta, 'truncate') && n.size > 0) await truncateRecord(n);
-        return { meta: openInfo(n) };
+        return { meta: openInfo(c, n) };
       }
       if (!allowed(c, pr.dir, W_OK | X_OK)) deny(`write in ${path.posix.dirname(p)}`);
       const node = await createNode(c, pr, 'file', int(meta, 'mode', 0, 0o7777));
-      return { meta: openInfo(node) };
+      return { meta: openInfo(c, node) };
     },
 
     'fs.open': async ({ meta }) => {
@@ -184,20 +190,20 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       checkOpen(c, node, bool(meta, 'read'), write, p);
       if (node.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
       if (write && bool(meta, 'truncate') && node.size > 0) await truncateRecord(node);
-      return { meta: openInfo(node) };
+      return { meta: openInfo(c, node) };
     },
 
     'fs.blocks': ({ meta }) => {
       const c = m.caller(meta);
-      const n = byIno(meta);
+      const n = byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
       if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
-      return { meta: openInfo(n) };
+      return { meta: openInfo(c, n) };
     },
 
     'fs.allocate': ({ meta }) => {
       const c = m.caller(meta);
-      const n = byIno(meta);
+      const n = byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
       if (!allowed(c, n, W_OK)) deny('write the file');
       const exclude = meta.exclude === undefined ? [] : arr(meta, 'exclude', 64).map(String);
@@ -207,7 +213,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
 
     'fs.replace': ({ meta }) => {
       const c = m.caller(meta);
-      const n = byIno(meta);
+      const n = byIno(c, meta);
       if (!allowed(c, n, W_OK)) deny('write the file');
       const id = str(meta, 'id', 64);
       const a = m.allocations.get(id);
@@ -217,17 +223,25 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: { nodes } };
     },
 
+    // A reader whose replica failed its check. Only a reader of the file may say so, and
+    // a report never drops the last copy: a false report must not be able to lose data.
     'block.corrupt': async ({ meta }) => {
-      m.caller(meta);
-      await m.maintenance.dropReplica(str(meta, 'id', 64), str(meta, 'node', 64));
+      const c = m.caller(meta);
+      const n = byIno(c, meta);
+      if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
+      const id = str(meta, 'id', 64);
+      if (!n.blocks?.some((b) => b?.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
+      const info = m.state.blocks.get(id);
+      if (!info || info.nodes.size <= 1) return;
+      await m.maintenance.dropReplica(id, str(meta, 'node', 64));
     },
 
     'fs.commit': async ({ meta }) => {
       const c = m.caller(meta);
-      const n = byIno(meta);
+      const n = byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
       if (!allowed(c, n, W_OK)) deny('write the file');
-      const size = int(meta, 'size', 0, 2 ** 50);
+      const size = int(meta, 'size', 0, DEFAULTS.maxBlocksPerFile * m.blockSize);
       const placed: BlockPlacement[] = arr(meta, 'blocks', 65536).map((v, i) => {
         const b = obj(v, `blocks[${i}]`);
         const id = str(b, 'id', 64);
@@ -236,7 +250,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         const nodes = arr(b, 'nodes', 16).map(String);
         if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
-        return { index: int(b, 'index', 0, 2 ** 30), id, size: int(b, 'size', 0, m.blockSize), nodes };
+        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes };
       });
       for (const p of placed) m.allocations.delete(p.id);
       await m.mutate([{ op: 'commit', ino: n.ino, size, blocks: placed, time: optInt(meta, 'mtime') ?? Date.now() }]);
@@ -350,6 +364,10 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const to = str(meta, 'to');
       const { node } = resolve(c, from, false);
       if (node.type === 'dir') throw new DfsError('EPERM', `hard link to a directory: ${from}`);
+      // as Linux's protected_hardlinks: no pinning someone else's file you cannot read and write
+      if (!isSuperuser(c) && c.uid !== node.uid && !allowed(c, node, R_OK | W_OK)) {
+        throw new DfsError('EPERM', `only the owner may link ${from}`);
+      }
       const pr = resolveParent(c, to);
       if (pr.existing) throw new DfsError('EEXIST', `file exists: ${to}`);
       await m.mutate([{ op: 'link', ino: node.ino, parent: pr.dir.ino, name: pr.name, time: Date.now() }]);

@@ -30,7 +30,7 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
     if (!code) throw new DfsError('EACCES', 'a one-time code from your authenticator app is required', { reason: 'totp-required' });
     const step = totpStep(secretOf(user.name, sealed), code, Date.now(), DEFAULTS.totpWindowSteps);
     if (step === null) throw new DfsError('EACCES', 'wrong one-time code', { reason: 'totp-wrong' });
-    if (step <= (users.totpSteps.get(user.name) ?? -1)) {
+    if (step <= (user.totpStep ?? -1)) {
       throw new DfsError('EACCES', 'this one-time code was used already; wait for the next one', { reason: 'totp-reused' });
     }
     return step;

@@ -49,12 +49,16 @@ export class MasterState {
       case 'commit':
         this.ns.commit(r.ino, r.size, r.blocks, this.blockSize, r.time);
         break;
-      case 'user':
+      case 'user': {
+        // the spent TOTP step is time, not secret: it outlives a change of the user record
+        const totpStep = this.users.users.get(r.name)?.totpStep;
         this.users.users.set(r.name, {
           name: r.name, uid: r.uid, gid: r.gid, salt: r.salt, hash: r.hash, admin: r.admin,
           groups: r.groups, totp: r.totp ?? null, totpPending: r.totpPending ?? null,
+          ...(totpStep === undefined ? {} : { totpStep }),
         });
         break;
+      }
       case 'group':
         this.users.groups.set(r.name, { name: r.name, gid: r.gid, members: r.members });
         break;
@@ -64,9 +68,11 @@ export class MasterState {
       case 'endSession':
         this.users.sessions.delete(r.hash);
         break;
-      case 'totpUsed':
-        this.users.totpSteps.set(r.user, Math.max(r.step, this.users.totpSteps.get(r.user) ?? 0));
+      case 'totpUsed': {
+        const u = this.users.users.get(r.user);
+        if (u) u.totpStep = Math.max(r.step, u.totpStep ?? 0);
         break;
+      }
       case 'locate':
         this.blocks.locate(r.id, r.add, r.remove);
         break;

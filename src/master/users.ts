@@ -14,6 +14,8 @@ export interface User {
   /** Sealed TOTP secret (see KeyWrapper.seal); null when the user has no second factor. */
   totp?: string | null;
   totpPending?: string | null;
+  /** The last TOTP time step used: codes of that step or earlier are spent. */
+  totpStep?: number;
 }
 
 export interface Group {
@@ -70,8 +72,6 @@ export class Users {
   readonly users = new Map<string, User>();
   readonly groups = new Map<string, Group>();
   readonly sessions = new Map<string, Session>();
-  /** user → the last TOTP step used to log in. */
-  readonly totpSteps = new Map<string, number>();
 
   groupByGid(gid: number): Group | undefined {
     for (const g of this.groups.values()) if (g.gid === gid) return g;

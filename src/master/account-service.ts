@@ -22,8 +22,9 @@ export function accountHandlers(m: Master): Handlers<ConnContext> {
   const users = m.state.users;
 
   /** Users and groups share one name space: a user's own group is named after the user. */
-  function nameTaken(name: string): boolean {
-    return users.users.has(name) || users.groups.has(name);
+  function refuseTaken(name: string): void {
+    if (users.users.has(name)) throw new DfsError('EEXIST', `user ${name} exists`);
+    if (users.groups.has(name)) throw new DfsError('EEXIST', `group ${name} exists`);
   }
 
   return {
@@ -34,7 +35,7 @@ export function accountHandlers(m: Master): Handlers<ConnContext> {
       checkAccountName(name, 'user');
       const password = str(meta, 'password', 1024);
       if (password.length < 4) throw new DfsError('EINVAL', 'password is too short');
-      if (nameTaken(name)) throw new DfsError('EEXIST', `a user or group ${name} exists`);
+      refuseTaken(name);
       const uid = users.nextUid();
       const { salt, hash } = await newPasswordHash(password);
       await m.mutate([{ op: 'user', name, uid, gid: uid, salt, hash, admin: false, groups: [] }]);
@@ -69,7 +70,7 @@ export function accountHandlers(m: Master): Handlers<ConnContext> {
       adminOnly(c, 'add groups');
       const name = str(meta, 'name', 64);
       checkAccountName(name, 'group');
-      if (nameTaken(name)) throw new DfsError('EEXIST', `a user or group ${name} exists`);
+      refuseTaken(name);
       const gid = users.nextUid();
       await m.mutate([{ op: 'group', name, gid, members: [] }]);
       return { meta: { name, gid } };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DfsClient } from '../../src/client/client.js';
-import { Master } from '../../src/master/master.js';
+import { Master, type MasterOptions } from '../../src/master/master.js';
 import { MemoryBlockStore } from '../../src/storage/memory-store.js';
 import { StorageNode } from '../../src/storage/storage-node.js';
 import type { BlockStore } from '../../src/storage/block-store.js';
@@ -54,6 +54,8 @@ export interface SpawnedCluster {
   dir: string;
   env: NodeJS.ProcessEnv;
   proc: ChildProcess;
+  /** The cluster's CA, when it was started with --tls. */
+  ca?: Buffer;
   dfs(args: string[], input?: string | Buffer): Promise<RunResult>;
   /** An admin client of this cluster (closed at teardown). */
   client(): Promise<DfsClient>;
@@ -144,17 +146,20 @@ export async function spawnCluster(
   const clients: DfsClient[] = [];
   t.teardown(() => clients.forEach((c) => c.close()));
   let url: string;
+  let ca: Buffer | undefined;
   try {
     // one wait for both lines: they may arrive in one chunk, which a second wait would miss
     url = (await waitForLine(proc, /^master: (ws\S+)$[\s\S]*^storage nodes: /m))[1];
+    if (url.startsWith('wss:')) ca = fs.readFileSync(path.join(dir, 'data', 'tls', 'ca.pem'));
   } catch (err) {
     throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
   }
   return {
     url, dir, env, proc, stop,
     dfs: (a, input) => runDfs(a, env, input),
+    ca,
     async client() {
-      const c = new DfsClient(url);
+      const c = new DfsClient(url, { ca });
       await c.login('admin', ADMIN_PASSWORD);
       clients.push(c);
       return c;
@@ -168,17 +173,24 @@ export interface LocalCluster {
   nodes: StorageNode[];
   stores: BlockStore[];
   admin: DfsClient;
-  client(user: string, password: string): Promise<DfsClient>;
+  client(user: string, password: string, totp?: string): Promise<DfsClient>;
 }
 
 export async function localCluster(
   t: Teardown,
-  opts: { nodes?: number; replicas?: number; blockSize?: number; sessionTtlMs?: number } = {},
+  opts: {
+    nodes?: number; replicas?: number; blockSize?: number; sessionTtlMs?: number;
+    /** Serve master and nodes over TLS with this certificate; nodes and clients trust `ca`. */
+    tls?: { cert: Buffer; key: Buffer; ca: Buffer };
+    loginLimits?: MasterOptions['loginLimits'];
+  } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
+  const tls = opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : undefined;
+  const ca = opts.tls?.ca;
   const master = new Master({
     host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
-    replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs,
+    replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());
@@ -186,7 +198,7 @@ export async function localCluster(
   const nodes: StorageNode[] = [];
   for (let i = 0; i < (opts.nodes ?? 3); i++) {
     const store = new MemoryBlockStore();
-    const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret });
+    const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret, tls, ca });
     await node.start();
     t.teardown(() => node.stop());
     stores.push(store);
@@ -194,9 +206,9 @@ export async function localCluster(
   }
   const clients: DfsClient[] = [];
   t.teardown(() => clients.forEach((c) => c.close()));
-  const client = async (user: string, password: string): Promise<DfsClient> => {
-    const c = new DfsClient(url);
-    await c.login(user, password);
+  const client = async (user: string, password: string, totp?: string): Promise<DfsClient> => {
+    const c = new DfsClient(url, { ca });
+    await c.login(user, password, totp);
     clients.push(c);
     return c;
   };

@@ -83,6 +83,18 @@ export const DEFAULTS = {
   mountFlushOnExitMs: 30_000,
   /** Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists. */
   maxBlocksPerFile: 1 << 20,
+  /** Master: after start-up, nodes get this long to register before missing copies are repaired. */
+  repairGraceMs: 10_000,
+  /** Master: block repairs (copies or trims) in flight at once, cluster-wide… */
+  repairConcurrency: 8,
+  /** …and copies one node takes part in at once, as source or target. */
+  repairPerNode: 2,
+  /** Master: a full replication scan runs at least this often, besides when a node dies or joins. */
+  repairScanMs: 30_000,
+  /** Master: each node's block list is checked against the block map this often (and on registration). */
+  reconcileMs: 10 * 60_000,
+  /** Master: block ids per delete request to a node. */
+  gcBatch: 1000,
   maxNameBytes: 255,
   maxPathBytes: 4096,
   maxSymlinkDepth: 40,

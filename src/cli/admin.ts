@@ -1,7 +1,8 @@
 // Session and administration commands: login, logout, whoami, status.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DfsClient, type LoginResult } from '../client/client.js';
+import { DfsClient, normalizePath, type LoginResult } from '../client/client.js';
+import type { FsckReport } from '../master/fsck.js';
 import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
@@ -93,6 +94,40 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           if (s.underReplicated !== undefined) {
             lines.push(`under-replicated ${s.underReplicated}, missing ${s.missing ?? 0}, corrupt ${s.corrupt ?? 0}`);
           }
+          process.stdout.write(lines.join('\n') + '\n');
+        });
+      }),
+    );
+
+  program
+    .command('fsck')
+    .description('check that every block of every file under PATH has its copies (admin); exit 1 if not')
+    .argument('[path]', 'subtree to check', '/')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (p: string, o: { json?: boolean }) => {
+        await withClient(globals(), async (c) => {
+          const r = (await c.call('cluster.fsck', { path: normalizePath(p) })).meta as unknown as FsckReport;
+          if (!r.healthy) process.exitCode = 1;
+          if (o.json) {
+            process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+            return;
+          }
+          const lines: string[] = [];
+          for (const d of r.damaged) {
+            const what = [];
+            if (d.missing) what.push(`${d.missing} of ${d.blocks} blocks missing`);
+            if (d.underReplicated) what.push(`${d.underReplicated} of ${d.blocks} blocks under-replicated (want ${d.replicas} copies)`);
+            lines.push(`${d.path}: ${what.join(', ')}`);
+          }
+          if (r.truncated) lines.push('… more damaged files than listed');
+          for (const d of r.dangling) lines.push(`${d}: directory entry names a missing inode`);
+          for (const n of r.unverifiedNodes) lines.push(`node ${n} did not list its blocks; its copies were taken on trust`);
+          lines.push(
+            `${r.path}: ${r.files} files, ${r.dirs} directories, ${r.blocks} blocks: ` +
+              `${r.missing} missing, ${r.underReplicated} under-replicated, ${r.corrupt} corrupt (cluster-wide)`,
+          );
+          lines.push(r.healthy ? 'HEALTHY' : 'DAMAGED');
           process.stdout.write(lines.join('\n') + '\n');
         });
       }),

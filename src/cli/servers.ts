@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Master } from '../master/master.js';
 import { hasMetadata } from '../master/persistence.js';
+import { DiskBlockStore } from '../storage/disk-store.js';
 import { MemoryBlockStore } from '../storage/memory-store.js';
 import { StorageNode } from '../storage/storage-node.js';
 import { ensureLoopbackCerts, readTlsFiles } from './certs.js';
@@ -88,6 +89,7 @@ export function registerServerCommands(program: Command, globals: () => { master
     .description('run a storage node')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '0')
+    .option('--data-dir <dir>', 'keep blocks on disk here (checksummed; kept across restarts)')
     .option('--memory', 'keep blocks in memory (lost on exit)')
     .option('--join-secret <secret>', 'the cluster join secret (or env DFS_JOIN_SECRET)')
     .option('--join-secret-file <file>', 'read the join secret from a file')
@@ -95,15 +97,16 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .action(
       action(async (o: {
-        host: string; port: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string;
+        host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string;
       }) => {
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
         const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
-        if (!o.memory) throw new UsageError('choose where blocks live: --memory');
+        if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
+        const disk = o.dataDir ? DiskBlockStore.open(o.dataDir) : undefined;
         const node = new StorageNode({
-          masterUrl, host: o.host, port: port(o.port), store: new MemoryBlockStore(), joinSecret: secret,
+          masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
           tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA),
         });
         const url = await node.start();
@@ -119,7 +122,7 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'master port', '7070')
     .option('--storage-nodes <n>', 'number of storage nodes', '3')
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
-    .option('--memory', 'keep blocks in memory (lost on exit)')
+    .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
     .action(
@@ -130,19 +133,21 @@ export function registerServerCommands(program: Command, globals: () => { master
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
         const masterDir = path.join(o.dataDir, 'master');
         // a new cluster keeps two copies when it can; an existing one keeps what it has unless told
-        const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) ? undefined : Math.min(2, count));
+        const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) && !o.memory ? undefined : Math.min(2, count));
         const certs = o.tls ? ensureLoopbackCerts(path.join(o.dataDir, 'tls')) : undefined;
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
           host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
-          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
         });
         const started = await master.start();
         const nodes: StorageNode[] = [];
         for (let i = 0; i < count; i++) {
+          const disk = o.memory ? undefined : DiskBlockStore.open(path.join(o.dataDir, `storage-${i + 1}`));
           const node = new StorageNode({
-            masterUrl: started.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: master.joinSecret, tls, ca,
+            masterUrl: started.url, host: '127.0.0.1', port: 0, store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId,
+            joinSecret: master.joinSecret, tls, ca,
           });
           await node.start();
           nodes.push(node);

@@ -12,6 +12,7 @@ import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { BlockPlacement } from './records.js';
+import { fetchBlockLists, fsck } from './fsck.js';
 
 interface Resolved {
   node: Inode;
@@ -220,6 +221,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
       const exclude = arr(meta, 'exclude', 64).map(String);
       const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude).map((x) => ({ id: x.id, url: x.url }));
+      for (const x of nodes) a.nodes.add(x.id);
       return { meta: { nodes } };
     },
 
@@ -254,6 +256,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       });
       for (const p of placed) m.allocations.delete(p.id);
       await m.mutate([{ op: 'commit', ino: n.ino, size, blocks: placed, time: optInt(meta, 'mtime') ?? Date.now() }]);
+      // the writer could not reach enough nodes: repair makes up the difference
+      if (placed.some((p) => p.nodes.length < n.replicas)) m.maintenance.replication.requestScan();
       return { meta: { attr: attrOf(n) } };
     },
 
@@ -386,6 +390,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const { node } = resolve(c, str(meta, 'path'), true);
       ownerOrRoot(c, node, 'change its replication');
       await m.mutate([{ op: 'setattr', ino: node.ino, replicas: int(meta, 'replicas', 1, 16), time: Date.now() }]);
+      // a file's existing blocks move to the new factor; a directory's applies to new entries
+      if (node.type === 'file') m.maintenance.replication.requestScan();
       return { meta: { attr: attrOf(node) } };
     },
 
@@ -412,7 +418,22 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         if (n.type === 'dir') dirs++;
         else files++;
       }
-      return { meta: { nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size } };
+      const health = m.maintenance.replication.scan();
+      return {
+        meta: {
+          nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size,
+          underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
+        },
+      };
+    },
+
+    'cluster.fsck': async ({ meta }) => {
+      const c = m.caller(meta);
+      if (!isSuperuser(c)) throw new DfsError('EACCES', 'fsck is for administrators');
+      const p = str(meta, 'path');
+      const { node } = resolve(c, p, true);
+      const { lists, failed } = await fetchBlockLists(m);
+      return { meta: fsck(m, node, p, lists, failed) as unknown as Meta };
     },
   };
 }

@@ -97,6 +97,13 @@ type Entry =
   | { kind: 'data'; frame: Buffer; records: number; resolve: () => void; reject: (e: Error) => void }
   | { kind: 'rotate'; seq: number; resolve: () => void; reject: (e: Error) => void };
 
+export interface JournalHooks {
+  /** Told once when the journal stops taking changes. */
+  onFailure?: (err: DfsError) => void;
+  /** Told the duration of every write+fsync, in seconds. */
+  onWrite?: (seconds: number) => void;
+}
+
 export interface JournalStats {
   /** Records and bytes appended since the journal was opened. */
   records: number;
@@ -119,17 +126,17 @@ export class Journal implements MutationLog {
     private seq: number,
     private fh: FileHandle,
     private size: number,
-    private readonly onFailure: (err: DfsError) => void,
+    private readonly hooks: JournalHooks,
   ) {}
 
   /** Opens segment `seq` for appending at `size` (as replay left it), creating it when size is 0. */
-  static async open(dir: string, seq: number, size: number, onFailure: (err: DfsError) => void = () => undefined): Promise<Journal> {
+  static async open(dir: string, seq: number, size: number, hooks: JournalHooks = {}): Promise<Journal> {
     if (size === 0) {
       const fh = await createSegment(dir, seq);
-      return new Journal(dir, seq, fh, HEADER_BYTES, onFailure);
+      return new Journal(dir, seq, fh, HEADER_BYTES, hooks);
     }
     const fh = await fs.promises.open(segmentFile(dir, seq), 'r+');
-    return new Journal(dir, seq, fh, size, onFailure);
+    return new Journal(dir, seq, fh, size, hooks);
   }
 
   get segment(): number {
@@ -217,6 +224,7 @@ export class Journal implements MutationLog {
         bytes += e.frame.length;
       }
       try {
+        const t0 = performance.now();
         const data = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((e) => e.frame), bytes);
         let off = 0;
         while (off < data.length) {
@@ -226,6 +234,7 @@ export class Journal implements MutationLog {
         await this.fh.datasync();
         this.size += data.length;
         this.stats.writes++;
+        this.hooks.onWrite?.((performance.now() - t0) / 1000);
         for (const e of batch) e.resolve();
       } catch (err) {
         this.fail(err, batch);
@@ -241,7 +250,7 @@ export class Journal implements MutationLog {
   private fail(err: unknown, batch: Entry[]): void {
     this.failure = new DfsError('EIO', `the master's journal failed (${(err as Error).message}); it takes no changes until restarted`);
     for (const e of [...batch, ...this.queue.splice(0)]) e.reject(this.failure);
-    this.onFailure(this.failure);
+    this.hooks.onFailure?.(this.failure);
   }
 }
 

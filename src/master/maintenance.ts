@@ -1,12 +1,18 @@
-// The master's background work: notice dead nodes, delete unreferenced blocks, forget
-// stale allocations. Runs on a timer; every step is safe to repeat.
+// The master's background work: notice dead nodes, keep blocks at their replication factor
+// (replication.ts), delete unreferenced blocks, forget stale allocations, take snapshots.
+// Runs on a timer; every step is safe to repeat.
+import { DEFAULTS } from '../defaults.js';
 import type { Master } from './master.js';
+import { Replicator, type ReplicationOptions } from './replication.js';
 
 export class Maintenance {
   private timer?: NodeJS.Timeout;
   private running = false;
+  readonly replication: Replicator;
 
-  constructor(private readonly m: Master, readonly heartbeatMs: number) {}
+  constructor(private readonly m: Master, readonly heartbeatMs: number, replication: ReplicationOptions = {}) {
+    this.replication = new Replicator(m, replication);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
@@ -22,41 +28,41 @@ export class Maintenance {
     this.running = true;
     try {
       const now = Date.now();
-      this.m.nodes.sweep(now);
-      for (const [id, a] of this.m.allocations) if (a.expires < now) this.m.allocations.delete(id);
+      for (const dead of this.m.nodes.sweep(now)) {
+        this.m.logger.warn({ node: dead.id }, 'node missed its heartbeats; its copies no longer count');
+        this.replication.nodeDied(dead.id);
+      }
+      this.expireAllocations(now);
       await this.collectGarbage();
+      await this.replication.tick(now);
       const store = this.m.store;
-      if (store?.needsCheckpoint()) await store.checkpoint().catch((err: unknown) => this.m.say(`master: snapshot failed: ${(err as Error).message}`));
+      if (store?.needsCheckpoint()) await store.checkpoint().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'snapshot failed'));
     } finally {
       this.running = false;
     }
   }
 
-  /** Counts of blocks below their replication target and of blocks with no live copy. */
-  counts(): { underReplicated: number; missing: number } {
-    const want = new Map<string, number>();
-    for (const n of this.m.state.ns.inodes.values()) {
-      for (const b of n.blocks ?? []) if (b) want.set(b.id, Math.max(want.get(b.id) ?? 0, n.replicas));
+  /** Blocks below their replication target, with no live copy, and with a corrupt copy not yet replaced. */
+  counts(): { underReplicated: number; missing: number; corrupt: number } {
+    return this.replication.scan();
+  }
+
+  /** A block allocated and never committed is garbage on every node it was offered to. */
+  private expireAllocations(now: number): void {
+    const blocks = this.m.state.blocks;
+    for (const [id, a] of this.m.allocations) {
+      if (a.expires >= now) continue;
+      this.m.allocations.delete(id);
+      if (blocks.get(id) || a.nodes.size === 0) continue;
+      const g = blocks.garbage.get(id) ?? new Set<string>();
+      for (const n of a.nodes) g.add(n);
+      blocks.garbage.set(id, g);
     }
-    let underReplicated = 0;
-    let missing = 0;
-    for (const [id, r] of want) {
-      const info = this.m.state.blocks.get(id);
-      let live = 0;
-      for (const nodeId of info?.nodes ?? []) if (this.m.nodes.isAlive(nodeId)) live++;
-      if (live === 0) missing++;
-      else if (live < r) underReplicated++;
-    }
-    return { underReplicated, missing };
   }
 
   /** A replica failed its check: forget it, have its node delete it, and let repair re-copy. */
-  async dropReplica(id: string, nodeId: string): Promise<void> {
-    const b = this.m.state.blocks.get(id);
-    if (!b || !b.nodes.has(nodeId)) return;
-    await this.m.mutate([{ op: 'locate', id, remove: [nodeId] }]);
-    const node = this.m.nodes.nodes.get(nodeId);
-    node?.peer?.call('block.delete', { ids: [id] }).catch(() => undefined);
+  dropReplica(id: string, nodeId: string, nodeSaysSo = false): Promise<void> {
+    return this.replication.dropCorrupt(id, nodeId, nodeSaysSo);
   }
 
   /** Sends deletes for unreferenced blocks to the live nodes holding them. */
@@ -66,15 +72,15 @@ export class Maintenance {
     const perNode = new Map<string, string[]>();
     for (const [id, nodes] of garbage) {
       for (const n of nodes) {
-        if (!perNode.has(n)) perNode.set(n, []);
-        perNode.get(n)!.push(id);
+        let ids = perNode.get(n);
+        if (!ids) perNode.set(n, (ids = []));
+        if (ids.length < DEFAULTS.gcBatch) ids.push(id);
       }
     }
     await Promise.all(
-      [...perNode].map(async ([nodeId, ids]) => {
+      [...perNode].map(async ([nodeId, batch]) => {
         const node = this.m.nodes.nodes.get(nodeId);
         if (!node?.alive || !node.peer?.isOpen) return; // retried when it is back
-        const batch = ids.slice(0, 1000);
         try {
           await node.peer.call('block.delete', { ids: batch });
         } catch {

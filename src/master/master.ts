@@ -19,6 +19,7 @@ import { Maintenance } from './maintenance.js';
 import { RpcMetrics } from '../rpc/metrics.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 import type { Histogram } from 'prom-client';
+import type { ReplicationOptions } from './replication.js';
 import { MetadataStore, type LoadReport } from './persistence.js';
 import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
@@ -38,6 +39,11 @@ export interface MasterOptions {
   sessionTtlMs?: number;
   /** Login throttling; unset fields take DEFAULTS.login. */
   loginLimits?: Partial<LoginLimits>;
+  /** An allocated block not committed by then is garbage. */
+  allocationTtlMs?: number;
+  replication?: ReplicationOptions;
+  /** False: metadata lives in memory only and is gone with the process (`dfs up --memory`). */
+  persist?: boolean;
   /** First start only: the admin's password; generated (and reported) when absent. */
   adminPassword?: string;
   logger?: Logger;
@@ -58,6 +64,8 @@ export interface ConnContext {
 interface Allocation {
   ino: number;
   expires: number;
+  /** Nodes offered the block (at allocation and as replacements): where an orphan would be. */
+  nodes: Set<string>;
 }
 
 export class Master {
@@ -118,7 +126,7 @@ export class Master {
         return true;
       },
     });
-    this.maintenance = new Maintenance(this, options.heartbeatMs ?? DEFAULTS.heartbeatMs);
+    this.maintenance = new Maintenance(this, options.heartbeatMs ?? DEFAULTS.heartbeatMs, options.replication);
   }
 
   get blockSize(): number {
@@ -127,17 +135,24 @@ export class Master {
 
   /** Loads state and starts serving. Returns the admin password when one was generated. */
   async start(): Promise<{ url: string; generatedAdminPassword?: string; loaded: LoadReport }> {
-    const { store, report } = await MetadataStore.open(this.options.dataDir, this.state, {
-      say: this.say,
-      onFailure: (err) => this.say(`master: ${err.message}`),
-    });
-    this.store = store;
-    this.log = store;
+    let report: LoadReport = { snapshotMs: 0, replayed: 0, replayMs: 0 };
+    if (this.options.persist ?? true) {
+      const opened = await MetadataStore.open(this.options.dataDir, this.state, {
+        say: this.say,
+        onFailure: (err) => this.logger.fatal({ err: err.message }, 'journal failed; the master takes no changes until restarted'),
+        onWrite: (seconds) => this.journalFsyncSeconds.observe(seconds),
+      });
+      this.store = opened.store;
+      this.log = opened.store;
+      report = opened.report;
+    }
     if (report.snapshot || report.replayed) {
-      this.say(
-        `master: loaded ${this.state.ns.inodes.size} inodes` +
-          (report.snapshot ? ` from a snapshot (${Math.round(report.snapshotMs)} ms)` : '') +
-          ` and ${report.replayed} journal records (${Math.round(report.replayMs)} ms)`,
+      this.logger.info(
+        {
+          inodes: this.state.ns.inodes.size, snapshot: report.snapshot, snapshotMs: Math.round(report.snapshotMs),
+          journalRecords: report.replayed, replayMs: Math.round(report.replayMs),
+        },
+        'metadata loaded',
       );
     }
     const now = Date.now();
@@ -147,12 +162,12 @@ export class Master {
       ]);
     } else {
       if (this.options.blockSize !== undefined && this.options.blockSize !== this.state.blockSize) {
-        this.say(`master: keeping the cluster's block size ${this.state.blockSize}; a cluster's block size cannot change`);
+        this.logger.warn({ blockSize: this.state.blockSize }, 'keeping the cluster\'s block size; a cluster\'s block size cannot change');
       }
       const root = this.state.ns.get(ROOT_INO)!;
       if (this.options.replicas !== undefined && this.options.replicas !== root.replicas) {
         await this.mutate([{ op: 'setattr', ino: ROOT_INO, replicas: this.options.replicas, time: now }]);
-        this.say(`master: default replication (that of /, which new entries inherit) is now ${this.options.replicas}`);
+        this.logger.info({ replicas: this.options.replicas }, 'default replication (that of /, which new entries inherit) changed');
       }
     }
     let generatedAdminPassword: string | undefined;
@@ -175,6 +190,7 @@ export class Master {
     m.gauge('garbage_blocks', 'Unreferenced blocks still to delete from nodes', () => this.state.blocks.garbage.size);
     m.gauge('under_replicated_blocks', 'Blocks with fewer live copies than their file asks for', () => this.maintenance.counts().underReplicated);
     m.gauge('missing_blocks', 'Blocks with no live copy', () => this.maintenance.counts().missing);
+    m.gauge('corrupt_blocks', 'Blocks with a copy found corrupt, not yet back to their factor', () => this.maintenance.counts().corrupt);
     m.gauge('sessions', 'Live sessions', () => {
       const now = Date.now();
       let n = 0;
@@ -206,12 +222,12 @@ export class Master {
 
   allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string }[] {
     const out = [];
-    const expires = Date.now() + DEFAULTS.allocationTtlMs;
+    const expires = Date.now() + (this.options.allocationTtlMs ?? DEFAULTS.allocationTtlMs);
     for (let i = 0; i < count; i++) {
       const nodes = this.nodes.choose(replicas, exclude);
       if (nodes.length === 0) throw new DfsError('ENOSPC', 'no storage node is up to take the block');
       const id = randomBytes(16).toString('hex');
-      this.allocations.set(id, { ino, expires });
+      this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
       out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id) });
     }
     return out;
@@ -251,7 +267,7 @@ export class Master {
     this.maintenance.stop();
     await this.server.close();
     if (this.store && this.store.sinceSnapshot.records > 0) {
-      await this.store.checkpoint().catch((err: unknown) => this.say(`master: snapshot at shutdown failed: ${(err as Error).message}`));
+      await this.store.checkpoint().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'snapshot at shutdown failed'));
     }
     await this.log.close();
   }

@@ -1,7 +1,7 @@
 // Storage nodes join with the cluster's join secret and then heartbeat over the same link.
 import { timingSafeEqual } from 'node:crypto';
 import { DfsError } from '../rpc/errors.js';
-import { int, str } from '../rpc/params.js';
+import { arr, int, str } from '../rpc/params.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 
@@ -34,12 +34,22 @@ export function nodeHandlers(m: Master): Handlers<ConnContext> {
         Date.now(),
       );
       peer.context.nodeId = id;
+      m.maintenance.replication.nodeRegistered(id);
       peer.ws.on('close', () => {
         // a closed link is as good as a missed heartbeat
         const n = m.nodes.nodes.get(id);
         if (n && n.peer === peer) n.peer = undefined;
       });
       return { meta: { capKey: m.capKey.toString('base64'), heartbeatMs: m.maintenance.heartbeatMs } };
+    },
+
+    /** The node found a copy of its own bad (checksum) and has dropped it. */
+    'node.corrupt': async ({ meta }, peer) => {
+      const id = peer.context.nodeId;
+      if (!id) throw new DfsError('EACCES', 'register first');
+      for (const block of arr(meta, 'ids', 10_000)) {
+        if (typeof block === 'string') await m.maintenance.dropReplica(block, id, true);
+      }
     },
 
     'node.heartbeat': ({ meta }, peer) => {

@@ -52,6 +52,8 @@ export interface MetadataStoreOptions {
   say?: (line: string) => void;
   /** Told once when the journal can take no more changes. */
   onFailure?: (err: DfsError) => void;
+  /** Told the duration of every journal write+fsync. */
+  onWrite?: (seconds: number) => void;
   snapshotEveryRecords?: number;
   snapshotEveryBytes?: number;
 }
@@ -106,7 +108,7 @@ export class MetadataStore implements MutationLog {
     for (const s of listSnapshots(dir)) if (s < from) fs.rmSync(snapshotFile(dir, s), { force: true });
     for (const s of listSegments(dir)) if (s < from) fs.rmSync(segmentFile(dir, s), { force: true });
 
-    const journal = await Journal.open(dir, replay.seq, replay.size, options.onFailure);
+    const journal = await Journal.open(dir, replay.seq, replay.size, options);
     return { store: new MetadataStore(dir, state, journal, replay, options), report };
   }
 
@@ -165,7 +167,7 @@ export class MetadataStore implements MutationLog {
     for (const s of listSnapshots(this.dir)) if (s < seq) fs.rmSync(snapshotFile(this.dir, s), { force: true });
     for (const s of listSegments(this.dir)) if (s < seq) fs.rmSync(segmentFile(this.dir, s), { force: true });
     const size = fs.statSync(final).size;
-    this.say(`master: snapshot ${path.basename(final)} (${this.state.ns.inodes.size} inodes, ${size} bytes) in ${Math.round(performance.now() - t0)} ms`);
+    this.say(`snapshot ${path.basename(final)}: ${this.state.ns.inodes.size} inodes, ${size} bytes, ${Math.round(performance.now() - t0)} ms`);
   }
 
   /** Waits for a running checkpoint and every append, then closes the journal. */

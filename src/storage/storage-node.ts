@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { RpcClient } from '../rpc/client.js';
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
 import { arr, str } from '../rpc/params.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
@@ -119,11 +119,24 @@ export class StorageNode {
       },
       'block.get': async ({ meta }) => {
         const id = this.authorize(meta, 'r');
-        const data = await store.get(id);
+        let data: Buffer | undefined;
+        try {
+          data = await store.get(id);
+        } catch (err) {
+          const e = toDfsError(err);
+          if (e.code === 'EIO') this.reportCorrupt(id);
+          throw e;
+        }
         if (!data) throw new DfsError('ENOENT', `block ${id} is not on this node`);
         return { payload: data };
       },
     };
+  }
+
+  /** Our copy failed its check (and the store dropped it): the master makes a new one elsewhere. */
+  private reportCorrupt(id: string): void {
+    this.logger.warn({ block: id }, 'block failed its check and was dropped; reported to the master');
+    this.master.call('node.corrupt', { ids: [id] }).catch(() => undefined);
   }
 
   /** Served only on the link this node dialled to the master, so only the master can call them. */

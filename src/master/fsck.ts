@@ -1,0 +1,106 @@
+// `dfs fsck`: walks a subtree and checks that every block of every file has a live copy,
+// and as many as its file wants. Copies are checked against the nodes' real block lists,
+// not only the master's map, so a copy a node lost is found even before anyone reads it.
+import type { Master } from './master.js';
+import type { Inode } from './namespace.js';
+
+export interface DamagedFile {
+  path: string;
+  ino: number;
+  blocks: number;
+  /** Blocks with no live copy: their bytes cannot be read now. */
+  missing: number;
+  /** Blocks with fewer live copies than `replicas` (but at least one). */
+  underReplicated: number;
+  replicas: number;
+}
+
+export interface FsckReport {
+  path: string;
+  files: number;
+  dirs: number;
+  blocks: number;
+  missing: number;
+  underReplicated: number;
+  /** Blocks with a copy found corrupt that are not yet back to their factor (cluster-wide). */
+  corrupt: number;
+  /** Directory entries naming an inode that does not exist. */
+  dangling: string[];
+  damaged: DamagedFile[];
+  /** More damaged files than the report lists. */
+  truncated: boolean;
+  /** Live nodes whose block list could not be fetched (their copies were taken on trust). */
+  unverifiedNodes: string[];
+  healthy: boolean;
+}
+
+const MAX_LISTED = 1000;
+
+/** Each live node's real block list; a node that does not answer is left out (and named). */
+export async function fetchBlockLists(m: Master): Promise<{ lists: Map<string, Set<string>>; failed: string[] }> {
+  const lists = new Map<string, Set<string>>();
+  const failed: string[] = [];
+  await Promise.all(
+    m.nodes.alive().map(async (n) => {
+      try {
+        if (!n.peer?.isOpen) throw new Error('not connected');
+        const ids = (await n.peer.call('block.list', {}, undefined, 120_000)).meta.ids;
+        if (!Array.isArray(ids)) throw new Error('bad reply');
+        lists.set(n.id, new Set(ids.filter((x): x is string => typeof x === 'string')));
+      } catch {
+        failed.push(n.id);
+      }
+    }),
+  );
+  return { lists, failed };
+}
+
+export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string, Set<string>>, unverified: string[]): FsckReport {
+  const r: FsckReport = {
+    path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, underReplicated: 0,
+    corrupt: m.maintenance.replication.corrupt.size, dangling: [], damaged: [], truncated: false,
+    unverifiedNodes: unverified, healthy: true,
+  };
+  const ns = m.state.ns;
+  const replication = m.maintenance.replication;
+  const seen = new Set<number>();
+  const stack: [Inode, string][] = [[root, rootPath]];
+  while (stack.length) {
+    const [n, p] = stack.pop()!;
+    if (seen.has(n.ino)) continue; // a hard link: checked under its first name
+    seen.add(n.ino);
+    if (n.type === 'dir') {
+      r.dirs++;
+      for (const [name, ino] of n.entries!) {
+        const child = ns.get(ino);
+        const cp = p === '/' ? `/${name}` : `${p}/${name}`;
+        if (!child) r.dangling.push(cp);
+        else stack.push([child, cp]);
+      }
+      continue;
+    }
+    if (n.type !== 'file') continue;
+    r.files++;
+    const d: DamagedFile = { path: p, ino: n.ino, blocks: 0, missing: 0, underReplicated: 0, replicas: n.replicas };
+    for (const ref of n.blocks!) {
+      if (!ref) continue;
+      d.blocks++;
+      const info = m.state.blocks.get(ref.id);
+      const copies = info
+        ? replication.holders(info).filter((node) => lists.get(node)?.has(ref.id) ?? unverified.includes(node)).length
+        : 0;
+      if (copies === 0) d.missing++;
+      else if (copies < n.replicas) d.underReplicated++;
+    }
+    r.blocks += d.blocks;
+    r.missing += d.missing;
+    r.underReplicated += d.underReplicated;
+    if (d.missing || d.underReplicated) {
+      if (r.damaged.length < MAX_LISTED) r.damaged.push(d);
+      else r.truncated = true;
+    }
+  }
+  r.damaged.sort((a, b) => (a.path < b.path ? -1 : 1));
+  r.healthy = r.missing === 0 && r.underReplicated === 0 && r.dangling.length === 0;
+  return r;
+}

@@ -1,0 +1,319 @@
+// Keeping every block at its file's replication factor. A scan compares each file's blocks
+// with the copies on live nodes and queues what is off: too few copies are copied node to
+// node (the master tells a target `block.replicate` from a source), too many are trimmed.
+// A node that registers is reconciled first: its real block list corrects the block map
+// (copies it lost are forgotten, copies the map did not know are adopted, blocks no one
+// references are deleted), and only then do its copies count.
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import type { BlockInfo } from './block-map.js';
+import type { Master } from './master.js';
+import type { MutationRecord } from './records.js';
+import type { StorageNode } from './nodes.js';
+
+export interface ReplicationHealth {
+  /** Blocks referenced by files. */
+  blocks: number;
+  /** Fewer live copies than their file wants, but at least one. */
+  underReplicated: number;
+  /** No live copy at all. */
+  missing: number;
+  /** A copy was found corrupt and the block is not yet back to its factor. */
+  corrupt: number;
+  /** More copies than wanted (trimmed soon). */
+  overReplicated: number;
+}
+
+export interface ReplicationOptions {
+  graceMs?: number;
+  concurrency?: number;
+  perNode?: number;
+  scanMs?: number;
+  reconcileMs?: number;
+}
+
+export class Replicator {
+  private readonly startedAt = Date.now();
+  private scanWanted = true;
+  private lastScan = 0;
+  /** Blocks to fix, with the copies their file wants. */
+  private queue = new Map<string, number>();
+  private active = 0;
+  /** Block → nodes a copy is being made on. */
+  private readonly copying = new Map<string, Set<string>>();
+  /** Node → copies it is the source or target of. */
+  private readonly busy = new Map<string, number>();
+  /** `block:node` pairs whose copy is being deleted; reconciliation must not adopt them. */
+  private readonly removing = new Set<string>();
+  /** Block → nodes whose copy of it failed a check. */
+  readonly corrupt = new Map<string, Set<string>>();
+  /** Nodes whose block list has been checked since they (re)registered, and when. */
+  private readonly reconciled = new Map<string, number>();
+  private readonly reconciling = new Set<string>();
+  private readonly o: Required<ReplicationOptions>;
+  health: ReplicationHealth = { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 };
+
+  constructor(private readonly m: Master, options: ReplicationOptions = {}) {
+    this.o = {
+      graceMs: options.graceMs ?? DEFAULTS.repairGraceMs,
+      concurrency: options.concurrency ?? DEFAULTS.repairConcurrency,
+      perNode: options.perNode ?? DEFAULTS.repairPerNode,
+      scanMs: options.scanMs ?? DEFAULTS.repairScanMs,
+      reconcileMs: options.reconcileMs ?? DEFAULTS.reconcileMs,
+    };
+  }
+
+  /** Something changed (a node died or joined, a factor changed, a copy went bad): scan soon. */
+  requestScan(): void {
+    this.scanWanted = true;
+  }
+
+  /** A node's copies count only once its block list has been checked. */
+  counts(nodeId: string): boolean {
+    return this.m.nodes.isAlive(nodeId) && this.reconciled.has(nodeId);
+  }
+
+  /** The copies of a block that reads and repairs can rely on. */
+  holders(b: BlockInfo): string[] {
+    return [...b.nodes].filter((n) => this.counts(n));
+  }
+
+  nodeDied(nodeId: string): void {
+    this.reconciled.delete(nodeId);
+    this.scanWanted = true;
+  }
+
+  nodeRegistered(nodeId: string): void {
+    this.reconciled.delete(nodeId);
+    void this.reconcile(nodeId);
+  }
+
+  /** Runs on the maintenance timer. */
+  async tick(now: number): Promise<void> {
+    for (const n of this.m.nodes.alive()) {
+      const at = this.reconciled.get(n.id);
+      if (at === undefined || now - at > this.o.reconcileMs) void this.reconcile(n.id);
+    }
+    if (now - this.startedAt < this.o.graceMs) return;
+    if (this.scanWanted || now - this.lastScan > this.o.scanMs) this.scan(true);
+    this.pump();
+  }
+
+  /** Counts blocks by health; with `enqueue`, also queues every block that needs work. */
+  scan(enqueue = false): ReplicationHealth {
+    const h: ReplicationHealth = { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 };
+    const wants = new Map<string, number>();
+    for (const n of this.m.state.ns.inodes.values()) {
+      if (!n.blocks) continue;
+      for (const ref of n.blocks) {
+        if (!ref) continue;
+        wants.set(ref.id, Math.max(wants.get(ref.id) ?? 0, n.replicas));
+      }
+    }
+    const queue = new Map<string, number>();
+    for (const [id, want] of wants) {
+      const b = this.m.state.blocks.get(id);
+      h.blocks++;
+      const live = b ? this.holders(b).length : 0;
+      const coming = this.copying.get(id)?.size ?? 0;
+      if (live === 0) h.missing++;
+      else if (live < want) h.underReplicated++;
+      else if (live > want) h.overReplicated++;
+      if (live > 0 && (live + coming < want || (live > want && coming === 0))) queue.set(id, want);
+      if (live >= want) this.corrupt.delete(id);
+    }
+    for (const id of this.corrupt.keys()) if (!wants.has(id)) this.corrupt.delete(id);
+    h.corrupt = this.corrupt.size;
+    this.health = h;
+    if (enqueue) {
+      this.queue = queue;
+      this.scanWanted = false;
+      this.lastScan = Date.now();
+    }
+    return h;
+  }
+
+  /** Starts queued work up to the concurrency limits. */
+  private pump(): void {
+    for (const [id, want] of this.queue) {
+      if (this.active >= this.o.concurrency) return;
+      this.queue.delete(id);
+      this.active++;
+      this.fix(id, want)
+        .catch((err: unknown) => {
+          this.m.logger.warn({ block: id, err: (err as Error).message }, 'block repair failed; retried on a later scan');
+          this.scanWanted = true; // try again on a later scan
+        })
+        .finally(() => {
+          this.active--;
+          this.pump();
+        });
+    }
+  }
+
+  private async fix(id: string, want: number): Promise<void> {
+    const b = this.m.state.blocks.get(id);
+    if (!b) return;
+    const live = this.holders(b);
+    const coming = this.copying.get(id) ?? new Set<string>();
+    if (live.length > 0 && live.length + coming.size < want) await this.copy(b, want - live.length - coming.size, live);
+    else if (live.length > want && coming.size === 0) await this.trim(b, live.length - want, live);
+  }
+
+  private isBusy(nodeId: string): boolean {
+    return (this.busy.get(nodeId) ?? 0) >= this.o.perNode;
+  }
+
+  private hold(nodeId: string, delta: number): void {
+    this.busy.set(nodeId, (this.busy.get(nodeId) ?? 0) + delta);
+  }
+
+  /** Makes `count` new copies of `b` from its live holders onto nodes that have none. */
+  private async copy(b: BlockInfo, count: number, live: string[]): Promise<void> {
+    const coming = this.copying.get(b.id) ?? new Set<string>();
+    const exclude = new Set([...b.nodes, ...coming]);
+    const targets = this.m.nodes
+      .choose(this.m.nodes.nodes.size, exclude)
+      .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
+      .slice(0, count);
+    if (targets.length === 0) {
+      this.scanWanted = true; // no room now; a later scan tries again
+      return;
+    }
+    this.copying.set(b.id, coming);
+    await Promise.all(
+      targets.map(async (t) => {
+        const sources = live.filter((n) => !this.isBusy(n)).map((n) => this.m.nodes.nodes.get(n)!);
+        const source = sources.sort((x, y) => (this.busy.get(x.id) ?? 0) - (this.busy.get(y.id) ?? 0))[0];
+        if (!source) {
+          this.scanWanted = true;
+          return;
+        }
+        coming.add(t.id);
+        this.hold(t.id, 1);
+        this.hold(source.id, 1);
+        try {
+          await this.replicateOne(b.id, t, source);
+        } finally {
+          coming.delete(t.id);
+          this.hold(t.id, -1);
+          this.hold(source.id, -1);
+        }
+      }),
+    );
+    if (coming.size === 0) this.copying.delete(b.id);
+  }
+
+  private async replicateOne(id: string, target: StorageNode, source: StorageNode): Promise<void> {
+    if (!target.peer?.isOpen) throw new DfsError('ENOTCONN', `node ${target.id} is not connected`);
+    await target.peer.call('block.replicate', { id, from: source.url, cap: this.m.capability('r', id) });
+    if (this.m.state.blocks.get(id)) {
+      await this.m.mutate([{ op: 'locate', id, add: [target.id] }]);
+    } else {
+      // the file went while we copied: the new copy is garbage
+      this.addGarbage(id, [target.id]);
+    }
+  }
+
+  /** Drops `count` copies, from the fullest nodes: forgotten first (journaled), then deleted. */
+  private async trim(b: BlockInfo, count: number, live: string[]): Promise<void> {
+    const free = (id: string): number => {
+      const n = this.m.nodes.nodes.get(id)!;
+      return n.capacity - n.used;
+    };
+    const drop = [...live].sort((x, y) => free(x) - free(y)).slice(0, count);
+    await this.m.mutate([{ op: 'locate', id: b.id, remove: drop }]);
+    await Promise.all(drop.map((n) => this.deleteCopy(b.id, n)));
+  }
+
+  private async deleteCopy(id: string, nodeId: string): Promise<void> {
+    const key = `${id}:${nodeId}`;
+    this.removing.add(key);
+    try {
+      await this.m.nodes.nodes.get(nodeId)?.peer?.call('block.delete', { ids: [id] });
+    } catch {
+      // the node is away; reconciliation deletes the copy when it is back
+    } finally {
+      this.removing.delete(key);
+    }
+  }
+
+  private addGarbage(id: string, nodes: Iterable<string>): void {
+    const g = this.m.state.blocks.garbage;
+    let set = g.get(id);
+    if (!set) {
+      set = new Set();
+      g.set(id, set);
+    }
+    for (const n of nodes) set.add(n);
+  }
+
+  /**
+   * A copy failed a check. The node's own word (its checksum) drops it at once; a client's
+   * (a GCM failure) drops it only when another copy remains, so a false report can never
+   * cost the last copy of a block.
+   */
+  async dropCorrupt(id: string, nodeId: string, nodeSaysSo: boolean): Promise<void> {
+    const b = this.m.state.blocks.get(id);
+    if (!b || !b.nodes.has(nodeId)) return;
+    let set = this.corrupt.get(id);
+    if (!set) {
+      set = new Set();
+      this.corrupt.set(id, set);
+    }
+    set.add(nodeId);
+    this.scanWanted = true;
+    if (!nodeSaysSo && this.holders(b).filter((n) => n !== nodeId).length === 0) {
+      this.m.logger.warn({ block: id, node: nodeId }, 'a client reports the only live copy of a block corrupt; kept');
+      return;
+    }
+    await this.m.mutate([{ op: 'locate', id, remove: [nodeId] }]);
+    await this.deleteCopy(id, nodeId);
+  }
+
+  /** Checks a node's real block list against the block map (see the file comment). */
+  async reconcile(nodeId: string): Promise<void> {
+    if (this.reconciling.has(nodeId)) return;
+    const node = this.m.nodes.nodes.get(nodeId);
+    const peer = node?.peer;
+    if (!node?.alive || !peer?.isOpen) return;
+    this.reconciling.add(nodeId);
+    try {
+      const blocks = this.m.state.blocks;
+      // what the map said before the list was taken: blocks placed later may be missing from it
+      const before: string[] = [];
+      for (const b of blocks.blocks.values()) if (b.nodes.has(nodeId)) before.push(b.id);
+      const reply = await peer.call('block.list', {}, undefined, 120_000);
+      if (node.peer !== peer) return; // re-registered meanwhile; that registration reconciles
+      const raw = reply.meta.ids;
+      if (!Array.isArray(raw)) throw new DfsError('EPROTO', 'block.list reply has no ids');
+      const listed = new Set(raw.filter((x): x is string => typeof x === 'string'));
+      const records: MutationRecord[] = [];
+      for (const id of before) {
+        if (!listed.has(id) && blocks.get(id)?.nodes.has(nodeId)) records.push({ op: 'locate', id, remove: [nodeId] });
+      }
+      const orphans: string[] = [];
+      for (const id of listed) {
+        const b = blocks.get(id);
+        if (this.copying.get(id)?.has(nodeId) || this.removing.has(`${id}:${nodeId}`)) continue;
+        if (b) {
+          if (!b.nodes.has(nodeId)) records.push({ op: 'locate', id, add: [nodeId] });
+        } else if (blocks.garbage.has(id)) this.addGarbage(id, [nodeId]);
+        else if (!this.m.allocations.has(id)) orphans.push(id);
+      }
+      for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));
+      for (let i = 0; i < orphans.length; i += DEFAULTS.gcBatch) {
+        await peer.call('block.delete', { ids: orphans.slice(i, i + DEFAULTS.gcBatch) });
+      }
+      if (records.length || orphans.length) {
+        this.m.logger.info({ node: nodeId, corrected: records.length, orphansDeleted: orphans.length }, 'node reconciled with the block map');
+      }
+      this.reconciled.set(nodeId, Date.now());
+      this.scanWanted = true;
+    } catch (err) {
+      this.m.logger.warn({ node: nodeId, err: (err as Error).message }, 'cannot reconcile node; retried later');
+    } finally {
+      this.reconciling.delete(nodeId);
+    }
+  }
+}

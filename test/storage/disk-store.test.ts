@@ -1,0 +1,71 @@
+// The disk block store: blocks survive a reopen, a damaged block file reads as EIO (and
+// is dropped, so it is neither served nor listed again), leftovers of interrupted writes
+// are cleared, and the node's identity is kept. The v1 fixture pins the file format.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { DiskBlockStore } from '../../src/storage/disk-store.js';
+import { tempDir } from '../helpers/cluster.js';
+import { FIXTURES } from '../fixtures/make-fixtures.js';
+
+const id = (n: number): string => n.toString(16).padStart(32, '0');
+
+t.test('blocks, sizes and identity survive a reopen', async (t) => {
+  const dir = tempDir(t);
+  const a = DiskBlockStore.open(dir);
+  const blocks = [randomBytes(10), randomBytes(4 * 1024 * 1024), randomBytes(1)];
+  for (const [i, b] of blocks.entries()) await a.put(id(i + 1), b);
+  t.equal(a.stats().blockCount, 3);
+  t.equal(a.stats().used, blocks.reduce((n, b) => n + b.length + 16, 0), 'used counts the files, headers included');
+  t.ok(a.stats().capacity > a.stats().used, 'capacity is what we use plus what the disk has free');
+  await a.close();
+  fs.writeFileSync(path.join(dir, 'tmp', 'half-written'), 'x');
+  const b = DiskBlockStore.open(dir);
+  t.equal(b.nodeId, a.nodeId, 'the node keeps its id');
+  t.same([...b.ids()].sort(), [id(1), id(2), id(3)]);
+  t.equal(b.stats().used, a.stats().used);
+  for (const [i, want] of blocks.entries()) t.ok((await b.get(id(i + 1)))!.equals(want), `block ${i + 1}`);
+  t.same(fs.readdirSync(path.join(dir, 'tmp')), [], 'an interrupted write is cleared at open');
+  t.equal(await b.delete(id(2)), true);
+  t.equal(await b.delete(id(2)), false);
+  t.equal(await b.get(id(2)), undefined);
+  t.notOk(fs.existsSync(b.blockFile(id(2))));
+  t.equal(b.stats().used, 10 + 16 + 1 + 16);
+});
+
+t.test('a flipped byte or a cut file reads as EIO and the copy is dropped', async (t) => {
+  const dir = tempDir(t);
+  const s = DiskBlockStore.open(dir);
+  await s.put(id(7), randomBytes(5000));
+  await s.put(id(8), randomBytes(5000));
+  const f7 = fs.readFileSync(s.blockFile(id(7)));
+  f7[16 + 1234] ^= 0x10;
+  fs.writeFileSync(s.blockFile(id(7)), f7);
+  await t.rejects(s.get(id(7)), { code: 'EIO', message: /corrupt on this node \(checksum mismatch\)/ });
+  t.notOk(s.has(id(7)), 'no longer listed');
+  t.notOk(fs.existsSync(s.blockFile(id(7))), 'the bad file is gone');
+  fs.truncateSync(s.blockFile(id(8)), 3000);
+  await t.rejects(s.get(id(8)), { code: 'EIO', message: /holds 2984 bytes, its header says 5000/ });
+  t.equal(s.stats().blockCount, 0);
+  t.equal(s.stats().used, 0);
+});
+
+t.test('a data dir of another kind or version is refused', async (t) => {
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'storage.json'), JSON.stringify({ format: 'dfs-storage', version: 9, nodeId: '0123456789abcdef' }));
+  t.throws(() => DiskBlockStore.open(dir), /storage format version 9; this dfs reads 1/);
+});
+
+t.test('storage v1 fixture: reads back with the recorded digest', async (t) => {
+  const src = path.join(FIXTURES, 'storage-v1');
+  const dir = tempDir(t);
+  fs.cpSync(src, dir, { recursive: true });
+  const want = JSON.parse(fs.readFileSync(path.join(src, 'expected.json'), 'utf8')) as { nodeId: string; blocks: Record<string, string> };
+  const s = DiskBlockStore.open(dir);
+  t.equal(s.nodeId, want.nodeId);
+  for (const [bid, digest] of Object.entries(want.blocks)) {
+    const data = await s.get(bid);
+    t.equal(createHash('sha256').update(data!).digest('hex'), digest, bid);
+  }
+});

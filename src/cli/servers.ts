@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { DEFAULTS } from '../defaults.js';
 import { Master } from '../master/master.js';
 import { hasMetadata } from '../master/persistence.js';
 import { DiskBlockStore } from '../storage/disk-store.js';
@@ -70,11 +71,14 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string }) => {
+      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string }) => {
+        const every = Number(o.snapshotEvery);
+        if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
-          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey),
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every,
         });
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);

@@ -220,7 +220,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const a = m.allocations.get(id);
       if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
       const exclude = arr(meta, 'exclude', 64).map(String);
-      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude).map((x) => ({ id: x.id, url: x.url }));
+      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockSize).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
       return { meta: { nodes } };
     },

@@ -42,6 +42,8 @@ export interface MasterOptions {
   /** An allocated block not committed by then is garbage. */
   allocationTtlMs?: number;
   replication?: ReplicationOptions;
+  /** Snapshot once the journal holds this many records since the last snapshot. */
+  snapshotEveryRecords?: number;
   /** False: metadata lives in memory only and is gone with the process (`dfs up --memory`). */
   persist?: boolean;
   /** First start only: the admin's password; generated (and reported) when absent. */
@@ -141,6 +143,7 @@ export class Master {
         say: this.say,
         onFailure: (err) => this.logger.fatal({ err: err.message }, 'journal failed; the master takes no changes until restarted'),
         onWrite: (seconds) => this.journalFsyncSeconds.observe(seconds),
+        snapshotEveryRecords: this.options.snapshotEveryRecords,
       });
       this.store = opened.store;
       this.log = opened.store;
@@ -224,8 +227,12 @@ export class Master {
     const out = [];
     const expires = Date.now() + (this.options.allocationTtlMs ?? DEFAULTS.allocationTtlMs);
     for (let i = 0; i < count; i++) {
-      const nodes = this.nodes.choose(replicas, exclude);
-      if (nodes.length === 0) throw new DfsError('ENOSPC', 'no storage node is up to take the block');
+      const nodes = this.nodes.choose(replicas, exclude, this.blockSize);
+      if (nodes.length === 0) {
+        // nodes that are down are a failure to write (EIO); nodes that are full are ENOSPC
+        if (this.nodes.choose(1, exclude).length === 0) throw new DfsError('EIO', 'no storage node is up to take the block');
+        throw new DfsError('ENOSPC', 'no storage node has room for another block');
+      }
       const id = randomBytes(16).toString('hex');
       this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
       out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id) });

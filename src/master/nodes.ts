@@ -52,10 +52,10 @@ export class NodeRegistry {
     return this.nodes.get(id)?.alive ?? false;
   }
 
-  /** Up to `count` live nodes, most free space first, skipping `exclude`. */
-  choose(count: number, exclude: Iterable<string> = []): StorageNode[] {
+  /** Up to `count` live nodes with `minFree` bytes free, most free space first, skipping `exclude`. */
+  choose(count: number, exclude: Iterable<string> = [], minFree = 0): StorageNode[] {
     const skip = new Set(exclude);
-    const candidates = this.alive().filter((n) => !skip.has(n.id));
+    const candidates = this.alive().filter((n) => !skip.has(n.id) && n.capacity - n.used >= minFree);
     // Free space decides; a random nudge of up to one block keeps equal nodes from
     // all receiving the same block stream in lock-step.
     const score = new Map(candidates.map((n) => [n.id, n.capacity - n.used + Math.random() * 4 * 1024 * 1024]));

@@ -173,7 +173,7 @@ export class Replicator {
     const coming = this.copying.get(b.id) ?? new Set<string>();
     const exclude = new Set([...b.nodes, ...coming]);
     const targets = this.m.nodes
-      .choose(this.m.nodes.nodes.size, exclude)
+      .choose(this.m.nodes.nodes.size, exclude, b.size)
       .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
       .slice(0, count);
     if (targets.length === 0) {

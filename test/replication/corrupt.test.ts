@@ -31,8 +31,7 @@ t.test('corrupt copies are read around, dropped and replaced', async (t) => {
   await h.close();
 
   // which node each block is read from first, as the master lists them
-  const ino = (await c.getattr('/victim')).ino;
-  const info = (await c.call('fs.blocks', { ino })).meta.blocks as { id: string; nodes: { id: string }[] }[];
+  const info = (await c.call('fs.open', { path: '/victim', read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
   const dirOf = new Map(cl.nodeDirs.map((d) => [(JSON.parse(fs.readFileSync(path.join(d, 'storage.json'), 'utf8')) as { nodeId: string }).nodeId, d]));
   const fileOf = (b: { id: string; nodes: { id: string }[] }): string => path.join(dirOf.get(b.nodes[0].id)!, 'blocks', b.id.slice(0, 2), b.id);
 

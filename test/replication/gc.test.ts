@@ -51,9 +51,11 @@ t.test('an uploaded block never committed is deleted after its allocation expire
   const c = new DfsClient(url);
   t.teardown(() => c.close());
   await c.login('admin', ADMIN_PASSWORD);
-  const h = await c.create('/writing', 0o644);
-  // what a writer does before it commits: allocate, then put the (sealed) block
-  const [a] = (await c.call('fs.allocate', { ino: h.ino, count: 1 })).meta.blocks as { id: string; cap: string; nodes: { id: string; url: string }[] }[];
+  // what a writer does before it commits: open, allocate, then put the (sealed) block
+  const opened = (await c.call('fs.create', { path: '/writing', mode: 0o644 })).meta as { attr: { ino: number }; ticket: string };
+  const ino = opened.attr.ino;
+  const ticket = opened.ticket;
+  const [a] = (await c.call('fs.allocate', { ino, ticket, count: 1 })).meta.blocks as { id: string; cap: string; nodes: { id: string; url: string }[] }[];
   const put = await c.io.put(a.id, a.cap, a.nodes, randomBytes(1000));
   t.same(put.ok, [store.nodeId]);
   t.ok(store.has(a.id));
@@ -62,6 +64,6 @@ t.test('an uploaded block never committed is deleted after its allocation expire
   t.ok(store.has(a.id), 'kept while a commit could still come');
   await eventually('the expired allocation\'s block to be deleted', () => (store.has(a.id) ? undefined : true), 20_000);
   t.pass('deleted after expiry');
-  await t.rejects(c.call('fs.commit', { ino: h.ino, size: 1000, blocks: [{ index: 0, id: a.id, size: 1000, nodes: [store.nodeId] }] }), { code: 'EINVAL' },
+  await t.rejects(c.call('fs.commit', { ino, ticket, size: 1000, blocks: [{ index: 0, id: a.id, size: 1000, nodes: [store.nodeId] }] }), { code: 'EINVAL' },
     'and a late commit is refused rather than pointing at a deleted block');
 });

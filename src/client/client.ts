@@ -323,13 +323,13 @@ export class DfsClient implements ClientCore {
     return this.nodeUrls.get(id);
   }
 
-  async putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
+  async putReplicated(ino: number, ticket: string, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
     for (const n of a.nodes) this.nodeUrls.set(n.id, n.url);
     let r = await this.io.put(a.id, a.cap, a.nodes, sealed);
     const tried = new Set([...r.ok, ...r.failed]);
     // a node failed mid-write: ask the master for replacements and go on
     while (r.failed.length > 0 && r.ok.length < a.nodes.length) {
-      const more = (await this.call('fs.replace', { ino, id: a.id, count: a.nodes.length - r.ok.length, exclude: [...tried] })).meta
+      const more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: a.nodes.length - r.ok.length, exclude: [...tried] })).meta
         .nodes as { id: string; url: string }[];
       if (more.length === 0) break;
       for (const n of more) {

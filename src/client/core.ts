@@ -18,8 +18,8 @@ export interface ClientCore {
   readonly uploads: Limiter;
   /** Recycled buffers of exactly `size` bytes. */
   pool(size: number): BufferPool;
-  /** Stores a sealed block on its replicas, asking the master to replace nodes that fail. */
-  putReplicated(ino: number, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }>;
+  /** Stores a sealed block on its replicas, asking the master to replace nodes that fail (`ticket` as for reportCorrupt). */
+  putReplicated(ino: number, ticket: string, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }>;
   /** Tells the master a replica failed its check (`ticket` from the file's open info). */
   reportCorrupt(ino: number, ticket: string, blockId: string, nodeId: string): void;
   nodeUrl(nodeId: string): string | undefined;

@@ -291,7 +291,7 @@ export class OpenFile {
               const into = sealedPool.take();
               const sealed = encryptBlock(this.key, blockAad(this.ino, s.index, a.id), s.blk.data.subarray(0, s.length), into);
               unpin(s); // the plaintext has been read
-              const stored = await this.core.putReplicated(this.ino, s.index, a, sealed);
+              const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more
               placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes });
             }),

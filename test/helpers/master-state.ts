@@ -16,7 +16,8 @@ export function dumpState(s: MasterState): unknown {
     .map((b) => ({ id: b.id, size: b.size, refs: b.refs, nodes: [...b.nodes].sort() }));
   const garbage = [...s.blocks.garbage].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, n]) => [id, [...n].sort()]);
   const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return {
+  // through JSON, as the snapshot stores it: a field set to undefined is no field
+  return JSON.parse(JSON.stringify({
     blockSize: s.blockSize,
     nextIno: s.ns.nextIno,
     inodes,
@@ -25,7 +26,7 @@ export function dumpState(s: MasterState): unknown {
     users: sorted(s.users.users),
     groups: sorted(s.users.groups),
     sessions: sorted(s.users.sessions),
-  };
+  })) as unknown;
 }
 
 const hex = (n: number, len = 32): string => n.toString(16).padStart(len, '0');

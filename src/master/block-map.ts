@@ -11,6 +11,15 @@ export class BlockMap {
   readonly blocks = new Map<string, BlockInfo>();
   /** Unreferenced blocks still held by nodes: id → nodes to delete from. */
   readonly garbage = new Map<string, Set<string>>();
+  /** One string per node id, however many blocks name it (millions of blocks, a few nodes). */
+  private readonly nodeIds = new Map<string, string>();
+
+  internNode(id: string): string {
+    const known = this.nodeIds.get(id);
+    if (known !== undefined) return known;
+    this.nodeIds.set(id, id);
+    return id;
+  }
 
   ref(id: string, size: number, nodes: string[]): void {
     let b = this.blocks.get(id);
@@ -19,7 +28,7 @@ export class BlockMap {
       this.blocks.set(id, b);
     }
     b.refs++;
-    for (const n of nodes) b.nodes.add(n);
+    for (const n of nodes) b.nodes.add(this.internNode(n));
     this.garbage.delete(id);
   }
 
@@ -36,7 +45,7 @@ export class BlockMap {
   locate(id: string, add: string[] = [], remove: string[] = []): void {
     const b = this.blocks.get(id);
     if (!b) return;
-    for (const n of add) b.nodes.add(n);
+    for (const n of add) b.nodes.add(this.internNode(n));
     for (const n of remove) b.nodes.delete(n);
   }
 

@@ -39,14 +39,17 @@ export interface ReplayResult {
  * Applies every batch in segments `fromSeq` onwards, in order. A torn frame at the end of
  * the last segment is a crash's leftover: it is cut off (the file truncated to the last good
  * frame). Damage anywhere else is not something a crash does, and start-up stops.
+ * With `until`, only segments before it are read, and they must be whole (they were closed
+ * by a rotation): nothing is truncated.
  */
 export function replaySegments(
   dir: string,
   fromSeq: number,
   apply: (record: MutationRecord) => void,
   say: (line: string) => void = () => undefined,
+  until?: number,
 ): ReplayResult {
-  const segs = listSegments(dir).filter((s) => s >= fromSeq);
+  const segs = listSegments(dir).filter((s) => s >= fromSeq && (until === undefined || s < until));
   let records = 0;
   let bytes = 0;
   if (segs.length === 0) return { seq: fromSeq, size: 0, records, bytes };
@@ -67,6 +70,7 @@ export function replaySegments(
     if (scan.goodEnd < scan.size || scan.headerTorn) {
       const dropped = scan.size - scan.goodEnd;
       if (!last) throw new FormatError(file, `damaged at byte ${scan.goodEnd} of ${scan.size}, and later segments follow`);
+      if (until !== undefined) throw new FormatError(file, `damaged at byte ${scan.goodEnd} of ${scan.size}, in a closed segment`);
       // one crash tears at most the write in progress: a batch, or one large frame
       if (dropped > DEFAULTS.maxFrameBytes + DEFAULTS.journalBatchBytes) {
         throw new FormatError(file, `damaged at byte ${scan.goodEnd}; ${dropped} bytes follow, more than one write could leave`);

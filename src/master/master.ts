@@ -274,7 +274,7 @@ export class Master {
     this.maintenance.stop();
     await this.server.close();
     if (this.store && this.store.sinceSnapshot.records > 0) {
-      await this.store.checkpoint().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'snapshot at shutdown failed'));
+      await this.store.checkpoint({ inProcess: true }).catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'snapshot at shutdown failed'));
     }
     await this.log.close();
   }

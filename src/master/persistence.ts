@@ -12,28 +12,16 @@ import { Journal, listSegments, replaySegments, segmentFile } from './journal.js
 import type { MutationLog } from './master.js';
 import type { MutationRecord } from './records.js';
 import { FormatError, fsyncDir } from './record-file.js';
-import { loadSnapshot, writeSnapshot } from './snapshot.js';
+import { checkpointInWorker } from './checkpoint-worker.js';
+import { listSnapshots, loadSnapshot, snapshotFile, writeSnapshot } from './snapshot.js';
+
+export { snapshotFile };
 import type { MasterState } from './state.js';
-
-const SNAPSHOT_RE = /^snapshot-(\d{10})\.dfs$/;
-
-export function snapshotFile(dir: string, seq: number): string {
-  return path.join(dir, `snapshot-${String(seq).padStart(10, '0')}.dfs`);
-}
-
-function listSnapshots(dir: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync(dir)) {
-    const m = SNAPSHOT_RE.exec(name);
-    if (m) out.push(Number(m[1]));
-  }
-  return out.sort((a, b) => a - b);
-}
 
 /** Whether `dir` holds a master's metadata already (a snapshot or journal). */
 export function hasMetadata(dir: string): boolean {
   try {
-    return fs.readdirSync(dir).some((n) => SNAPSHOT_RE.test(n) || /^journal-\d{10}\.log$/.test(n));
+    return listSnapshots(dir).length > 0 || listSegments(dir).length > 0;
   } catch {
     return false;
   }
@@ -129,20 +117,41 @@ export class MetadataStore implements MutationLog {
     );
   }
 
-  /** Snapshots the state and starts a new journal segment; one at a time. */
-  checkpoint(): Promise<void> {
-    this.checkpointing ??= this.runCheckpoint().finally(() => {
+  /**
+   * Snapshots the state and starts a new journal segment; one at a time. By default a worker
+   * thread builds the snapshot from the journal, so the master keeps serving (at the price of
+   * a second copy of the state while it runs); `inProcess` writes the live state instead,
+   * holding up the event loop for the time it takes (right for a shutdown).
+   */
+  checkpoint(opts: { inProcess?: boolean } = {}): Promise<void> {
+    this.checkpointing ??= this.runCheckpoint(opts.inProcess ?? false).finally(() => {
       this.checkpointing = undefined;
     });
     return this.checkpointing;
   }
 
-  private async runCheckpoint(): Promise<void> {
+  private async runCheckpoint(inProcess: boolean): Promise<void> {
     const t0 = performance.now();
-    // The rotation and the snapshot happen in one tick: no mutation can fall between them.
+    // The rotation and the snapshot's view are taken in one tick: no mutation falls between.
     const { seq, done } = this.journal.rotate();
     done.catch(() => undefined); // awaited below; a failure is also the journal's own
     const base = { records: this.journal.stats.records, bytes: this.journal.stats.bytes };
+    let inodes: number;
+    let bytes: number;
+    if (inProcess) ({ inodes, bytes } = await this.writeLiveSnapshot(seq, done));
+    else {
+      // the worker replays the segments before `seq`: they must be whole on disk first
+      await done;
+      ({ inodes, bytes } = await checkpointInWorker(this.dir, seq));
+    }
+    this.base = base;
+    for (const s of listSnapshots(this.dir)) if (s < seq) fs.rmSync(snapshotFile(this.dir, s), { force: true });
+    for (const s of listSegments(this.dir)) if (s < seq) fs.rmSync(segmentFile(this.dir, s), { force: true });
+    const how = inProcess ? 'in process' : 'in a worker';
+    this.say(`snapshot ${path.basename(snapshotFile(this.dir, seq))}: ${inodes} inodes, ${bytes} bytes, ${Math.round(performance.now() - t0)} ms ${how}`);
+  }
+
+  private async writeLiveSnapshot(seq: number, rotated: Promise<void>): Promise<{ inodes: number; bytes: number }> {
     const final = snapshotFile(this.dir, seq);
     const tmp = `${final}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
@@ -160,14 +169,10 @@ export class MetadataStore implements MutationLog {
     }
     fs.closeSync(fd);
     // the snapshot may name a segment only once that segment exists
-    await done;
+    await rotated;
     fs.renameSync(tmp, final);
     fsyncDir(this.dir);
-    this.base = base;
-    for (const s of listSnapshots(this.dir)) if (s < seq) fs.rmSync(snapshotFile(this.dir, s), { force: true });
-    for (const s of listSegments(this.dir)) if (s < seq) fs.rmSync(segmentFile(this.dir, s), { force: true });
-    const size = fs.statSync(final).size;
-    this.say(`snapshot ${path.basename(final)}: ${this.state.ns.inodes.size} inodes, ${size} bytes, ${Math.round(performance.now() - t0)} ms`);
+    return { inodes: this.state.ns.inodes.size, bytes: fs.statSync(final).size };
   }
 
   /** Waits for a running checkpoint and every append, then closes the journal. */

@@ -104,31 +104,33 @@ export function scanFrames(file: string, format: FileFormat, onFrame: (value: un
   }
 }
 
-/** Sequential reads in large chunks, so a snapshot of millions of frames costs few syscalls. */
+/** Sequential reads in large chunks into one reused buffer, so a snapshot of millions of frames costs few syscalls. */
 class ChunkReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
   private start = 0;
+  private end = 0;
 
   constructor(private readonly fd: number, private pos: number, private readonly size: number) {}
 
-  /** The next `n` bytes, or undefined when the file ends first. */
+  /** The next `n` bytes, or undefined when the file ends first. Valid until the next call. */
   take(n: number): Buffer | undefined {
-    if (this.buf.length - this.start < n) {
-      const have = this.buf.length - this.start;
+    if (this.end - this.start < n) {
+      const have = this.end - this.start;
       if (this.pos + (n - have) > this.size) return undefined;
-      const want = Math.max(n, 4 * 1024 * 1024);
-      const next = Buffer.allocUnsafe(Math.min(want, have + (this.size - this.pos)));
-      this.buf.copy(next, 0, this.start);
-      let filled = have;
-      while (filled < next.length) {
-        const got = fs.readSync(this.fd, next, filled, next.length - filled, this.pos);
+      if (n > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(n);
+        this.buf.copy(bigger, 0, this.start, this.end);
+        this.buf = bigger;
+      } else this.buf.copy(this.buf, 0, this.start, this.end);
+      this.start = 0;
+      this.end = have;
+      while (this.end < this.buf.length && this.pos < this.size) {
+        const got = fs.readSync(this.fd, this.buf, this.end, Math.min(this.buf.length - this.end, this.size - this.pos), this.pos);
         if (got === 0) break;
-        filled += got;
+        this.end += got;
         this.pos += got;
       }
-      this.buf = next.subarray(0, filled);
-      this.start = 0;
-      if (filled < n) return undefined;
+      if (this.end < n) return undefined;
     }
     const out = this.buf.subarray(this.start, this.start + n);
     this.start += n;

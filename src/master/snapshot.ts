@@ -3,15 +3,17 @@
 //
 //   {t:'header', nextSegment, blockSize, nextIno, time}     first; journal replay starts at nextSegment
 //   {t:'users'|'groups'|'sessions', list}
-//   {t:'inodes', list}                                      inodes, small block lists and entries inline
-//   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'blocks', list: [id, size, refs, nodes][]}           replica locations
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
+//   {t:'inodes', list}                                      inodes, small block lists and entries inline
+//   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
 //
 // Frames stay around a megabyte, so neither writing nor loading builds one giant string, and
-// a million files cost a few thousand frames.
+// a million files cost a few hundred frames. A loader takes frames in any order but these
+// rules: header first, end last, an inode before its entries/fileblocks frames.
 import fs from 'node:fs';
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { FileType } from '../client/types.js';
 import type { BlockInfo } from './block-map.js';
@@ -19,6 +21,23 @@ import type { BlockRef, Inode } from './namespace.js';
 import { encodeHeader, FRAME_HEADER_BYTES, FormatError, scanFrames, SNAPSHOT_FORMAT } from './record-file.js';
 import type { MasterState } from './state.js';
 import type { Group, Session, User } from './users.js';
+
+const SNAPSHOT_RE = /^snapshot-(\d{10})\.dfs$/;
+
+/** The snapshot that holds the state before journal segment `seq`. */
+export function snapshotFile(dir: string, seq: number): string {
+  return path.join(dir, `snapshot-${String(seq).padStart(10, '0')}.dfs`);
+}
+
+/** Snapshot numbers present in `dir`, ascending. */
+export function listSnapshots(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const m = SNAPSHOT_RE.exec(name);
+    if (m) out.push(Number(m[1]));
+  }
+  return out.sort((a, b) => a - b);
+}
 
 /** Lists longer than this go in their own frames. */
 const INLINE_ITEMS = 1024;
@@ -150,6 +169,13 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   for (const s of users.sessions.values()) if (s.expires > now) sessions.add(JSON.stringify(s));
   sessions.flush();
 
+  // blocks before inodes, so a loader can share one string per block id between the two
+  const blocks = new ListFrames(out, '{"t":"blocks","list":');
+  for (const b of state.blocks.blocks.values()) blocks.add(JSON.stringify([b.id, b.size, b.refs, [...b.nodes]]));
+  blocks.flush();
+  const garbage = new ListFrames(out, '{"t":"garbage","list":');
+  for (const [id, nodes] of state.blocks.garbage) garbage.add(JSON.stringify([id, [...nodes]]));
+  garbage.flush();
   const inodes = new ListFrames(out, '{"t":"inodes","list":');
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
@@ -187,12 +213,6 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     }
   }
 
-  const blocks = new ListFrames(out, '{"t":"blocks","list":');
-  for (const b of state.blocks.blocks.values()) blocks.add(JSON.stringify([b.id, b.size, b.refs, [...b.nodes]]));
-  blocks.flush();
-  const garbage = new ListFrames(out, '{"t":"garbage","list":');
-  for (const [id, nodes] of state.blocks.garbage) garbage.add(JSON.stringify([id, [...nodes]]));
-  garbage.flush();
   const end: Frame = { t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size };
   out.frame(JSON.stringify(end));
   out.drain();
@@ -208,6 +228,9 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
     if (!n) throw new FormatError(file, `frame names inode ${ino}, which it has not defined`);
     return n;
   };
+  const node = (id: string): string => state.blocks.internNode(id);
+  // a block id already in the map is shared, not stored twice
+  const blockRef = (b: [string, number] | null): BlockRef | null => (b ? { id: state.blocks.get(b[0])?.id ?? b[0], size: b[1] } : null);
   const scan = scanFrames(file, SNAPSHOT_FORMAT, (value) => {
     const f = value as Frame;
     if (end) throw new FormatError(file, 'frames after the end frame');
@@ -229,16 +252,11 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
         for (const s of f.list) state.users.sessions.set(s.hash, s);
         break;
       case 'inodes':
+        // the parsed object becomes the inode (one allocation, not two: this is most of the heap)
         for (const s of f.list) {
-          const n: Inode = {
-            ino: s.ino, type: s.type, mode: s.mode, uid: s.uid, gid: s.gid, nlink: s.nlink, size: s.size,
-            atime: s.atime, mtime: s.mtime, ctime: s.ctime, replicas: s.replicas,
-          };
-          if (s.parent !== undefined) n.parent = s.parent;
-          if (s.target !== undefined) n.target = s.target;
-          if (s.key !== undefined) n.key = s.key;
+          const n = s as unknown as Inode;
           if (s.entries) n.entries = new Map(s.entries);
-          if (s.blocks) n.blocks = s.blocks.map((b) => (b ? { id: b[0], size: b[1] } : null));
+          if (s.blocks) n.blocks = s.blocks.map(blockRef);
           ns.inodes.set(n.ino, n);
         }
         break;
@@ -251,17 +269,17 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
       case 'fileblocks': {
         const n = need(f.ino);
         if (!n.blocks) throw new FormatError(file, `blocks for inode ${f.ino}, which is not a file`);
-        for (const b of f.list) n.blocks.push(b ? { id: b[0], size: b[1] } : null);
+        for (const b of f.list) n.blocks.push(blockRef(b));
         break;
       }
       case 'blocks':
         for (const [id, size, refs, nodes] of f.list) {
-          const info: BlockInfo = { id, size, refs, nodes: new Set(nodes) };
+          const info: BlockInfo = { id, size, refs, nodes: new Set(nodes.map(node)) };
           state.blocks.blocks.set(id, info);
         }
         break;
       case 'garbage':
-        for (const [id, nodes] of f.list) state.blocks.garbage.set(id, new Set(nodes));
+        for (const [id, nodes] of f.list) state.blocks.garbage.set(id, new Set(nodes.map(node)));
         break;
       case 'end':
         end = f;

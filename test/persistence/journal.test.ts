@@ -143,10 +143,12 @@ t.test('a checkpoint leaves a snapshot and a fresh segment; start-up loads both'
     big.push({ op: 'mknod', ino: 100_002 + i, parent: 100_000, name: `e${i}`, type: 'symlink', mode: 0o777, uid: 0, gid: 0, time: 1, replicas: 1, target: '/x' });
   }
   await mutate(state, store, big);
-  await store.checkpoint();
+  // the worker builds the snapshot from the files while the master goes on changing things
+  const checkpoint = store.checkpoint();
+  for (const b of batches.slice(200)) await mutate(state, store, b);
+  await checkpoint;
   t.same(listSegments(dir), [2], 'older segments are gone');
   t.ok(fs.existsSync(snapshotFile(dir, 2)));
-  for (const b of batches.slice(200)) await mutate(state, store, b);
   t.equal(store.sinceSnapshot.records, batches.slice(200).flat().length);
   await store.close();
   const again = new MasterState();
@@ -155,6 +157,33 @@ t.test('a checkpoint leaves a snapshot and a fresh segment; start-up loads both'
   t.equal(report.replayed, batches.slice(200).flat().length);
   t.same(dumpState(again), dumpState(state));
   await s2.close();
+});
+
+t.test('an in-process checkpoint (as at shutdown) gives the same state as one from a worker', async (t) => {
+  const a = tempDir(t);
+  const b = tempDir(t);
+  const batches = sampleBatches(120);
+  const sa = await open(a);
+  const sb = await open(b);
+  for (const batch of batches.slice(0, 100)) {
+    await mutate(sa.state, sa.store, batch);
+    await mutate(sb.state, sb.store, batch);
+  }
+  await sa.store.checkpoint({ inProcess: true });
+  await sb.store.checkpoint();
+  t.ok(fs.readFileSync(snapshotFile(a, 2)).length > 1000);
+  for (const batch of batches.slice(100)) {
+    await mutate(sa.state, sa.store, batch);
+    await mutate(sb.state, sb.store, batch);
+  }
+  await sa.store.close();
+  await sb.store.close();
+  const ra = await open(a);
+  const rb = await open(b);
+  t.same(dumpState(ra.state), dumpState(stateOf(batches)));
+  t.same(dumpState(rb.state), dumpState(stateOf(batches)));
+  await ra.store.close();
+  await rb.store.close();
 });
 
 t.test('a damaged snapshot stops start-up rather than losing the state', async (t) => {

@@ -71,7 +71,7 @@ export class BlockIO {
    * Reads from the replicas in turn until one gives a block that `open` accepts.
    * `onBad` hears of replicas whose bytes failed the check.
    */
-  async get(b: RemoteBlock, open: (sealed: Buffer) => Buffer, onBad: (nodeId: string) => void): Promise<Buffer> {
+  async get(b: RemoteBlock, open: (sealed: Buffer) => Buffer | Promise<Buffer>, onBad: (nodeId: string) => void): Promise<Buffer> {
     let last: DfsError = new DfsError('EIO', `block ${b.index} has no live replica`);
     for (const n of b.nodes) {
       let sealed: Buffer;
@@ -83,7 +83,7 @@ export class BlockIO {
         continue;
       }
       try {
-        return open(sealed);
+        return await open(sealed);
       } catch (err) {
         onBad(n.id);
         last = toDfsError(err);

@@ -1,7 +1,7 @@
 // Block encryption: AES-256-GCM under the file's data key, a fresh 96-bit nonce per block,
 // and the block's identity as associated data so a block cannot be swapped or replayed.
 //   stored block = nonce (12) | ciphertext | tag (16)
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, webcrypto, type webcrypto as WebCrypto } from 'node:crypto';
 import { DfsError } from '../rpc/errors.js';
 
 const NONCE = 12;
@@ -43,6 +43,40 @@ export function decryptBlock(key: Buffer, aad: Buffer, sealed: Buffer): Buffer {
     }
     d.final();
     return plain;
+  } catch {
+    throw new DfsError('EIO', 'block failed its integrity check');
+  }
+}
+
+// The same seal, run on libuv's thread pool through WebCrypto: the JavaScript thread (which
+// in the mount daemon answers every FUSE request) stays free while a block is encrypted,
+// and the second core does the work. Byte for byte the format of encryptBlock/decryptBlock.
+const subtle = webcrypto.subtle;
+
+export function importBlockKey(key: Buffer): Promise<WebCrypto.CryptoKey> {
+  return subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+/** Seals `plain` off the JavaScript thread; into `into` (BLOCK_OVERHEAD bytes longer) when given. */
+export async function sealBlock(key: WebCrypto.CryptoKey, aad: Buffer, plain: Buffer, into?: Buffer): Promise<Buffer> {
+  const nonce = randomBytes(NONCE);
+  const body = Buffer.from(await subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad, tagLength: TAG * 8 }, key, plain));
+  const out = into ? into.subarray(0, NONCE + body.length) : Buffer.allocUnsafe(NONCE + body.length);
+  nonce.copy(out, 0);
+  body.copy(out, NONCE);
+  return out;
+}
+
+/** Opens a sealed block off the JavaScript thread; EIO when it was altered or belongs elsewhere. */
+export async function openBlock(key: WebCrypto.CryptoKey, aad: Buffer, sealed: Buffer): Promise<Buffer> {
+  if (sealed.length < BLOCK_OVERHEAD) throw new DfsError('EIO', 'block is shorter than its envelope');
+  try {
+    const plain = await subtle.decrypt(
+      { name: 'AES-GCM', iv: sealed.subarray(0, NONCE), additionalData: aad, tagLength: TAG * 8 },
+      key,
+      sealed.subarray(NONCE),
+    );
+    return Buffer.from(plain);
   } catch {
     throw new DfsError('EIO', 'block failed its integrity check');
   }

@@ -2,17 +2,19 @@
 // handles see each other's writes at once. Writes land in per-block buffers; full blocks
 // are sealed, uploaded and committed in the background, the rest on flush. Blocks are
 // immutable: every upload is a new block id, and a commit swaps ids in the master's list.
+import type { webcrypto } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
-import { BLOCK_OVERHEAD, blockAad, decryptBlock, encryptBlock } from './crypto.js';
+import { BLOCK_OVERHEAD, blockAad, importBlockKey, openBlock, sealBlock } from './crypto.js';
 import type { Allocated, ClientCore } from './core.js';
 
 interface DirtyBlock {
+  /** A recycled buffer: only the first `length` bytes mean anything. */
   data: Buffer;
-  /** Valid bytes; the rest of `data` is zeros. */
+  /** Valid bytes; the file reads zeros past them (up to its size). */
   length: number;
   /** Bumped by every write, so an upload knows whether it sent the latest bytes. */
   version: number;
@@ -34,6 +36,9 @@ export class OpenFile {
   attr: Attr;
   size: number;
   private key: Buffer;
+  private cryptoKey?: Promise<webcrypto.CryptoKey>;
+  /** Bumped by every commit, so a refresh that raced one does not undo it. */
+  private commits = 0;
   private blocks: (RemoteBlock | null)[] = [];
   private infoTime = 0;
   /** The master's proof that this session opened the file by path; by-inode calls show it. */
@@ -148,9 +153,10 @@ export class OpenFile {
   private async fetch(b: RemoteBlock, retried = false): Promise<Buffer> {
     const aad = blockAad(this.ino, b.index, b.id);
     try {
+      const key = await this.blockKey();
       return await this.core.io.get(
         b,
-        (sealed: Buffer) => decryptBlock(this.key, aad, sealed),
+        (sealed: Buffer) => openBlock(key, aad, sealed),
         (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
       );
     } catch (err) {
@@ -163,13 +169,27 @@ export class OpenFile {
     }
   }
 
+  private blockKey(): Promise<webcrypto.CryptoKey> {
+    this.cryptoKey ??= importBlockKey(this.key);
+    return this.cryptoKey;
+  }
+
   private async refreshIfStale(): Promise<void> {
     if (Date.now() - this.infoTime > DEFAULTS.capabilityTtlMs / 2) await this.refresh();
   }
 
   async refresh(): Promise<void> {
+    const before = this.commits;
     const info = (await this.core.call('fs.blocks', { ino: this.ino, ticket: this.ticket })).meta;
-    this.applyInfo(info);
+    if (this.commits === before) {
+      this.applyInfo(info);
+      return;
+    }
+    // a commit of ours landed while the answer travelled: keep our newer slots and take
+    // only the capabilities and replica lists of the blocks both sides agree on
+    for (const b of info.blocks as (RemoteBlock | null)[]) {
+      if (b && this.blocks[b.index]?.id === b.id) this.blocks[b.index] = b;
+    }
   }
 
   // ---- writing ----
@@ -185,6 +205,8 @@ export class OpenFile {
       const inBlock = at % bs;
       const n = Math.min(bs - inBlock, data.length - off);
       const blk = await this.dirtyBlock(idx, inBlock === 0 && n === bs);
+      // a write past the valid bytes leaves a gap that must read as zeros
+      if (inBlock > blk.length) blk.data.fill(0, blk.length, inBlock);
       data.copy(blk.data, inBlock, off, off + n);
       blk.length = Math.max(blk.length, inBlock + n);
       blk.version++;
@@ -201,20 +223,21 @@ export class OpenFile {
   private async dirtyBlock(idx: number, whole: boolean): Promise<DirtyBlock> {
     let d = this.dirty.get(idx);
     if (d) return d;
+    // bytes past the end of file in a kept block must read as zeros
+    const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
     let plain: Buffer | undefined;
-    if (!whole) {
+    // nothing to read for a whole-block write, or for a block wholly past the end of file
+    // (appending: asking the master for the block list there would cost a call per block)
+    if (!whole && valid > 0) {
       plain = await this.plainBlock(idx);
       // another write may have made the block dirty while we fetched
       d = this.dirty.get(idx);
       if (d) return d;
     }
     const data = this.core.pool(this.blockSize).take();
-    // bytes past the end of file in a kept block must read as zeros
-    const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
     const length = Math.min(plain?.length ?? 0, valid);
     if (plain) plain.copy(data, 0, 0, length);
-    // a whole-block write overwrites every byte; otherwise the rest must be zeros
-    if (!whole) data.fill(0, length);
+    // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
     d = { data, length, version: 0, pins: 0, dropped: false };
     this.dirty.set(idx, d);
     return d;
@@ -289,7 +312,8 @@ export class OpenFile {
               const a = alloc[i];
               const sealedPool = this.core.pool(this.blockSize + BLOCK_OVERHEAD);
               const into = sealedPool.take();
-              const sealed = encryptBlock(this.key, blockAad(this.ino, s.index, a.id), s.blk.data.subarray(0, s.length), into);
+              const key = await this.blockKey();
+              const sealed = await sealBlock(key, blockAad(this.ino, s.index, a.id), s.blk.data.subarray(0, s.length), into);
               unpin(s); // the plaintext has been read
               const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more
@@ -315,6 +339,7 @@ export class OpenFile {
         size = Math.min(this.size, reach);
       }
       const reply = await this.core.call('fs.commit', { ino: this.ino, ticket: this.ticket, size, blocks: placed });
+      this.commits++;
       this.attr = reply.meta.attr as Attr;
       for (const p of placed) {
         const s = snaps.find((x) => x.index === p.index)!;
@@ -353,7 +378,6 @@ export class OpenFile {
       // the block that now ends the file must not keep the old bytes past the end
       const idx = Math.floor(size / bs);
       const blk = await this.dirtyBlock(idx, false);
-      blk.data.fill(0, size % bs);
       blk.length = Math.min(blk.length, size % bs);
       blk.version++;
     }

@@ -65,3 +65,19 @@ export function decodeFrame(buf: Buffer): Frame {
   const payload = jstart + jlen < buf.length ? buf.subarray(jstart + jlen) : EMPTY;
   return { kind: kind as FrameKind, id, method, meta: meta as Meta, payload };
 }
+
+/**
+ * Parses a message that arrived as WebSocket fragments. A sender splits a frame with a
+ * payload into [header, payload] (see Peer.send); when the first fragment holds exactly the
+ * header, the payload fragment is used as it is instead of being joined into a copy.
+ */
+export function decodeFragments(parts: Buffer[]): Frame {
+  if (parts.length === 2 && parts[0].length >= 10) {
+    const head = parts[0];
+    const mlen = head.readUInt8(5);
+    if (10 + mlen <= head.length && 10 + mlen + head.readUInt32BE(6 + mlen) === head.length) {
+      return { ...decodeFrame(head), payload: parts[1] };
+    }
+  }
+  return decodeFrame(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+}

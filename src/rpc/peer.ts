@@ -3,7 +3,7 @@
 // channel. Many requests are in flight at once, matched by id.
 import type { WebSocket, RawData } from 'ws';
 import { DfsError, toDfsError } from './errors.js';
-import { decodeFrame, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
+import { decodeFragments, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RequestObserver } from './metrics.js';
 
@@ -66,7 +66,8 @@ export class Peer<C = unknown> {
     this.maxInflight = options.maxInflight ?? DEFAULTS.maxInflightPerConnection;
     this.maxServedBytes = options.maxServedBytes ?? DEFAULTS.maxServedBytesPerConnection;
     this.remoteAddress = remoteAddress;
-    ws.binaryType = 'nodebuffer';
+    // fragments: a block arrives as [header, payload] and is used without joining the two
+    ws.binaryType = 'fragments';
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', () => this.onClose());
@@ -122,15 +123,15 @@ export class Peer<C = unknown> {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (!isBinary) return this.protocolError('text messages are not spoken here');
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const parts = Array.isArray(data) ? data : [Buffer.isBuffer(data) ? data : Buffer.from(data)];
     let frame;
     try {
-      frame = decodeFrame(buf);
+      frame = decodeFragments(parts);
     } catch (err) {
       return this.protocolError(toDfsError(err).message);
     }
     if (frame.kind === FRAME_KIND.request) {
-      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload }, buf.length);
+      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload }, parts.reduce((n, b) => n + b.length, 0));
       return;
     }
     const p = this.pending.get(frame.id);

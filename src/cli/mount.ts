@@ -21,8 +21,9 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
+    .option('--trace', 'print every operation the daemon answers, with its duration')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean; trace?: boolean }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
         const giveUp = Number(o.giveUpAfter);
@@ -37,7 +38,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           process.exit(code);
         };
         const daemon = new MountDaemon({
-          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug, masterGoneMs: giveUp * 1000,
+          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
           onStop: (_reason, failed) => exit(failed ? 1 : 0),
         });
         await daemon.start();

@@ -9,13 +9,23 @@ export interface FuseContext {
   client: DfsClient;
   files: HandleTable<FileHandle>;
   log: Log;
+  /** Log every operation with its duration (dfs mount --trace). */
+  trace?: boolean;
+}
+
+function traced<T>(ctx: FuseContext, what: string, p: Promise<T>): Promise<T> {
+  if (!ctx.trace) return p;
+  const t0 = process.hrtime.bigint();
+  const done = (outcome: string): void => ctx.log(`fuse ${what} ${outcome} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(3)} ms`);
+  p.then(() => done('ok'), (err: unknown) => done((err as { code?: string }).code ?? 'error'));
+  return p;
 }
 
 /** Runs `work` and answers the kernel: 0 and the value, or a negative errno. */
 export function answer<T>(ctx: FuseContext, what: string, cb: (errno: number, value?: T) => void, work: () => Promise<T>): void {
   let p: Promise<T>;
   try {
-    p = work();
+    p = traced(ctx, what, work());
   } catch (err) {
     cb(fuseErrno(err, ctx.log, what));
     return;
@@ -30,7 +40,7 @@ export function answer<T>(ctx: FuseContext, what: string, cb: (errno: number, va
 export function answerCount(ctx: FuseContext, what: string, cb: (n: number) => void, work: () => Promise<number>): void {
   let p: Promise<number>;
   try {
-    p = work();
+    p = traced(ctx, what, work());
   } catch (err) {
     cb(fuseErrno(err, ctx.log, what));
     return;

@@ -27,6 +27,8 @@ export interface MountOptions {
   allowOther?: boolean;
   /** libfuse's request trace on stderr. */
   debug?: boolean;
+  /** Every operation and its duration on the log. */
+  trace?: boolean;
   /** The master unreachable this long counts as gone for good (default DEFAULTS.mountMasterGoneMs). */
   masterGoneMs?: number;
   /** Called once when the daemon stops by itself (mount gone, master gone). */
@@ -94,7 +96,7 @@ export class MountDaemon {
   }
 
   ops(): FuseOps {
-    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log };
+    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log, trace: this.o.trace };
     return { ...attrOps(ctx), ...dirOps(ctx), ...fileOps(ctx), ...linkOps(ctx) };
   }
 

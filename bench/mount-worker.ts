@@ -1,0 +1,50 @@
+// One benchmark workload, run as its own process against a directory (in a mount or local):
+// the process that measures must never be the one serving the mount. Prints one JSON line.
+//   node mount-worker.js files DIR COUNT SIZE   → create, stat and delete COUNT files of SIZE bytes
+//   node mount-worker.js random FILE SECONDS    → 4 KiB reads at random aligned offsets
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [, , what, target, a, b] = process.argv;
+
+function secondsSince(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function files(dir: string, count: number, size: number): Record<string, number> {
+  const data = Buffer.alloc(size, 'x');
+  const names = Array.from({ length: count }, (_, i) => path.join(dir, `f${i}`));
+  let t0 = process.hrtime.bigint();
+  for (const n of names) fs.writeFileSync(n, data);
+  const create = count / secondsSince(t0);
+  t0 = process.hrtime.bigint();
+  for (const n of names) fs.statSync(n);
+  const stat = count / secondsSince(t0);
+  t0 = process.hrtime.bigint();
+  for (const n of names) fs.unlinkSync(n);
+  const del = count / secondsSince(t0);
+  return { create, stat, delete: del };
+}
+
+function random(file: string, seconds: number): Record<string, number> {
+  const fd = fs.openSync(file, 'r');
+  const pages = Math.floor(fs.fstatSync(fd).size / 4096);
+  const buf = Buffer.alloc(4096);
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  const end = t0 + BigInt(Math.round(seconds * 1e9));
+  while (process.hrtime.bigint() < end) {
+    const got = fs.readSync(fd, buf, 0, 4096, Math.floor(Math.random() * pages) * 4096);
+    if (got !== 4096) throw new Error(`short read: ${got}`);
+    n++;
+  }
+  fs.closeSync(fd);
+  return { reads: n / secondsSince(t0) };
+}
+
+const result = what === 'files' ? files(target, Number(a), Number(b)) : what === 'random' ? random(target, Number(a)) : undefined;
+if (!result) {
+  process.stderr.write('usage: mount-worker files DIR COUNT SIZE | random FILE SECONDS\n');
+  process.exit(2);
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);

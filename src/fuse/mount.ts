@@ -108,6 +108,10 @@ export class MountDaemon {
     });
     if (st && !st.isDirectory()) throw new DfsError('ENOTDIR', `mount point is not a directory: ${this.mountpoint}`);
     await clearStaleMount(this.mountpoint, this.o.log);
+    // libfuse would refuse too, but only with "fuse failed"; mounting over files hides them
+    if ((await fs.promises.readdir(this.mountpoint)).length > 0) {
+      throw new DfsError('ENOTEMPTY', `mount point is not empty: ${this.mountpoint}`);
+    }
 
     const fuse = new DfsFuse(this.mountpoint, this.ops(), { timeout: timeouts() }, fuseOptionList(this.o));
     await new Promise<void>((resolve, reject) => {

@@ -50,6 +50,11 @@ t.test('a live mount is not mounted over; dfs umount stops its daemon', { skip }
   const again = await cluster.dfs(['mount', m.dir, '--master', cluster.url]);
   t.equal(again.code, 1);
   t.match(again.stderr, /already mounted/);
+  const full = tempDir(t, 'dfs-full-');
+  fs.writeFileSync(path.join(full, 'x'), 'x');
+  const over = await cluster.dfs(['mount', full, '--master', cluster.url]);
+  t.equal(over.code, 1);
+  t.match(over.stderr, /mount point is not empty/);
   const busy = await sh(`exec 3<${m.dir}/. ; cd ${m.dir} && ${DFS_BIN} umount ${m.dir}`, { env: { ...cluster.env, DFS_NODE: process.execPath } });
   t.not(busy.code, 0, 'a busy mount is not unmounted without --lazy');
   t.match(busy.stderr, /busy/);

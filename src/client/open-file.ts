@@ -44,6 +44,9 @@ export class OpenFile {
   /** The master's proof that this session opened the file by path; by-inode calls show it. */
   private ticket = '';
   private readonly dirty = new Map<number, DirtyBlock>();
+  /** Block ids asked for while a block fills, so its upload need not wait for one (see reserve). */
+  private spare: { a: Allocated; at: number }[] = [];
+  private reserving?: Promise<void>;
   private readonly uploading = new Map<number, Promise<void>>();
   /** Size or times changed locally and not yet committed. */
   private metaDirty = false;
@@ -240,6 +243,7 @@ export class OpenFile {
     // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
     d = { data, length, version: 0, pins: 0, dropped: false };
     this.dirty.set(idx, d);
+    this.reserve();
     return d;
   }
 
@@ -291,6 +295,38 @@ export class OpenFile {
     }
   }
 
+  /**
+   * A block that starts to fill will need a block id at upload: ask the master now, in the
+   * background, so a close() or a full block does not wait a round trip for one.
+   */
+  private reserve(): void {
+    if (this.reserving || this.spare.length >= this.dirty.size) return;
+    this.reserving = this.core
+      .call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: 1 })
+      .then(
+        (r) => {
+          for (const a of r.meta.blocks as Allocated[]) this.spare.push({ a, at: Date.now() });
+        },
+        () => undefined, // the upload asks again, and reports the failure
+      )
+      .finally(() => {
+        this.reserving = undefined;
+      });
+  }
+
+  private async allocate(count: number): Promise<Allocated[]> {
+    if (this.reserving) await this.reserving;
+    // a reserved id carries a write capability: use it well within its lifetime
+    const fresh = Date.now() - DEFAULTS.capabilityTtlMs / 4;
+    this.spare = this.spare.filter((x) => x.at > fresh);
+    const out = this.spare.splice(0, count).map((x) => x.a);
+    if (out.length < count) {
+      const more = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: count - out.length })).meta.blocks as Allocated[];
+      out.push(...more);
+    }
+    return out;
+  }
+
   /** Seals, uploads and commits the given dirty blocks (plus the current size). */
   private async uploadAndCommit(indices: number[], final = false): Promise<void> {
     const snaps = indices
@@ -305,7 +341,7 @@ export class OpenFile {
     const placed: Placed[] = [];
     try {
       if (snaps.length) {
-        const alloc = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: snaps.length })).meta.blocks as Allocated[];
+        const alloc = await this.allocate(snaps.length);
         await Promise.all(
           snaps.map((s, i) =>
             this.core.uploads.run(async () => {

@@ -302,6 +302,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (moving.type === 'dir' && isAncestor(moving, dst.dir)) {
         throw new DfsError('EINVAL', `cannot move ${from} into itself`);
       }
+      // a directory moved to another parent has its '..' rewritten: that takes write on it
+      if (moving.type === 'dir' && src.dir.ino !== dst.dir.ino && !allowed(c, moving, W_OK)) deny(`move the directory ${from}`);
       await m.mutate([{ op: 'rename', from: src.dir.ino, fromName: src.name, to: dst.dir.ino, toName: dst.name, time: Date.now() }]);
     },
 

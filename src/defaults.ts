@@ -12,7 +12,9 @@ export const DEFAULTS = {
    * Bytes a server holds for one connection (requests being served plus replies not yet
    * sent); past it the server stops reading from that connection until they drain.
    */
-  maxServedBytesPerConnection: 64 * 1024 * 1024,
+  maxServedBytesPerConnection: 32 * 1024 * 1024,
+  /** The same at a storage node, where each request being served also reserves a block. */
+  storageServedBytesPerConnection: 64 * 1024 * 1024,
   /** Connections (TCP, before any handshake) one remote address may hold at a server. */
   maxConnectionsPerAddress: 128,
   /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this. */

@@ -31,6 +31,11 @@ export interface PeerOptions {
    * reading (TCP pushes back on the sender) until the bytes drain.
    */
   maxServedBytes?: number;
+  /**
+   * Bytes counted against `maxServedBytes` for each request being handled, for replies not
+   * known yet: a storage node reserves a block, so only so many block reads run at once.
+   */
+  replyReserveBytes?: number;
 }
 
 interface Pending {
@@ -48,6 +53,9 @@ export class Peer<C = unknown> {
   private draining = false;
   private idle?: () => void;
   private servedBytes = 0;
+  /** Requests that arrived while the connection was over its byte limit, in arrival order. */
+  private readonly waitingForRoom: { start: () => void; drop: () => void }[] = [];
+  private readonly replyReserve: number;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
@@ -65,6 +73,7 @@ export class Peer<C = unknown> {
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.maxInflight = options.maxInflight ?? DEFAULTS.maxInflightPerConnection;
     this.maxServedBytes = options.maxServedBytes ?? DEFAULTS.maxServedBytesPerConnection;
+    this.replyReserve = options.replyReserveBytes ?? 0;
     this.remoteAddress = remoteAddress;
     // fragments: a block arrives as [header, payload] and is used without joining the two
     ws.binaryType = 'fragments';
@@ -114,11 +123,27 @@ export class Peer<C = unknown> {
     }
   }
 
-  /** Reply bytes and request bytes held for this connection's requests; reading pauses past the limit. */
+  /**
+   * Counts bytes held for this connection's requests (request frames being handled, replies
+   * not yet handed to the socket, reservations). Past the limit the socket stops being read,
+   * so the peer's own TCP window pushes back; below half of it, reading goes on.
+   */
   private holdBytes(n: number): void {
     this.servedBytes += n;
     if (n > 0 && this.servedBytes > this.maxServedBytes && !this.ws.isPaused) this.ws.pause();
-    if (n < 0 && this.ws.isPaused && this.servedBytes <= this.maxServedBytes / 2 && !this.closed) this.ws.resume();
+    if (n < 0) this.startWaiting();
+  }
+
+  private get hasRoom(): boolean {
+    return this.servedBytes <= this.maxServedBytes;
+  }
+
+  /** Starts waiting requests, oldest first, while there is room (each start counts its bytes at once). */
+  private startWaiting(): void {
+    while (this.hasRoom && this.waitingForRoom.length > 0 && !this.closed) this.waitingForRoom.shift()!.start();
+    if (this.ws.isPaused && !this.closed && this.waitingForRoom.length === 0 && this.servedBytes <= this.maxServedBytes / 2) {
+      this.ws.resume();
+    }
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -167,41 +192,52 @@ export class Peer<C = unknown> {
       done('EAGAIN', 0);
       return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
     }
-    // Reading pauses at the limit, but messages already buffered still arrive: refuse
-    // those rather than hold their bytes, so memory stays bounded whatever the peer sends.
-    if (this.servedBytes + size > 2 * this.maxServedBytes) {
-      done('EAGAIN', 0);
-      return this.replyError(id, new DfsError('EAGAIN', 'too many bytes in flight on this connection'));
-    }
     this.inflight++;
-    this.holdBytes(size);
-    let reply: Reply;
+    // Messages read before the socket paused still arrive; past the limit they wait here
+    // (at most maxInflight of them, holding only what was already buffered).
+    const start = (): void => void this.run(handler, id, req, size, done);
+    const drop = (): void => this.finished();
+    if (this.hasRoom && this.waitingForRoom.length === 0) start();
+    else this.waitingForRoom.push({ start, drop });
+  }
+
+  /** Handles one request; a handler that answers synchronously has its reply counted before the next message is looked at. */
+  private async run(handler: Handler<C>, id: number, req: Incoming, size: number, done: (status: string, bytesOut: number) => void): Promise<void> {
+    const held = size + this.replyReserve;
+    this.holdBytes(held);
     try {
-      reply = (await handler(req, this)) ?? {};
-    } catch (err) {
-      const e = toDfsError(err);
-      this.replyError(id, e);
-      done(e.code, 0);
-      return;
+      let reply: Reply;
+      try {
+        const r = handler(req, this);
+        reply = (r instanceof Promise ? await r : r) ?? {};
+      } catch (err) {
+        const e = toDfsError(err);
+        this.replyError(id, e);
+        done(e.code, 0);
+        return;
+      }
+      let parts: Buffer[];
+      try {
+        parts = encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload);
+      } catch (err) {
+        const e = toDfsError(err);
+        this.replyError(id, e);
+        done(e.code, 0);
+        return;
+      }
+      const out = parts.reduce((n, b) => n + b.length, 0);
+      this.holdBytes(out);
+      this.send(parts, () => this.holdBytes(-out));
+      done('OK', reply.payload?.length ?? 0);
     } finally {
-      this.inflight--;
-      this.holdBytes(-size);
-      // the reply below is sent in this same tick, before a drain waiting on idle resumes
-      if (this.inflight === 0) this.idle?.();
+      this.holdBytes(-held);
+      this.finished();
     }
-    let parts: Buffer[];
-    try {
-      parts = encodeFrame(FRAME_KIND.ok, id, '', reply.meta ?? {}, reply.payload);
-    } catch (err) {
-      const e = toDfsError(err);
-      this.replyError(id, e);
-      done(e.code, 0);
-      return;
-    }
-    const out = parts.reduce((n, b) => n + b.length, 0);
-    this.holdBytes(out);
-    this.send(parts, () => this.holdBytes(-out));
-    done('OK', reply.payload?.length ?? 0);
+  }
+
+  private finished(): void {
+    this.inflight--;
+    if (this.inflight === 0) this.idle?.();
   }
 
   /** Refuses new requests and resolves once those being served have been answered. */
@@ -227,6 +263,8 @@ export class Peer<C = unknown> {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    // requests still waiting are dropped unserved: whoever sent them is gone
+    for (const w of this.waitingForRoom.splice(0)) w.drop();
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new DfsError('ENOTCONN', 'connection closed'));

@@ -51,6 +51,10 @@ export class StorageNode {
       port: options.port,
       tls: options.tls,
       maxMessageBytes: DEFAULTS.storageMaxMessage,
+      // a block read's reply is a block: reserve one per request, so a connection runs only
+      // so many at once and a peer that does not read cannot pile replies up
+      maxServedBytes: DEFAULTS.storageServedBytesPerConnection,
+      replyReserveBytes: DEFAULTS.blockSize,
       handlers: this.blockHandlers(),
       newContext: () => undefined,
       metrics: this.metrics,

@@ -6,6 +6,7 @@ import { fail, UsageError } from './errors.js';
 import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
 import { registerFileCommands } from './files.js';
 import { registerMountCommands } from './mount.js';
+import { isHelperInvocation, planHelper, runHelper } from './mount-helper.js';
 import { registerServerCommands } from './servers.js';
 
 const program = new Command();
@@ -32,4 +33,11 @@ registerAccountCommands(program, globals);
 registerFileCommands(program, globals);
 registerMountCommands(program, globals);
 
-program.parseAsync(process.argv).catch(fail);
+if (isHelperInvocation(process.argv)) {
+  // `dfs ws://HOST:PORT DIR -o …`, as mount(8) runs it for an fstab line of type fuse.dfs
+  Promise.resolve()
+    .then(() => runHelper(planHelper(process.argv, process.env)))
+    .then((code) => process.exit(code), fail);
+} else {
+  program.parseAsync(process.argv).catch(fail);
+}

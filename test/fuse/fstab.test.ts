@@ -1,0 +1,62 @@
+// An fstab line mounts dfs through mount(8): `mount -T FSTAB DIR` runs mount.fuse, which
+// runs `dfs URL DIR -o …`, which starts the daemon and returns. mount.fuse resets PATH, so
+// the line names bin/dfs by its path (`/path/to/dfs#URL … fuse`), as for an uninstalled copy;
+// an installed dfs is found as type fuse.dfs.
+import fs from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { ROOT, spawnCluster, tempDir } from '../helpers/cluster.js';
+import { fuseUnavailable, isMounted, sh } from '../helpers/mount.js';
+
+const skip = fuseUnavailable() ?? (fs.existsSync('/sbin/mount.fuse') || fs.existsSync('/usr/sbin/mount.fuse') ? undefined : 'mount.fuse (package fuse or fuse3) is not installed');
+
+t.test('mount through a private fstab line, then ls and umount', { skip }, async (t) => {
+  const cl = await spawnCluster(t, { nodes: 1 });
+  const c = await cl.client();
+  const h = await c.create('/from-the-cluster.txt', 0o644);
+  await h.write(0, Buffer.from('hello from fstab\n'));
+  await h.close();
+
+  const dir = tempDir(t);
+  const mnt = path.join(dir, 'mnt');
+  fs.mkdirSync(mnt);
+  const fstab = path.join(dir, 'fstab');
+  fs.writeFileSync(fstab, `${path.join(ROOT, 'bin', 'dfs')}#${cl.url}  ${mnt}  fuse  config=${cl.env.DFS_CONFIG_DIR},_netdev,noatime  0 0\n`);
+  const env = { ...process.env, LC_ALL: 'C' };
+  let daemonPid: number | undefined;
+  t.teardown(async () => {
+    if (isMounted(mnt)) await sh(`fusermount -uz ${mnt} || umount -l ${mnt}`);
+    if (daemonPid) {
+      try {
+        process.kill(daemonPid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  const m = await sh(`mount -T ${fstab} ${mnt}`, { env });
+  daemonPid = Number(m.stderr.match(/daemon pid (\d+)/)?.[1]) || undefined;
+  t.equal(m.code, 0, `mount exits 0: ${m.stderr}`);
+  t.ok(isMounted(mnt), 'the directory is a mount point');
+  t.equal((await sh('ls', { cwd: mnt })).stdout, 'from-the-cluster.txt\n', 'ls shows the cluster');
+  t.equal((await sh('cat from-the-cluster.txt', { cwd: mnt })).stdout, 'hello from fstab\n', 'cat reads it');
+
+  const u = await sh(`umount ${mnt}`, { env });
+  t.equal(u.code, 0, `umount exits 0: ${u.stderr}`);
+  t.notOk(isMounted(mnt), 'unmounted');
+  // the daemon notices and exits on its own
+  let alive = daemonPid !== undefined;
+  for (let i = 0; i < 50 && alive; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(daemonPid!, 0);
+    } catch {
+      alive = false;
+    }
+  }
+  t.notOk(alive, 'the daemon exited after umount');
+
+  const bad = await sh(`mount -T ${fstab.replace('fstab', 'missing')} ${mnt}`, { env });
+  t.not(bad.code, 0, 'a mount point with no fstab line fails');
+});

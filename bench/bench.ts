@@ -1,6 +1,7 @@
 // `npm run bench`: figures for the README and the issue notes. Tests check behaviour;
 // this prints speed. Each section starts its own cluster and cleans up after itself.
 import { cliBench, type BenchRow } from './cli-bench.js';
+import { mountBench } from './mount-bench.js';
 
 function print(title: string, rows: BenchRow[]): void {
   process.stdout.write(`\n${title}\n`);
@@ -14,6 +15,7 @@ function print(title: string, rows: BenchRow[]): void {
 async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'cli') print('CLI transfers (dfs up, encrypted, 1 replica, in-memory nodes)', await cliBench());
+  if (!only || only === 'mount') print('Through the mount (dfs up --memory, encrypted)', await mountBench({ log: (l) => process.stderr.write(`${l}\n`) }));
 }
 
 main().catch((err: unknown) => {

@@ -59,7 +59,7 @@ export async function startCluster(dir: string, extra: string[] = []): Promise<{
 
 export async function cliBench(sizeMiB = 256): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfs-bench-'));
-  const cluster = await startCluster(dir);
+  const cluster = await startCluster(dir, ['--memory', '--replicas', '1']);
   try {
     const src = path.join(dir, 'src.bin');
     writeRandomFile(src, sizeMiB * MiB);

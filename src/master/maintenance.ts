@@ -42,9 +42,9 @@ export class Maintenance {
     }
   }
 
-  /** Blocks below their replication target, with no live copy, and with a corrupt copy not yet replaced. */
+  /** Blocks below their replication target, with no live copy, and with a corrupt copy not yet replaced, as of the last scan. */
   counts(): { underReplicated: number; missing: number; corrupt: number } {
-    return this.replication.scan();
+    return this.replication.health;
   }
 
   /** A block allocated and never committed is garbage on every node it was offered to. */

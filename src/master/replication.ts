@@ -8,6 +8,7 @@ import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { BlockInfo } from './block-map.js';
 import type { Master } from './master.js';
+import type { Inode } from './namespace.js';
 import type { MutationRecord } from './records.js';
 import type { StorageNode } from './nodes.js';
 
@@ -24,6 +25,16 @@ export interface ReplicationHealth {
   overReplicated: number;
 }
 
+/** Files a scan looks at before it lets the event loop run. */
+const SCAN_SLICE = 20_000;
+
+interface ScanPass {
+  health: ReplicationHealth;
+  queue: Map<string, number>;
+  /** Nodes whose copies count: alive and reconciled when the pass began. */
+  counting: Set<string>;
+}
+
 export interface ReplicationOptions {
   graceMs?: number;
   concurrency?: number;
@@ -36,6 +47,7 @@ export class Replicator {
   private readonly startedAt = Date.now();
   private scanWanted = true;
   private lastScan = 0;
+  private scanning?: Promise<void>;
   /** Blocks to fix, with the copies their file wants. */
   private queue = new Map<string, number>();
   private active = 0;
@@ -95,42 +107,80 @@ export class Replicator {
       if (at === undefined || now - at > this.o.reconcileMs) void this.reconcile(n.id);
     }
     if (now - this.startedAt < this.o.graceMs) return;
-    if (this.scanWanted || now - this.lastScan > this.o.scanMs) this.scan(true);
+    if (!this.scanning && (this.scanWanted || now - this.lastScan > this.o.scanMs)) {
+      this.scanning = this.runPass().finally(() => {
+        this.scanning = undefined;
+      });
+    }
     this.pump();
   }
 
-  /** Counts blocks by health; with `enqueue`, also queues every block that needs work. */
-  scan(enqueue = false): ReplicationHealth {
-    const h: ReplicationHealth = { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 };
-    const wants = new Map<string, number>();
-    for (const n of this.m.state.ns.inodes.values()) {
-      if (!n.blocks) continue;
-      for (const ref of n.blocks) {
+  /**
+   * One pass over the files in slices, yielding to the event loop between them, so a
+   * million files never hold up the master for long. Publishes the health counts and the
+   * work queue when done. A change during the pass asks for another pass.
+   */
+  private async runPass(): Promise<void> {
+    this.scanWanted = false;
+    const pass = this.newPass();
+    const files = this.m.state.ns.inodes.values();
+    for (;;) {
+      const step = this.scanSlice(pass, files, SCAN_SLICE);
+      if (step === 'done') break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.finishPass(pass);
+    this.queue = pass.queue;
+    this.lastScan = Date.now();
+  }
+
+  /** Health counts now, in one synchronous pass (for `dfs status`). */
+  scan(): ReplicationHealth {
+    const pass = this.newPass();
+    this.scanSlice(pass, this.m.state.ns.inodes.values(), Infinity);
+    this.finishPass(pass);
+    return this.health;
+  }
+
+  private newPass(): ScanPass {
+    const counting = new Set<string>();
+    for (const n of this.m.nodes.alive()) if (this.reconciled.has(n.id)) counting.add(n.id);
+    return { health: { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 }, queue: new Map(), counting };
+  }
+
+  /** Counts up to `max` files' blocks into `pass`, queueing blocks that need work. */
+  private scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number): 'done' | 'more' {
+    const h = pass.health;
+    const blocks = this.m.state.blocks;
+    for (let i = 0; i < max; i++) {
+      const next = files.next();
+      if (next.done) return 'done';
+      const list = next.value.blocks;
+      if (!list) continue;
+      const want = next.value.replicas;
+      for (const ref of list) {
         if (!ref) continue;
-        wants.set(ref.id, Math.max(wants.get(ref.id) ?? 0, n.replicas));
+        h.blocks++;
+        const b = blocks.get(ref.id);
+        let live = 0;
+        if (b) for (const node of b.nodes) if (pass.counting.has(node)) live++;
+        if (live >= want && this.corrupt.size > 0) this.corrupt.delete(ref.id); // repaired
+        if (live === want) continue;
+        const coming = this.copying.get(ref.id)?.size ?? 0;
+        if (live === 0) h.missing++;
+        else if (live < want) h.underReplicated++;
+        else h.overReplicated++;
+        if (live > 0 && (live + coming < want || (live > want && coming === 0))) pass.queue.set(ref.id, want);
       }
     }
-    const queue = new Map<string, number>();
-    for (const [id, want] of wants) {
-      const b = this.m.state.blocks.get(id);
-      h.blocks++;
-      const live = b ? this.holders(b).length : 0;
-      const coming = this.copying.get(id)?.size ?? 0;
-      if (live === 0) h.missing++;
-      else if (live < want) h.underReplicated++;
-      else if (live > want) h.overReplicated++;
-      if (live > 0 && (live + coming < want || (live > want && coming === 0))) queue.set(id, want);
-      if (live >= want) this.corrupt.delete(id);
-    }
-    for (const id of this.corrupt.keys()) if (!wants.has(id)) this.corrupt.delete(id);
-    h.corrupt = this.corrupt.size;
-    this.health = h;
-    if (enqueue) {
-      this.queue = queue;
-      this.scanWanted = false;
-      this.lastScan = Date.now();
-    }
-    return h;
+    return 'more';
+  }
+
+  private finishPass(pass: ScanPass): void {
+    const blocks = this.m.state.blocks;
+    for (const id of this.corrupt.keys()) if (!blocks.get(id)) this.corrupt.delete(id); // its file is gone
+    pass.health.corrupt = this.corrupt.size;
+    this.health = pass.health;
   }
 
   /** Starts queued work up to the concurrency limits. */
@@ -158,6 +208,9 @@ export class Replicator {
     const coming = this.copying.get(id) ?? new Set<string>();
     if (live.length > 0 && live.length + coming.size < want) await this.copy(b, want - live.length - coming.size, live);
     else if (live.length > want && coming.size === 0) await this.trim(b, live.length - want, live);
+    // limits (busy nodes, no room) may have allowed only part of the work: look again soon
+    const now = this.holders(b).length + (this.copying.get(id)?.size ?? 0);
+    if (now !== want) this.scanWanted = true;
   }
 
   private isBusy(nodeId: string): boolean {

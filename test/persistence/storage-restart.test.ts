@@ -56,7 +56,10 @@ t.test('every storage node killed and restarted: all files read back with equal 
     return ok ? true : undefined;
   });
   t.pass('every block has two copies, and no other block file is left');
-  const s = await cl.status();
+  const s = await eventually('the master to agree', async () => {
+    const st = await cl.status();
+    return st.underReplicated === 0 && st.missing === 0 ? st : undefined;
+  });
   t.same([s.underReplicated, s.missing, s.corrupt], [0, 0, 0]);
 });
 

@@ -16,7 +16,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
   program
     .command('mount')
     .description('mount the cluster at a directory with FUSE; runs in the foreground until unmounted (Ctrl-C, SIGTERM or `dfs umount`)')
-    .argument('<mountpoint>', 'an existing empty directory')
+    .argument('<mountpoint>', 'an empty directory (created if missing)')
     .option('--allow-other', 'let other local users use the mount (they act as your dfs user)')
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))

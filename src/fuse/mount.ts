@@ -103,9 +103,14 @@ export class MountDaemon {
   async start(): Promise<void> {
     const st = await fs.promises.stat(this.mountpoint).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOTCONN') return undefined; // a dead mount: cleared below
-      if (err.code === 'ENOENT') throw new DfsError('ENOENT', `mount point does not exist: ${this.mountpoint}`);
+      if (err.code === 'ENOENT') return null;
       throw toDfsError(err);
     });
+    if (st === null) {
+      // `dfs up --mount ~/dfs` on a fresh machine: make the directory, as the one command promises
+      await fs.promises.mkdir(this.mountpoint, { recursive: true });
+      this.o.log(`dfs mount: created the mount point ${this.mountpoint}`);
+    }
     if (st && !st.isDirectory()) throw new DfsError('ENOTDIR', `mount point is not a directory: ${this.mountpoint}`);
     await clearStaleMount(this.mountpoint, this.o.log);
     // libfuse would refuse too, but only with "fuse failed"; mounting over files hides them

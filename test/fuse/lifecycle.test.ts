@@ -78,8 +78,8 @@ t.test('the daemon unmounts when the master is gone for good', { skip }, async (
 });
 
 t.test('dfs up --mount mounts the cluster and unmounts it on SIGTERM', { skip }, async (t) => {
+  // the mount point does not exist yet: the one command makes it
   const dir = path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
-  fs.mkdirSync(dir);
   const cluster = await spawnCluster(t, { args: ['--memory', '--mount', dir] });
   t.teardown(() => (isMounted(dir) ? sh(`fusermount -uz ${dir}`) : undefined));
   await until('the mount is up', () => isMounted(dir));

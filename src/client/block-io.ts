@@ -71,12 +71,18 @@ export class BlockIO {
    * Reads from the replicas in turn until one gives a block that `open` accepts.
    * `onBad` hears of replicas whose bytes failed the check.
    */
-  async get(b: RemoteBlock, open: (sealed: Buffer) => Buffer | Promise<Buffer>, onBad: (nodeId: string) => void): Promise<Buffer> {
+  async get(
+    b: RemoteBlock,
+    open: (sealed: Buffer) => Buffer | Promise<Buffer>,
+    onBad: (nodeId: string) => void,
+    range?: { offset: number; length: number },
+  ): Promise<Buffer> {
     let last: DfsError = new DfsError('EIO', `block ${b.index} has no live replica`);
     for (const n of b.nodes) {
       let sealed: Buffer;
       try {
-        sealed = (await this.conn(n.url).call('block.get', { id: b.id, cap: b.cap })).payload;
+        const meta = range ? { id: b.id, cap: b.cap, offset: range.offset, length: range.length } : { id: b.id, cap: b.cap };
+        sealed = (await this.conn(n.url).call('block.get', meta)).payload;
       } catch (err) {
         last = toDfsError(err);
         if (last.code === 'EACCES') throw last; // a capability problem is the same on every node

@@ -2,13 +2,12 @@
 // handles see each other's writes at once. Writes land in per-block buffers; full blocks
 // are sealed, uploaded and committed in the background, the rest on flush. Blocks are
 // immutable: every upload is a new block id, and a commit swaps ids in the master's list.
-import type { webcrypto } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
-import { BLOCK_OVERHEAD, blockAad, importBlockKey, openBlock, sealBlock } from './crypto.js';
+import { importBlockKey, openSegments, SEGMENT, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
 import type { Allocated, ClientCore } from './core.js';
 
 interface DirtyBlock {
@@ -36,7 +35,7 @@ export class OpenFile {
   attr: Attr;
   size: number;
   private key: Buffer;
-  private cryptoKey?: Promise<webcrypto.CryptoKey>;
+  private cryptoKey?: Promise<BlockKey>;
   /** Bumped by every commit, so a refresh that raced one does not undo it. */
   private commits = 0;
   private blocks: (RemoteBlock | null)[] = [];
@@ -104,6 +103,9 @@ export class OpenFile {
     const end = Math.min(pos + dst.length, this.size);
     if (pos >= end) return 0;
     const bs = this.blockSize;
+    // from the start, or within a block of where the last read ended (the kernel's read-ahead
+    // keeps several requests in flight, which may arrive a little out of order)
+    const sequential = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= bs);
     const first = Math.floor(pos / bs);
     const last = Math.floor((end - 1) / bs);
     const parts: Promise<void>[] = [];
@@ -120,19 +122,55 @@ export class OpenFile {
         continue;
       }
       parts.push(
-        this.plainBlock(idx).then((plain) => {
-          const at = from - idx * bs;
-          const have = plain ? Math.max(0, Math.min(to - idx * bs, plain.length) - at) : 0;
-          if (have > 0) plain!.copy(dst, from - pos, at, at + have);
+        this.plainPiece(idx, from - idx * bs, to - idx * bs, sequential).then((piece) => {
+          const at = from - idx * bs - (piece?.start ?? 0);
+          const have = piece ? Math.max(0, Math.min(to - from, piece.data.length - at)) : 0;
+          if (have > 0) piece!.data.copy(dst, from - pos, at, at + have);
           // a hole, or a block shorter than the file reaches: zeros
           if (have < to - from) dst.fill(0, from - pos + have, to - pos);
         }),
       );
     }
     await Promise.all(parts);
-    if (pos === this.lastReadEnd || pos === 0) this.readAhead(last + 1);
+    if (sequential) this.readAhead(last + 1);
     this.lastReadEnd = end;
     return end - pos;
+  }
+
+  /**
+   * Plaintext covering bytes [from, to) of block `idx`, as a buffer that starts at byte
+   * `start` of the block; undefined for a hole. A sequential reader gets whole blocks (and
+   * read-ahead); a random one, unless the block is at hand, only the 64 KiB segments it
+   * touches, so a 4 KiB read costs one segment and not a 4 MiB block.
+   */
+  private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<{ data: Buffer; start: number } | undefined> {
+    const d = this.dirty.get(idx);
+    if (d || sequential) {
+      const whole = await this.plainBlock(idx);
+      return whole && { data: whole, start: 0 };
+    }
+    await this.refreshIfStale();
+    const b = this.blocks[idx];
+    if (!b) return undefined;
+    const cached = this.core.cache.get(b.id);
+    if (cached) return { data: await cached, start: 0 };
+    const first = Math.floor(from / SEGMENT);
+    const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
+    if (last < first) return undefined; // past the stored bytes: zeros
+    const key = (seg: number): string => `${b.id}/${seg}`;
+    let lo = first;
+    while (lo <= last && this.core.cache.get(key(lo))) lo++;
+    let hi = last;
+    while (hi >= lo && this.core.cache.get(key(hi))) hi--;
+    if (lo <= hi) {
+      // one request for the run of segments not at hand; each is cached on its own
+      const run = this.fetch(b, { first: lo, last: hi });
+      for (let seg = lo; seg <= hi; seg++) {
+        this.core.cache.fetch(key(seg), () => run.then((p) => p.subarray((seg - lo) * SEGMENT, (seg - lo + 1) * SEGMENT)));
+      }
+    }
+    const segs = await Promise.all(Array.from({ length: last - first + 1 }, (_, k) => this.core.cache.get(key(first + k))!));
+    return { data: segs.length === 1 ? segs[0] : Buffer.concat(segs), start: first * SEGMENT };
   }
 
   private readAhead(from: number): void {
@@ -153,14 +191,16 @@ export class OpenFile {
     return this.core.cache.fetch(b.id, () => this.fetch(b));
   }
 
-  private async fetch(b: RemoteBlock, retried = false): Promise<Buffer> {
-    const aad = blockAad(this.ino, b.index, b.id);
+  /** The plaintext of a remote block, or of its segments first..last. */
+  private async fetch(b: RemoteBlock, segs?: { first: number; last: number }, retried = false): Promise<Buffer> {
+    const identity = { ino: this.ino, index: b.index, id: b.id };
     try {
       const key = await this.blockKey();
       return await this.core.io.get(
         b,
-        (sealed: Buffer) => openBlock(key, aad, sealed),
+        (sealed: Buffer) => openSegments(key, identity, b.size, segs?.first ?? 0, sealed),
         (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
+        segs && sealedRange(b.size, segs.first, segs.last),
       );
     } catch (err) {
       if (retried) throw err;
@@ -168,11 +208,11 @@ export class OpenFile {
       await this.refresh();
       const fresh = this.blocks[b.index];
       if (!fresh || fresh.id !== b.id) throw new DfsError('EIO', `block ${b.index} changed while it was read`);
-      return this.fetch(fresh, true);
+      return this.fetch(fresh, segs, true);
     }
   }
 
-  private blockKey(): Promise<webcrypto.CryptoKey> {
+  private blockKey(): Promise<BlockKey> {
     this.cryptoKey ??= importBlockKey(this.key);
     return this.cryptoKey;
   }
@@ -346,10 +386,10 @@ export class OpenFile {
           snaps.map((s, i) =>
             this.core.uploads.run(async () => {
               const a = alloc[i];
-              const sealedPool = this.core.pool(this.blockSize + BLOCK_OVERHEAD);
+              const sealedPool = this.core.pool(sealedLength(this.blockSize));
               const into = sealedPool.take();
               const key = await this.blockKey();
-              const sealed = await sealBlock(key, blockAad(this.ino, s.index, a.id), s.blk.data.subarray(0, s.length), into);
+              const sealed = await sealBlock(key, { ino: this.ino, index: s.index, id: a.id }, s.blk.data.subarray(0, s.length), into);
               unpin(s); // the plaintext has been read
               const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more

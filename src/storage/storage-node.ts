@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { RpcClient } from '../rpc/client.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
-import { arr, str } from '../rpc/params.js';
+import { arr, int, optInt, str } from '../rpc/params.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
@@ -132,7 +132,11 @@ export class StorageNode {
           throw e;
         }
         if (!data) throw new DfsError('ENOENT', `block ${id} is not on this node`);
-        return { payload: data };
+        // a byte range: clients read single encrypted segments of a block (random reads)
+        const offset = optInt(meta, 'offset', 0, data.length);
+        if (offset === undefined) return { payload: data };
+        const length = int(meta, 'length', 0, data.length - offset);
+        return { payload: data.subarray(offset, offset + length) };
       },
     };
   }

@@ -5,6 +5,7 @@ import { DEFAULTS } from '../defaults.js';
 import { MountDaemon } from '../fuse/mount.js';
 import { findMount, unmount } from '../fuse/mounts.js';
 import { DfsError } from '../rpc/errors.js';
+import { ID_MAP_MODES, IdMap, type IdMapMode } from '../client/id-map.js';
 import { sessionClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
 
@@ -21,9 +22,10 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
+    .option('--id-map <mode>', `how owners show: name (local accounts of the same name; you as yourself) or identity (dfs ids as they are)`, 'name')
     .option('--trace', 'print every operation the daemon answers, with its duration')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean; trace?: boolean }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
         const giveUp = Number(o.giveUpAfter);
@@ -31,6 +33,11 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
         const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20) });
         // fail before mounting when the login is bad or the master is unreachable
         const me = await client.whoami();
+        if (!(ID_MAP_MODES as readonly string[]).includes(o.idMap)) throw new UsageError(`--id-map must be one of ${ID_MAP_MODES.join(', ')}`);
+        const ids = await IdMap.load(client, {
+          mode: o.idMap as IdMapMode,
+          self: { dfsUid: me.uid, dfsGid: me.gid, localUid: process.getuid?.() ?? 0, localGid: process.getgid?.() ?? 0 },
+        });
         let exiting = false;
         const exit = (code: number): void => {
           if (exiting) return;
@@ -38,7 +45,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           process.exit(code);
         };
         const daemon = new MountDaemon({
-          mountpoint, client, log, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
+          mountpoint, client, log, ids, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
           onStop: (_reason, failed) => exit(failed ? 1 : 0),
         });
         await daemon.start();

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../defaults.js';
 import type { StatFs } from '../client/types.js';
 import { answer, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
+import { DfsError } from '../rpc/errors.js';
 
 /** uid_t/gid_t -1 ("leave as is") arrives as an unsigned 32-bit number. */
 const KEEP_ID = 0xffffffff;
@@ -39,15 +40,21 @@ export function statfsOf(s: StatFs): FuseStatfs {
 export function attrOps(ctx: FuseContext): FuseOps {
   const { client } = ctx;
   return {
-    getattr: (p, cb) => answer(ctx, 'getattr', cb, async () => toStat(await client.getattr(p))),
+    getattr: (p, cb) => answer(ctx, 'getattr', cb, async () => toStat(ctx.ids.localAttr(await client.getattr(p)))),
 
     // an open file answers from its handle: the master's attributes with the local size
-    fgetattr: (p, fd, cb) => answer(ctx, 'fgetattr', cb, async () => toStat(fd ? ctx.files.get(fd).getattr() : await client.getattr(p))),
+    fgetattr: (p, fd, cb) => answer(ctx, 'fgetattr', cb, async () => toStat(ctx.ids.localAttr(fd ? ctx.files.get(fd).getattr() : await client.getattr(p)))),
 
     chmod: (p, mode, cb) => answer(ctx, 'chmod', cb, () => client.chmod(p, mode & 0o7777)),
 
     chown: (p, uid, gid, cb) =>
-      answer(ctx, 'chown', cb, () => client.chown(p, uid === KEEP_ID ? -1 : uid, gid === KEEP_ID ? -1 : gid)),
+      answer(ctx, 'chown', cb, () => {
+        const dfsUid = uid === KEEP_ID ? -1 : ctx.ids.toDfsUid(uid);
+        const dfsGid = gid === KEEP_ID ? -1 : ctx.ids.toDfsGid(gid);
+        // a local id with no dfs account cannot own anything in the cluster
+        if (dfsUid === undefined || dfsGid === undefined) throw new DfsError('EINVAL', `no dfs account for local id ${dfsUid === undefined ? uid : gid}`);
+        return client.chown(p, dfsUid, dfsGid);
+      }),
 
     utimens: (p, atime, mtime, cb) =>
       answer(ctx, 'utimens', cb, () => {

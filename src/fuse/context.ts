@@ -4,11 +4,14 @@ import type { FileHandle } from '../client/file-handle.js';
 import type { DfsClient } from '../client/client.js';
 import { fuseErrno, type Log } from './errno.js';
 import type { HandleTable } from './handles.js';
+import type { IdMap } from '../client/id-map.js';
 
 export interface FuseContext {
   client: DfsClient;
   files: HandleTable<FileHandle>;
   log: Log;
+  /** dfs owners shown as local uids and gids, and local ids in chown turned back. */
+  ids: IdMap;
   /** Log every operation with its duration (dfs mount --trace). */
   trace?: boolean;
 }

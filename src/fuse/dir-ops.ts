@@ -10,12 +10,12 @@ export function dirOps(ctx: FuseContext): FuseOps {
       answer(ctx, 'readdir', (errno: number, list?: { names: string[]; stats: FuseStat[] }) => cb(errno, list?.names, list?.stats), async () => {
         const { dir, entries } = await client.listDir(p);
         // "." and ".." as a local file system lists them; the stats give readdir's d_type and d_ino
-        const self = toStat(dir);
+        const self = toStat(ctx.ids.localAttr(dir));
         const names = ['.', '..'];
         const stats = [self, self];
         for (const e of entries) {
           names.push(e.name);
-          stats.push(toStat(e.attr));
+          stats.push(toStat(ctx.ids.localAttr(e.attr)));
         }
         return { names, stats };
       }),

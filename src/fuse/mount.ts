@@ -2,6 +2,7 @@
 // with the options in native-notes/fuse-options.md, watches that the mount and the master
 // are still there, and unmounts cleanly. It must run in a process of its own: a process
 // that serves a mount and also touches files in it deadlocks on itself.
+import type { IdMap } from '../client/id-map.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import Fuse, { type FuseOps, type FuseOptions } from 'fuse-native';
@@ -31,6 +32,8 @@ export interface MountOptions {
   trace?: boolean;
   /** The master unreachable this long counts as gone for good (default DEFAULTS.mountMasterGoneMs). */
   masterGoneMs?: number;
+  /** How owners are shown (default: local accounts of the same name). */
+  ids: IdMap;
   /** Called once when the daemon stops by itself (mount gone, master gone). */
   onStop?: (reason: string, failed: boolean) => void;
 }
@@ -96,7 +99,7 @@ export class MountDaemon {
   }
 
   ops(): FuseOps {
-    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log, trace: this.o.trace };
+    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log, trace: this.o.trace, ids: this.o.ids };
     return { ...attrOps(ctx), ...dirOps(ctx), ...fileOps(ctx), ...linkOps(ctx) };
   }
 

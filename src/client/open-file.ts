@@ -253,7 +253,10 @@ export class OpenFile {
       data.copy(blk.data, inBlock, off, off + n);
       blk.length = Math.max(blk.length, inBlock + n);
       blk.version++;
-      if (blk.length === bs) full.push(idx);
+      // a writer that reached the end of the block is done with it: send it. (Not "the block
+      // is full": a block read back for an overwrite is full from its first write, and was
+      // sent again after every one of the writes that followed.)
+      if (inBlock + n === bs) full.push(idx);
       off += n;
     }
     if (pos + data.length > this.size) this.size = pos + data.length;

@@ -22,7 +22,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
-    .option('--id-map <mode>', `how owners show: name (local accounts of the same name; you as yourself) or identity (dfs ids as they are)`, 'name')
+    .option('--id-map <mode>', 'how owners show: identity (dfs uids and gids as they are) or name (local accounts of the same name, you as yourself, others as nobody)', 'identity')
     .option('--trace', 'print every operation the daemon answers, with its duration')
     .action(
       action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string }) => {

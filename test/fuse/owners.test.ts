@@ -1,5 +1,6 @@
-// Owners through the mount: the mounting user's files are its own, dfs users with a local
-// account of the same name show as it, others as nobody; --id-map identity shows dfs ids.
+// Owners through the mount: with --id-map name the mounting user's files are its own, dfs
+// users with a local account of the same name show as it, others as nobody; the default
+// (identity) shows dfs ids as they are.
 import fs from 'node:fs';
 import t from 'tap';
 import { spawnCluster } from '../helpers/cluster.js';
@@ -23,7 +24,7 @@ t.test('owners map to local accounts by name', { skip }, async (t) => {
     await h.close();
     if (uid >= 0) await admin.chown(`/${name}`, uid, -1);
   }
-  const byName = await mount(t, cl);
+  const byName = await mount(t, cl, { args: ['--id-map', 'name'] });
   const owner = async (f: string): Promise<string> => (await byName.sh(`stat -c '%U %u' ${f}`)).stdout.trim();
   t.equal(await owner('mine'), `root 0`, 'the mounting user (admin) sees its files as its own');
   t.equal(await owner('daemons'), `daemon ${localAccount('daemon')}`, 'dfs user daemon shows as the local daemon');
@@ -35,6 +36,6 @@ t.test('owners map to local accounts by name', { skip }, async (t) => {
   t.not(noAccount.code, 0, 'chown to a local account with no dfs user fails');
   t.match(noAccount.stderr, /Invalid argument/, 'with EINVAL');
 
-  const identity = await mount(t, cl, { args: ['--id-map', 'identity'] });
-  t.equal((await identity.sh('stat -c %u carols')).stdout.trim(), String(carol.uid), '--id-map identity shows the dfs uid');
+  const identity = await mount(t, cl);
+  t.equal((await identity.sh('stat -c %u carols')).stdout.trim(), String(carol.uid), 'by default the mount shows the dfs uid');
 });

@@ -1,11 +1,10 @@
 // The CLI's file commands through the built bin/dfs.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { spawnCluster, tempDir } from '../helpers/cluster.js';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha } from '../helpers/bytes.js';
 
 t.test('file commands', async (t) => {
   const cl = await spawnCluster(t);

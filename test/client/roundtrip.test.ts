@@ -1,12 +1,11 @@
 // put/get round trips through the client library against a real cluster process.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { spawnCluster } from '../helpers/cluster.js';
+import { sha } from '../helpers/bytes.js';
 
 const MiB = 1024 * 1024;
 const BLOCK = 4 * MiB;
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
 t.test('round trips of edge sizes keep every byte', async (t) => {
   const cluster = await spawnCluster(t);
   const c = await cluster.client();

@@ -1,12 +1,11 @@
 // SIGTERM during a stream of writes: each close() either succeeded, and the file is there
 // with its bytes after a restart, or failed with an error. Never acknowledged and lost.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { DfsClient } from '../../src/client/client.js';
 import { DfsError } from '../../src/rpc/errors.js';
 import { ADMIN_PASSWORD, spawnCluster, tempDir } from '../helpers/cluster.js';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha } from '../helpers/bytes.js';
 
 t.test('acknowledged writes survive a SIGTERM of the cluster', async (t) => {
   const dir = tempDir(t);

@@ -3,17 +3,16 @@
 // there, the one each client had in flight is either wholly there or wholly absent, and
 // the namespace passes `dfs fsck`. Two rounds, with snapshots taken during the stream, so
 // the second restart loads a snapshot and replays the journal after it.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import t from 'tap';
 import type { DfsClient } from '../../src/client/client.js';
 import { eventually, splitCluster } from '../helpers/split-cluster.js';
+import { sha } from '../helpers/bytes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const SIZES = [0, 1, 1000, 64 * KiB, MiB + 3, 4 * MiB + 5];
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
 interface Entry {
   type: 'dir' | 'file' | 'symlink';
   mode: number;

@@ -1,6 +1,6 @@
 // A master stopped and started again on the same data dir has everything it had: the
 // namespace, users, sessions (a logged-in client carries on) and where every block lives.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import t from 'tap';
 import { DfsClient } from '../../src/client/client.js';
@@ -8,8 +8,7 @@ import { Master } from '../../src/master/master.js';
 import { MemoryBlockStore } from '../../src/storage/memory-store.js';
 import { StorageNode } from '../../src/storage/storage-node.js';
 import { ADMIN_PASSWORD, tempDir } from '../helpers/cluster.js';
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+import { sha } from '../helpers/bytes.js';
 
 async function waitFor(what: string, ok: () => boolean | Promise<boolean>, ms = 15000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,13 +1,13 @@
 // Disk-backed storage nodes keep what they were given: kill every node, start them again,
 // and every file reads back byte for byte; a restarted `dfs up` finds all its files too.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import type { DfsClient } from '../../src/client/client.js';
 import { spawnCluster, tempDir } from '../helpers/cluster.js';
 import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster.js';
+import { sha } from '../helpers/bytes.js';
 
 const MiB = 1024 * 1024;
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const SIZES = [0, 1, 1000, 4 * MiB - 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 3];
 
 async function writeAll(c: DfsClient, prefix: string): Promise<Map<string, string>> {

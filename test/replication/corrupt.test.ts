@@ -2,26 +2,15 @@
 // checksum, and bytes changed behind a valid checksum fail the client's GCM check. Either
 // way the read returns the right bytes from the other copy, the bad copy is dropped, and
 // the master makes a good second copy again.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import type { DfsClient } from '../../src/client/client.js';
 import { BLOCK_HEADER_BYTES, decodeBlockFile, encodeBlockHeader } from '../../src/storage/disk-store.js';
 import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster.js';
+import { sha, readAll } from '../helpers/bytes.js';
 
 const MiB = 1024 * 1024;
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function readAll(c: DfsClient, p: string): Promise<Buffer> {
-  const h = await c.openFile(p, { read: true, write: false });
-  try {
-    return await h.read(0, h.size);
-  } finally {
-    await h.close();
-  }
-}
-
 t.test('corrupt copies are read around, dropped and replaced', async (t) => {
   const cl = await splitCluster(t, { nodes: 3, replicas: 2 });
   const c = await cl.client();

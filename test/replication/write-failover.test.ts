@@ -1,23 +1,12 @@
 // Writes go on while nodes fail: a node killed during a write is replaced and close()
 // succeeds with the data on two nodes; with one node left a write still lands (and fsck
 // reports it under-replicated); with none left the write fails with EIO.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import type { DfsClient } from '../../src/client/client.js';
 import { eventually, splitCluster } from '../helpers/split-cluster.js';
+import { sha, readAll } from '../helpers/bytes.js';
 
 const MiB = 1024 * 1024;
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function readAll(c: DfsClient, p: string): Promise<Buffer> {
-  const h = await c.openFile(p, { read: true, write: false });
-  try {
-    return await h.read(0, h.size);
-  } finally {
-    await h.close();
-  }
-}
-
 t.test('nodes die under a writer', async (t) => {
   const cl = await splitCluster(t, { nodes: 3, replicas: 2 });
   const c = await cl.client();

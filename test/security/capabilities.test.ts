@@ -4,18 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { RpcClient } from '../../src/rpc/client.js';
-import { DfsError } from '../../src/rpc/errors.js';
 import { signCapability } from '../../src/storage/capability.js';
 import { localCluster } from '../helpers/cluster.js';
-
-async function refusal(p: Promise<unknown>): Promise<DfsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as DfsError;
-  }
-  throw new Error('expected a refusal');
-}
+import { refusal } from '../helpers/bytes.js';
 
 t.test('a storage node refuses stolen block ids, expired and foreign capabilities', async (t) => {
   const cluster = await localCluster(t, { nodes: 1, blockSize: 64 * 1024 });

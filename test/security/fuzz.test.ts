@@ -3,7 +3,7 @@
 // who owns nothing, plus raw TCP garbage. Every connection must get exactly one reply per
 // well-formed request, or be closed (1002/1009) after a malformed frame; the process must
 // stay up with bounded memory; and another user's files must be intact afterwards.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,6 +12,7 @@ import { WebSocket } from 'ws';
 import { DEFAULTS } from '../../src/defaults.js';
 import { decodeFrame, encodeFrame, FRAME_KIND, type Meta } from '../../src/rpc/frame.js';
 import { spawnCluster } from '../helpers/cluster.js';
+import { sha } from '../helpers/bytes.js';
 
 const SEED = Number(process.env.DFS_FUZZ_SEED ?? 0x5eed);
 const FRAME_BUDGET = 6000;
@@ -247,8 +248,6 @@ function healthz(url: string): Promise<number> {
     }).on('error', () => resolve(0));
   });
 }
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 t.test(`fuzzing master and storage node (seed ${SEED})`, async (t) => {
   const cluster = await spawnCluster(t, { nodes: 1 });

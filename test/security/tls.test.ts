@@ -6,23 +6,14 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { ensureLoopbackCerts } from '../../src/cli/certs.js';
 import { DfsClient } from '../../src/client/client.js';
-import { DfsError } from '../../src/rpc/errors.js';
 import { MemoryBlockStore } from '../../src/storage/memory-store.js';
 import { StorageNode } from '../../src/storage/storage-node.js';
 import { ADMIN_PASSWORD, localCluster, spawnCluster, tempDir } from '../helpers/cluster.js';
+import { refusal } from '../helpers/bytes.js';
 
 function loadCerts(dir: string, name: string): { cert: Buffer; key: Buffer; ca: Buffer; caFile: string } {
   const files = ensureLoopbackCerts(path.join(dir, name), `${name} CA`);
   return { cert: fs.readFileSync(files.cert), key: fs.readFileSync(files.key), ca: fs.readFileSync(files.ca), caFile: files.ca };
-}
-
-async function refusal(p: Promise<unknown>): Promise<DfsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as DfsError;
-  }
-  throw new Error('expected a refusal');
 }
 
 t.test('a TLS cluster serves over wss:// and refuses plain ws:// and foreign CAs', async (t) => {

@@ -7,19 +7,10 @@ import { DfsClient } from '../../src/client/client.js';
 import { Master } from '../../src/master/master.js';
 import type { MutationRecord } from '../../src/master/records.js';
 import { totpCode } from '../../src/master/totp.js';
-import { DfsError } from '../../src/rpc/errors.js';
 import { ADMIN_PASSWORD, localCluster, tempDir, type LocalCluster } from '../helpers/cluster.js';
+import { refusal } from '../helpers/bytes.js';
 
 const STEP = 30_000;
-
-async function refusal(p: Promise<unknown>): Promise<DfsError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as DfsError;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Every record the master makes durable, as the journal would see it. */
 function recordLog(m: Master): MutationRecord[] {

@@ -41,7 +41,7 @@ interface Outcome {
 }
 
 /** One client's stream of operations under `root`, until an operation fails (the master died). */
-async function worker(c: DfsClient, root: string, seed: number, stop: { now: boolean }): Promise<Outcome> {
+async function worker(c: DfsClient, root: string, seed: number, stop: { now: boolean; acked: number }): Promise<Outcome> {
   const rand = rng(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
   const m: Model = new Map();
@@ -109,6 +109,7 @@ async function worker(c: DfsClient, root: string, seed: number, stop: { now: boo
     for (const k2 of [...m.keys()]) if (!after.has(k2)) m.delete(k2);
     for (const [p, e] of after) m.set(p, e);
     acked++;
+    stop.acked++;
   }
 }
 
@@ -159,12 +160,14 @@ t.test('SIGKILL the master under load, twice: acknowledged operations survive, n
   const verified: { root: string; seen: Map<string, Seen> }[] = [];
   for (const round of [1, 2]) {
     const clients = await Promise.all([0, 1, 2, 3].map(() => cl.client()));
-    const stop = { now: false };
+    const stop = { now: false, acked: 0 };
     const seed = Date.now() + round;
     t.comment(`round ${round}: seed ${seed}`);
     const running = clients.map((c, i) => worker(c, `/r${round}c${i}`, seed + i, stop));
-    // let the stream run, then kill the master in the middle of it
-    await new Promise((r) => setTimeout(r, 2500 + Math.floor(Math.random() * 1500)));
+    // let the stream run (at least 20 acknowledged operations, however loaded the machine
+    // is), then kill the master in the middle of it
+    for (let waited = 0; stop.acked < 20 && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 1500)));
     await cl.master!.stop('SIGKILL');
     const outcomes = await Promise.all(running);
     for (const c of clients) c.close();

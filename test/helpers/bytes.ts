@@ -24,3 +24,13 @@ export async function refusal(p: Promise<unknown>): Promise<DfsError> {
   }
   throw new Error('expected a refusal');
 }
+
+/** The errno a call fails with, or 'OK' when it succeeds. */
+export async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as DfsError).code;
+  }
+  return 'OK';
+}

@@ -3,17 +3,8 @@
 import t from 'tap';
 import { normalizePath } from '../../src/client/client.js';
 import { DEFAULTS } from '../../src/defaults.js';
-import { DfsError } from '../../src/rpc/errors.js';
 import { localCluster } from '../helpers/cluster.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as DfsError).code;
-  }
-  return 'OK';
-}
+import { code } from '../helpers/bytes.js';
 
 t.test('names with /, NUL, . and .., over-long names and paths are refused', async (t) => {
   const cluster = await localCluster(t, { nodes: 1 });

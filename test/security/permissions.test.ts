@@ -2,17 +2,8 @@
 // sticky bit on a shared directory, groups, and chown/chgrp rules.
 import t from 'tap';
 import type { DfsClient } from '../../src/client/client.js';
-import { DfsError } from '../../src/rpc/errors.js';
 import { localCluster } from '../helpers/cluster.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as DfsError).code;
-  }
-  return 'OK';
-}
+import { code } from '../helpers/bytes.js';
 
 async function write(c: DfsClient, p: string, text: string, mode = 0o644): Promise<void> {
   const h = await c.create(p, mode);

@@ -7,10 +7,11 @@
 // Every segment's associated data names the block and the segment (file, index in the file,
 // block id, segment number), so a block or a segment cannot be swapped, moved or replayed;
 // the number of segments follows from the block's size, which the master records, so a
-// block cut short is caught too. The cipher runs on libuv's thread pool through WebCrypto:
-// the JavaScript thread (which in the mount daemon answers every FUSE request) stays free,
-// and the segments of one block are sealed on several pool threads at once.
-import { randomBytes, webcrypto, type webcrypto as WebCrypto } from 'node:crypto';
+// block cut short is caught too. The cipher runs synchronously through OpenSSL with AES-NI
+// (~1.7 GB/s here, 2.3 ms of CPU for a 4 MiB block): WebCrypto's thread pool kept the
+// JavaScript thread free but copied every segment in and out and cost twice the CPU, and
+// on a 2-core machine CPU, not the JavaScript thread, is what runs out (see native-notes).
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { DfsError } from '../rpc/errors.js';
 
 const NONCE = 12;
@@ -20,9 +21,9 @@ export const SEGMENT_OVERHEAD = NONCE + TAG;
 /** Plaintext bytes per segment. Part of the stored format: changing it breaks stored blocks. */
 export const SEGMENT = 64 * 1024;
 const SEALED_SEGMENT = SEGMENT + SEGMENT_OVERHEAD;
+const CIPHER = 'aes-256-gcm';
 
-const subtle = webcrypto.subtle;
-export type BlockKey = WebCrypto.CryptoKey;
+export type BlockKey = KeyObject;
 
 /** The block a segment belongs to, as its associated data names it. */
 export interface BlockIdentity {
@@ -51,29 +52,27 @@ function segmentAad(b: BlockIdentity, seg: number): Buffer {
   return Buffer.from(`dfs-block:${b.ino}:${b.index}:${b.id}:${seg}`);
 }
 
-export function importBlockKey(key: Buffer): Promise<BlockKey> {
-  return subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+export function importBlockKey(key: Buffer): BlockKey {
+  return createSecretKey(key);
 }
 
 /** Seals `plain` as block `b`; into `into` (at least sealedLength bytes) when given. */
-export async function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer): Promise<Buffer> {
+export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer): Buffer {
   const n = segmentCount(plain.length);
   const size = sealedLength(plain.length);
   const out = into ? into.subarray(0, size) : Buffer.allocUnsafe(size);
   const nonces = randomBytes(NONCE * n);
-  await Promise.all(
-    Array.from({ length: n }, async (_, i) => {
-      const nonce = nonces.subarray(i * NONCE, (i + 1) * NONCE);
-      const body = await subtle.encrypt(
-        { name: 'AES-GCM', iv: nonce, additionalData: segmentAad(b, i), tagLength: TAG * 8 },
-        key,
-        plain.subarray(i * SEGMENT, (i + 1) * SEGMENT),
-      );
-      const at = i * SEALED_SEGMENT;
-      nonce.copy(out, at);
-      out.set(new Uint8Array(body), at + NONCE);
-    }),
-  );
+  for (let i = 0; i < n; i++) {
+    const at = i * SEALED_SEGMENT;
+    const nonce = nonces.subarray(i * NONCE, (i + 1) * NONCE);
+    const seg = plain.subarray(i * SEGMENT, (i + 1) * SEGMENT);
+    const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG });
+    cipher.setAAD(segmentAad(b, i));
+    nonce.copy(out, at);
+    cipher.update(seg).copy(out, at + NONCE);
+    cipher.final();
+    cipher.getAuthTag().copy(out, at + NONCE + seg.length);
+  }
   return out;
 }
 
@@ -82,7 +81,7 @@ export async function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, 
  * plaintext is `plainLength` bytes in all; EIO when any was altered, moved, cut short or
  * belongs elsewhere. `sealed` is the whole block when `first` is 0 and it reaches the end.
  */
-export async function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, sealed: Buffer): Promise<Buffer> {
+export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, sealed: Buffer): Buffer {
   const last = Math.min(segmentCount(plainLength) - 1, first + Math.ceil(sealed.length / SEALED_SEGMENT) - 1);
   const expect = sealedRange(plainLength, first, last);
   if (first > last || sealed.length !== expect.length) {
@@ -90,17 +89,14 @@ export async function openSegments(key: BlockKey, b: BlockIdentity, plainLength:
   }
   const out = Buffer.allocUnsafe(sealed.length - (last - first + 1) * SEGMENT_OVERHEAD);
   try {
-    await Promise.all(
-      Array.from({ length: last - first + 1 }, async (_, k) => {
-        const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
-        const plain = await subtle.decrypt(
-          { name: 'AES-GCM', iv: seg.subarray(0, NONCE), additionalData: segmentAad(b, first + k), tagLength: TAG * 8 },
-          key,
-          seg.subarray(NONCE),
-        );
-        out.set(new Uint8Array(plain), k * SEGMENT);
-      }),
-    );
+    for (let k = 0; k <= last - first; k++) {
+      const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
+      const decipher = createDecipheriv(CIPHER, key, seg.subarray(0, NONCE), { authTagLength: TAG });
+      decipher.setAAD(segmentAad(b, first + k));
+      decipher.setAuthTag(seg.subarray(seg.length - TAG));
+      decipher.update(seg.subarray(NONCE, seg.length - TAG)).copy(out, k * SEGMENT);
+      decipher.final();
+    }
   } catch {
     throw new DfsError('EIO', `block ${b.index} failed its integrity check`);
   }

@@ -35,7 +35,7 @@ export class OpenFile {
   attr: Attr;
   size: number;
   private key: Buffer;
-  private cryptoKey?: Promise<BlockKey>;
+  private cryptoKey?: BlockKey;
   /** Bumped by every commit, so a refresh that raced one does not undo it. */
   private commits = 0;
   private blocks: (RemoteBlock | null)[] = [];
@@ -52,6 +52,8 @@ export class OpenFile {
   /** Commits go one at a time so the master sees sizes in the order we made them. */
   private commitChain: Promise<unknown> = Promise.resolve();
   private lastReadEnd = -1;
+  /** Reads in a row that began near where the one before ended. */
+  private nearRun = 0;
   private failure?: DfsError;
   refs = 0;
   readonly blockSize: number;
@@ -103,9 +105,13 @@ export class OpenFile {
     const end = Math.min(pos + dst.length, this.size);
     if (pos >= end) return 0;
     const bs = this.blockSize;
-    // from the start, or within a block of where the last read ended (the kernel's read-ahead
-    // keeps several requests in flight, which may arrive a little out of order)
-    const sequential = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= bs);
+    // Near where the last read ended (the kernel's read-ahead keeps several requests in
+    // flight, which may arrive a little out of order), or at the start. One near read may be
+    // chance (a random reader lands within a block of its last read now and then, and whole
+    // blocks plus read-ahead would cost it megabytes); a large one, or a second in a row, is not.
+    const near = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= bs);
+    this.nearRun = near ? this.nearRun + 1 : 0;
+    const sequential = near && (this.nearRun >= 2 || dst.length >= SEGMENT);
     const first = Math.floor(pos / bs);
     const last = Math.floor((end - 1) / bs);
     const parts: Promise<void>[] = [];
@@ -195,7 +201,7 @@ export class OpenFile {
   private async fetch(b: RemoteBlock, segs?: { first: number; last: number }, retried = false): Promise<Buffer> {
     const identity = { ino: this.ino, index: b.index, id: b.id };
     try {
-      const key = await this.blockKey();
+      const key = this.blockKey();
       return await this.core.io.get(
         b,
         (sealed: Buffer) => openSegments(key, identity, b.size, segs?.first ?? 0, sealed),
@@ -212,7 +218,7 @@ export class OpenFile {
     }
   }
 
-  private blockKey(): Promise<BlockKey> {
+  private blockKey(): BlockKey {
     this.cryptoKey ??= importBlockKey(this.key);
     return this.cryptoKey;
   }
@@ -391,8 +397,7 @@ export class OpenFile {
               const a = alloc[i];
               const sealedPool = this.core.pool(sealedLength(this.blockSize));
               const into = sealedPool.take();
-              const key = await this.blockKey();
-              const sealed = await sealBlock(key, { ino: this.ino, index: s.index, id: a.id }, s.blk.data.subarray(0, s.length), into);
+              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: s.index, id: a.id }, s.blk.data.subarray(0, s.length), into);
               unpin(s); // the plaintext has been read
               const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more

@@ -273,14 +273,17 @@ export class DfsClient implements ClientCore {
   // ---- files ----
 
   async openFile(p: string, flags: OpenFlags): Promise<FileHandle> {
-    const r = await this.call('fs.open', { path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false });
+    // a writer is sent a block id with the open, so its first upload need not ask for one
+    const r = await this.call('fs.open', {
+      path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false, allocate: flags.write ? 1 : 0,
+    });
     return this.handle(r.meta, flags);
   }
 
   /** Creates (or, unless exclusive, opens) a file. */
   async create(p: string, mode: number, flags: OpenFlags & { exclusive?: boolean } = { read: true, write: true }): Promise<FileHandle> {
     const r = await this.call('fs.create', {
-      path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false,
+      path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false, allocate: 1,
     });
     return this.handle(r.meta, { ...flags, write: true });
   }
@@ -299,7 +302,10 @@ export class DfsClient implements ClientCore {
     if (flags.truncate && flags.write && of.size > 0) await of.truncate(0);
     return new FileHandle(of, flags, () => {
       of.refs--;
-      if (of.refs <= 0 && !of.hasLocalChanges()) this.open.delete(ino);
+      if (of.refs <= 0 && !of.hasLocalChanges()) {
+        this.open.delete(ino);
+        of.returnSpare();
+      }
     });
   }
 

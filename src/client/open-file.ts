@@ -71,6 +71,7 @@ export class OpenFile {
   /** Takes the master's block list (at open, or on refresh), unless local changes are pending. */
   applyInfo(info: Meta): void {
     this.blocks = (info.blocks as (RemoteBlock | null)[]).slice();
+    if (Array.isArray(info.spare)) for (const a of info.spare as Allocated[]) this.spare.push({ a, at: Date.now() });
     if (typeof info.ticket === 'string') this.ticket = info.ticket;
     this.infoTime = Date.now();
     const attr = info.attr as Attr;
@@ -361,6 +362,13 @@ export class OpenFile {
       .finally(() => {
         this.reserving = undefined;
       });
+  }
+
+  /** Gives the master back block ids this file was handed and never used. */
+  returnSpare(): void {
+    if (this.spare.length === 0) return;
+    const ids = this.spare.splice(0).map((x) => x.a.id);
+    this.core.call('fs.unallocate', { ino: this.ino, ticket: this.ticket, ids }).catch(() => undefined); // they expire anyway
   }
 
   private async allocate(count: number): Promise<Allocated[]> {

@@ -100,6 +100,21 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     return { attr: attrOf(n), key, blockSize: m.blockSize, blocks, ticket: m.openTicket(c, n.ino) };
   }
 
+  /**
+   * Block ids handed out with an open for writing (`allocate: n`), so a small file's first
+   * upload need not wait a round trip for one. Best effort: a cluster with no room just
+   * answers without, and the upload asks again and reports why.
+   */
+  function spareBlocks(meta: Meta, n: Inode): Meta {
+    const count = optInt(meta, 'allocate', 0, 4) ?? 0;
+    if (count === 0) return {};
+    try {
+      return { spare: m.allocate(n.ino, count, n.replicas) };
+    } catch {
+      return {};
+    }
+  }
+
   const newGid = (c: Caller, dir: Inode): number => ((dir.mode & 0o2000) !== 0 ? dir.gid : c.user.gid);
 
   async function createNode(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string): Promise<Inode> {
@@ -176,11 +191,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         checkOpen(c, n, false, true, p);
         if (n.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
         if (bool(meta, 'truncate') && n.size > 0) await truncateRecord(n);
-        return { meta: openInfo(c, n) };
+        return { meta: { ...openInfo(c, n), ...spareBlocks(meta, n) } };
       }
       if (!allowed(c, pr.dir, W_OK | X_OK)) deny(`write in ${path.posix.dirname(p)}`);
       const node = await createNode(c, pr, 'file', int(meta, 'mode', 0, 0o7777));
-      return { meta: openInfo(c, node) };
+      return { meta: { ...openInfo(c, node), ...spareBlocks(meta, node) } };
     },
 
     'fs.open': async ({ meta }) => {
@@ -191,7 +206,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       checkOpen(c, node, bool(meta, 'read'), write, p);
       if (node.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
       if (write && bool(meta, 'truncate') && node.size > 0) await truncateRecord(node);
-      return { meta: openInfo(c, node) };
+      return { meta: { ...openInfo(c, node), ...(write ? spareBlocks(meta, node) : {}) } };
     },
 
     'fs.blocks': ({ meta }) => {
@@ -210,6 +225,16 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const exclude = meta.exclude === undefined ? [] : arr(meta, 'exclude', 64).map(String);
       const replicas = optInt(meta, 'replicas', 1, 16) ?? n.replicas;
       return { meta: { blocks: m.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
+    },
+
+    // block ids a writer was given and did not use (a file opened for writing, then closed)
+    'fs.unallocate': ({ meta }) => {
+      const c = m.caller(meta);
+      const n = byIno(c, meta);
+      for (const id of arr(meta, 'ids', 1024)) {
+        const a = typeof id === 'string' ? m.allocations.get(id) : undefined;
+        if (a && a.ino === n.ino) m.allocations.delete(id as string);
+      }
     },
 
     'fs.replace': ({ meta }) => {

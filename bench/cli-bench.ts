@@ -10,10 +10,24 @@ export interface BenchRow {
   name: string;
   dfs: number;
   local?: number;
+  /** The same work on a do-nothing FUSE file system: the most any mount can do here. */
+  floor?: number;
   unit: string;
 }
 
 const MiB = 1024 * 1024;
+
+/** Rows as aligned lines: dfs, the FUSE floor where measured, local, and dfs's ratio to local. */
+export function formatRows(rows: BenchRow[]): string {
+  const w = Math.max(...rows.map((r) => r.name.length));
+  return rows
+    .map((r) => {
+      const floor = r.floor === undefined ? '' : `   fuse floor ${r.floor.toFixed(1).padStart(9)}`;
+      const local = r.local === undefined ? '' : `   local ${r.local.toFixed(1).padStart(9)} ${r.unit}   ratio ${(r.dfs / r.local).toFixed(2)}`;
+      return `  ${r.name.padEnd(w)}  dfs ${r.dfs.toFixed(1).padStart(9)} ${r.unit}${floor}${local}\n`;
+    })
+    .join('');
+}
 
 function writeRandomFile(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w');

@@ -71,7 +71,7 @@ function timeouts(): Record<string, number> {
  * max_write, use_ino, negative_timeout, atomic_o_trunc are not on it, and a 0 timeout is
  * dropped as falsy), and its fgetattr glue calls ops.getattr without the handle.
  */
-class DfsFuse extends Fuse {
+export class DfsFuse extends Fuse {
   constructor(mnt: string, ops: FuseOps, opts: FuseOptions, private readonly optionList: string[]) {
     super(mnt, ops, opts);
   }

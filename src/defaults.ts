@@ -58,7 +58,7 @@ export const DEFAULTS = {
   /** Client: block uploads in flight per client. */
   clientUploadConcurrency: 4,
   /** Client: blocks read ahead on a sequential read. */
-  clientReadahead: 2,
+  clientReadahead: 4,
   /** Replication factor for new blocks. */
   replicas: 1,
   /** Master journal: bytes one group-commit write may gather before it is written. */

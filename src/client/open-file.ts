@@ -10,6 +10,9 @@ import type { RemoteBlock } from './block-io.js';
 import { importBlockKey, openSegments, SEGMENT, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
 import type { Allocated, ClientCore } from './core.js';
 
+/** A read this close to where the last one ended continues it (see readInto). */
+const NEAR_BYTES = 2 * 1024 * 1024;
+
 interface DirtyBlock {
   /** A recycled buffer: only the first `length` bytes mean anything. */
   data: Buffer;
@@ -106,11 +109,11 @@ export class OpenFile {
     const end = Math.min(pos + dst.length, this.size);
     if (pos >= end) return 0;
     const bs = this.blockSize;
-    // Near where the last read ended (the kernel's read-ahead keeps several requests in
-    // flight, which may arrive a little out of order), or at the start. One near read may be
-    // chance (a random reader lands within a block of its last read now and then, and whole
-    // blocks plus read-ahead would cost it megabytes); a large one, or a second in a row, is not.
-    const near = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= bs);
+    // Near where the last read ended (the kernel's read-ahead keeps up to a dozen 128 KiB
+    // requests in flight, which may arrive out of order), or at the start. One near read may
+    // be chance (a random reader lands near its last read now and then, and whole blocks plus
+    // read-ahead would cost it megabytes); a large one, or a second in a row, is not.
+    const near = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= NEAR_BYTES);
     this.nearRun = near ? this.nearRun + 1 : 0;
     const sequential = near && (this.nearRun >= 2 || dst.length >= SEGMENT);
     const first = Math.floor(pos / bs);

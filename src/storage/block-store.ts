@@ -1,9 +1,15 @@
 // Where a storage node keeps its blocks. Blocks are immutable and opaque (ciphertext):
-// a store only puts, gets and deletes whole blocks by id.
+// a store puts, gets and deletes whole blocks by id, and reads byte ranges of them.
 export interface BlockStore {
   put(id: string, data: Buffer): Promise<void>;
   /** The block, or undefined when this store does not hold it. */
   get(id: string): Promise<Buffer | undefined>;
+  /**
+   * Bytes [offset, offset + length) of a block, cut at its end; undefined when not held.
+   * A random read wants one 64 KiB segment of a 4 MiB block: the store reads only that.
+   * The client's GCM tag checks the range; the store's own whole-block check is for `get`.
+   */
+  getRange(id: string, offset: number, length: number): Promise<Buffer | undefined>;
   delete(id: string): Promise<boolean>;
   has(id: string): boolean;
   ids(): Iterable<string>;

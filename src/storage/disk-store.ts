@@ -142,6 +142,37 @@ export class DiskBlockStore implements BlockStore {
     return got.data;
   }
 
+  async getRange(id: string, offset: number, length: number): Promise<Buffer | undefined> {
+    const fileBytes = this.index.get(id);
+    if (fileBytes === undefined) return undefined;
+    const n = Math.max(0, Math.min(length, fileBytes - BLOCK_HEADER_BYTES - offset));
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(this.blockFile(id), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.forget(id);
+        return undefined;
+      }
+      throw toStoreError(err, `cannot read block ${id}`);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await fh.read(out, 0, n, BLOCK_HEADER_BYTES + offset));
+    } catch (err) {
+      throw toStoreError(err, `cannot read block ${id}`);
+    } finally {
+      await fh.close();
+    }
+    // the index says the file is longer: it was cut short, which is corruption
+    if (bytesRead !== n) {
+      await this.delete(id);
+      throw new DfsError('EIO', `block ${id} is corrupt on this node (shorter than it was written)`);
+    }
+    return out;
+  }
+
   async delete(id: string): Promise<boolean> {
     if (!this.index.has(id)) return false;
     this.forget(id);

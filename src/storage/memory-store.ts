@@ -22,6 +22,10 @@ export class MemoryBlockStore implements BlockStore {
     return this.blocks.get(id);
   }
 
+  async getRange(id: string, offset: number, length: number): Promise<Buffer | undefined> {
+    return this.blocks.get(id)?.subarray(offset, offset + length);
+  }
+
   async delete(id: string): Promise<boolean> {
     const old = this.blocks.get(id);
     if (!old) return false;

@@ -123,20 +123,19 @@ export class StorageNode {
       },
       'block.get': async ({ meta }) => {
         const id = this.authorize(meta, 'r');
+        // a byte range: clients read single encrypted segments of a block (random reads)
+        const offset = optInt(meta, 'offset', 0, DEFAULTS.storageMaxMessage);
+        const length = offset === undefined ? 0 : int(meta, 'length', 0, DEFAULTS.storageMaxMessage);
         let data: Buffer | undefined;
         try {
-          data = await store.get(id);
+          data = offset === undefined ? await store.get(id) : await store.getRange(id, offset, length);
         } catch (err) {
           const e = toDfsError(err);
           if (e.code === 'EIO') this.reportCorrupt(id);
           throw e;
         }
         if (!data) throw new DfsError('ENOENT', `block ${id} is not on this node`);
-        // a byte range: clients read single encrypted segments of a block (random reads)
-        const offset = optInt(meta, 'offset', 0, data.length);
-        if (offset === undefined) return { payload: data };
-        const length = int(meta, 'length', 0, data.length - offset);
-        return { payload: data.subarray(offset, offset + length) };
+        return { payload: data };
       },
     };
   }

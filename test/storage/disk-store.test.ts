@@ -51,6 +51,19 @@ t.test('a flipped byte or a cut file reads as EIO and the copy is dropped', asyn
   t.equal(s.stats().used, 0);
 });
 
+t.test('a byte range reads just those bytes; a file cut short is EIO and dropped', async (t) => {
+  const s = DiskBlockStore.open(tempDir(t));
+  const data = randomBytes(200_000);
+  await s.put(id(9), data);
+  t.ok((await s.getRange(id(9), 65_564, 65_564))!.equals(data.subarray(65_564, 131_128)), 'a middle segment');
+  t.ok((await s.getRange(id(9), 196_000, 65_564))!.equals(data.subarray(196_000)), 'cut at the end of the block');
+  t.equal((await s.getRange(id(9), 300_000, 10))!.length, 0, 'past the end: nothing');
+  t.equal(await s.getRange(id(10), 0, 10), undefined, 'a block not held');
+  fs.truncateSync(s.blockFile(id(9)), 16 + 100_000);
+  await t.rejects(s.getRange(id(9), 65_564, 65_564), { code: 'EIO', message: /corrupt on this node \(shorter than it was written\)/ });
+  t.notOk(s.has(id(9)), 'the cut copy is no longer listed');
+});
+
 t.test('a data dir of another kind or version is refused', async (t) => {
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, 'storage.json'), JSON.stringify({ format: 'dfs-storage', version: 9, nodeId: '0123456789abcdef' }));

@@ -2,6 +2,7 @@
 #
 # Stages:
 #   base     Debian 12 + Node 20 + the FUSE runtime (libfuse2, fuse) + tini
+#   native   base + python3, make, g++: what `npm ci` needs to build dfs's patched FUSE addon
 #   build    all dependencies, TypeScript build into dist/
 #   test     build + the tools the suite uses; CMD runs `npm test`
 #            (scripts/test-docker.sh builds it: `npm run test:docker`)
@@ -22,18 +23,30 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- base -------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS base
-# fuse-native loads its prebuilt N-API addon (node_modules/fuse-native/prebuilds/linux-x64),
-# which links libfuse.so.2: package libfuse2. Package fuse provides /bin/fusermount, which
-# libfuse uses to mount as a non-root user and fuse-native calls (`fusermount -uz`) to
-# unmount. No compiler is installed: the prebuild is used, nothing is built from source.
+# fuse-native's addon links libfuse.so.2: package libfuse2. Package fuse provides
+# /bin/fusermount, which libfuse uses to mount as a non-root user and fuse-native calls
+# (`fusermount -uz`) to unmount. The addon itself is dfs's patched build (see the native
+# stage); the runtime image needs no compiler.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libfuse2 fuse tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 
+# ---- native -----------------------------------------------------------------------------
+# `npm ci` runs the postinstall script, which builds fuse-native's addon from source with
+# native/fuse-native-utimens.patch (file times), against the Node headers in the image;
+# see native-notes/README.md.
+FROM base AS native
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY scripts/build-fuse-native.mjs scripts/
+COPY native native/
+
 # ---- build ------------------------------------------------------------------------------
-FROM base AS build
+FROM native AS build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # Everything not in .dockerignore: src/ test/ bench/ bin/ tsconfig.json .taprc ...
@@ -53,7 +66,7 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["npm", "test"]
 
 # ---- deps -------------------------------------------------------------------------------
-FROM base AS deps
+FROM native AS deps
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages dfs needs, only those missing: libfuse2 (fuse-native's
-# prebuilt addon links libfuse.so.2), fusermount, and git (the mount tests run git in a
-# mount). Used by `npm start`, `npm test` and .ci/run. DFS_SKIP_APT=1 skips it.
+# addon links libfuse.so.2), fusermount, git (the mount tests run git in a mount), and
+# python3, make and g++, with which `npm ci` builds dfs's patched FUSE addon
+# (scripts/build-fuse-native.mjs). Used by `npm start`, `npm test` and .ci/run (before
+# `npm ci`). DFS_SKIP_APT=1 skips it.
 #
 # On Debian 12, fuse3 "Provides: fuse" and Breaks it, and ships /usr/bin/fusermount ->
 # fusermount3, which mounts and unmounts libfuse2 file systems too; installing fuse over it
@@ -19,6 +21,8 @@ missing=()
 pkg_installed libfuse2 || missing+=(libfuse2)
 if ! pkg_installed fuse && ! pkg_installed fuse3; then missing+=(fuse); fi
 command -v git >/dev/null || missing+=(git)
+# by command, not package: any python3 or compiler on PATH will do
+for tool in python3 make g++; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "==> installing ${missing[*]}" >&2

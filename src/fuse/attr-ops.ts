@@ -9,13 +9,6 @@ import { DfsError } from '../rpc/errors.js';
 /** uid_t/gid_t -1 ("leave as is") arrives as an unsigned 32-bit number. */
 const KEEP_ID = 0xffffffff;
 
-/**
- * fuse-native 2.2.6 hands utimens the access time twice (its native glue copies tv[0] into
- * both arguments), so the modification time asked for is lost; see native-notes. UTIME_NOW
- * and UTIME_OMIT (tv_sec 0, tv_nsec ~2^30) arrive as 1073 ms: both are read as "now".
- */
-const UTIME_SPECIAL_MS = 1073;
-
 export function statfsOf(s: StatFs): FuseStatfs {
   // every field is a uint32: grow the fragment size until the block counts fit
   let frsize = 4096;
@@ -56,13 +49,11 @@ export function attrOps(ctx: FuseContext): FuseOps {
         return client.chown(p, dfsUid, dfsGid);
       }),
 
-    utimens: (p, atime, mtime, cb) =>
-      answer(ctx, 'utimens', cb, () => {
-        const now = Date.now();
-        const a = atime === UTIME_SPECIAL_MS ? now : atime;
-        const m = mtime === UTIME_SPECIAL_MS ? now : mtime;
-        return client.utimens(p, a, m);
-      }),
+    // Each time is milliseconds, or undefined to leave it as it is (UTIME_OMIT: `touch -m`
+    // and tar set only mtime); UTIME_NOW arrives as the current time. That takes dfs's
+    // patched build of fuse-native's addon (upstream passes the access time twice and
+    // libfuse then skips mtime-only changes): see src/fuse/binding.ts and native-notes.
+    utimens: (p, atime, mtime, cb) => answer(ctx, 'utimens', cb, () => client.utimens(p, atime, mtime)),
 
     access: (p, mode, cb) => answer(ctx, 'access', cb, () => client.access(p, mode & 7)),
 

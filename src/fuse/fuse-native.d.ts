@@ -48,7 +48,11 @@ declare module 'fuse-native' {
     readdir?(path: string, cb: (errno: number, names?: string[], stats?: FuseStat[]) => void): void;
     truncate?(path: string, size: number, cb: Done): void;
     ftruncate?(path: string, fd: number, size: number, cb: Done): void;
-    utimens?(path: string, atime: number, mtime: number, cb: Done): void;
+    /**
+     * As DfsFuse calls it over dfs's patched addon (src/fuse/mount.ts): milliseconds since
+     * the epoch, or undefined to leave that time alone (UTIME_OMIT).
+     */
+    utimens?(path: string, atime: number | undefined, mtime: number | undefined, cb: Done): void;
     readlink?(path: string, cb: Answer<string>): void;
     chown?(path: string, uid: number, gid: number, cb: Done): void;
     chmod?(path: string, mode: number, cb: Done): void;
@@ -96,5 +100,7 @@ declare module 'fuse-native' {
     protected _fuseOptions(): string;
     /** The glue between the native fgetattr call and `ops`; `signal` answers the kernel. */
     protected _op_fgetattr(signal: (errno: number, stat?: Uint32Array) => void, path: string, fd: number): void;
+    /** The glue for utimens: four numbers after the path, whose meaning depends on the addon. */
+    protected _op_utimens(signal: (errno: number) => void, path: string, a: number, b: number, c: number, d: number): void;
   }
 }

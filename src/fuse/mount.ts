@@ -11,9 +11,10 @@ import type { FileHandle } from '../client/file-handle.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
 import { attrOps } from './attr-ops.js';
+import { patchedAddon, utimeArg } from './binding.js';
 import type { FuseContext } from './context.js';
 import { dirOps } from './dir-ops.js';
-import type { Log } from './errno.js';
+import { fuseErrno, type Log } from './errno.js';
 import { fileOps } from './file-ops.js';
 import { HandleTable } from './handles.js';
 import { linkOps } from './link-ops.js';
@@ -67,9 +68,10 @@ function timeouts(): Record<string, number> {
 }
 
 /**
- * fuse-native with two fixes: it passes only an allow-list of -o options (big_writes,
+ * fuse-native with three fixes: it passes only an allow-list of -o options (big_writes,
  * max_write, use_ino, negative_timeout, atomic_o_trunc are not on it, and a 0 timeout is
- * dropped as falsy), and its fgetattr glue calls ops.getattr without the handle.
+ * dropped as falsy), its fgetattr glue calls ops.getattr without the handle, and utimens
+ * arguments come from dfs's patched addon in a layout of their own (src/fuse/binding.ts).
  */
 export class DfsFuse extends Fuse {
   constructor(mnt: string, ops: FuseOps, opts: FuseOptions, private readonly optionList: string[]) {
@@ -82,6 +84,19 @@ export class DfsFuse extends Fuse {
 
   protected override _op_fgetattr(signal: (errno: number, stat?: Uint32Array) => void, p: string, fd: number): void {
     this.ops.fgetattr!(p, fd, (errno, st) => (errno || !st ? signal(errno || -5) : signal(0, statArray(st))));
+  }
+
+  /** The patched addon passes (atime ms, kind, mtime ms, kind); see utimeArg. */
+  protected override _op_utimens(signal: (errno: number) => void, p: string, atimeMs: number, atimeKind: number, mtimeMs: number, mtimeKind: number): void {
+    const now = Date.now();
+    let times: [number | undefined, number | undefined];
+    try {
+      times = [utimeArg(atimeMs, atimeKind, now), utimeArg(mtimeMs, mtimeKind, now)];
+    } catch (err) {
+      signal(fuseErrno(err));
+      return;
+    }
+    this.ops.utimens!(p, times[0], times[1], signal);
   }
 }
 
@@ -104,6 +119,7 @@ export class MountDaemon {
   }
 
   async start(): Promise<void> {
+    patchedAddon(); // refuse before touching anything when file times would be lost
     const st = await fs.promises.stat(this.mountpoint).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOTCONN') return undefined; // a dead mount: cleared below
       if (err.code === 'ENOENT') return null;

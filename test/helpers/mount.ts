@@ -54,7 +54,11 @@ function fusermountLazy(dir: string): Promise<void> {
 }
 
 /** Mounts `cluster` at a fresh directory (or `opts.dir`) with `dfs mount` as its own process. */
-export async function mount(t: Teardown, cluster: SpawnedCluster, opts: { dir?: string; args?: string[] } = {}): Promise<Mounted> {
+export async function mount(
+  t: Teardown,
+  cluster: SpawnedCluster,
+  opts: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<Mounted> {
   const dir = opts.dir ?? path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -62,7 +66,7 @@ export async function mount(t: Teardown, cluster: SpawnedCluster, opts: { dir?: 
     if ((err as NodeJS.ErrnoException).code !== 'ENOTCONN') throw err; // a dead mount: `dfs mount` clears it
   }
   const proc = spawn(DFS_BIN, ['mount', dir, '--master', cluster.url, ...(opts.args ?? [])], {
-    env: { ...cluster.env, DFS_NODE: process.execPath },
+    env: { ...cluster.env, ...opts.env, DFS_NODE: process.execPath },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -238,8 +238,22 @@ export class DfsClient implements ClientCore {
     return this.attrCall('fs.chown', { path: normalizePath(p), uid, gid, follow });
   }
 
-  utimens(p: string, atime: number | undefined, mtime: number | undefined): Promise<Attr> {
+  /** Times in ms since the epoch; undefined leaves that one as it is. */
+  async utimens(p: string, atime: number | undefined, mtime: number | undefined): Promise<Attr> {
+    await this.flushOpen(p);
     return this.attrCall('fs.utimens', { path: normalizePath(p), atime, mtime });
+  }
+
+  /**
+   * Commits what this client's open file at `p` still holds, so that the commit, which
+   * stamps the master's time as mtime, lands before the times set next and not after:
+   * `cp -p` and `tar x` set times on the open file before they close it. No call at all
+   * when no open file has unsaved changes.
+   */
+  private async flushOpen(p: string): Promise<void> {
+    if (![...this.open.values()].some((f) => f.hasLocalChanges())) return;
+    const { ino } = await this.attrCall('fs.getattr', { path: normalizePath(p), follow: false });
+    await this.open.get(ino)?.flush();
   }
 
   symlink(target: string, p: string): Promise<Attr> {

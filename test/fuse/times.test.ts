@@ -1,12 +1,12 @@
-// File times through a real mount: touch -m / -a / -d, which rely on the modification time
-// reaching the file system (dfs's patched fuse-native addon), and the refusal to mount with
-// the upstream addon, which loses it.
+// File times through a real mount: touch -m / -a / -d, cp -p and tar x, which rely on the
+// modification time reaching the file system (dfs's patched fuse-native addon), and the
+// refusal to mount with the upstream addon, which loses it.
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { utimeArg } from '../../src/fuse/binding.js';
 import { ROOT, spawnCluster, tempDir } from '../helpers/cluster.js';
-import { fuseUnavailable, isMounted, mount, mountedCluster, sh } from '../helpers/mount.js';
+import { fuseUnavailable, isMounted, localDir, mount, mountedCluster, sh } from '../helpers/mount.js';
 
 const skip = fuseUnavailable();
 
@@ -55,6 +55,44 @@ t.test('touch -m, touch -a and touch -d set the times asked for and leave the ot
   // the local time zone form, as a person types it
   r = await mnt.sh("TZ=UTC touch -m -d '2001-02-03 04:05:06' g && stat -c %Y g");
   t.equal(r.stdout.trim(), String(utc('2001-02-03T04:05:06')), r.stderr);
+});
+
+t.test('cp -p and tar x keep modification times', { skip }, async (t) => {
+  const { mnt } = await mountedCluster(t, { nodes: 1 });
+  const local = localDir(t);
+  let r = await sh(
+    [
+      'mkdir -p tree/sub/deeper',
+      'echo a > tree/a',
+      'echo b > tree/sub/b',
+      'head -c 70000 /dev/urandom > tree/sub/deeper/c',
+      "touch -a -d '2003-03-03 03:03:03 UTC' tree/a",
+      "touch -m -d '2004-04-04 04:04:04 UTC' tree/a",
+      "touch -d '2006-06-06 06:06:06 UTC' tree/sub/b",
+      "touch -m -d '1999-12-31 23:59:59 UTC' tree/sub/deeper/c",
+      // directories last: creating the files above changed their mtimes
+      "touch -m -d '2007-07-07 07:07:07 UTC' tree/sub/deeper",
+      "touch -m -d '2008-08-08 08:08:08 UTC' tree/sub",
+      "touch -m -d '2009-09-09 09:09:09 UTC' tree",
+    ].join(' && '),
+    { cwd: local },
+  );
+  t.equal(r.code, 0, r.stderr);
+
+  r = await sh(`cp -p ${local}/tree/a ${mnt.dir}/a`);
+  t.equal(r.code, 0, r.stderr);
+  t.same(await times(mnt.dir, 'a'), [[utc('2003-03-03T03:03:03'), utc('2004-04-04T04:04:04')]], 'cp -p keeps atime and mtime');
+
+  r = await sh(`tar -C ${local} -cf - tree | tar -C ${mnt.dir} -xf -`);
+  t.equal(r.code, 0, r.stderr);
+  const listing = async (dir: string): Promise<string> => {
+    const l = await sh("find tree -printf '%p %TY-%Tm-%Td %TT\\n' | sort", { cwd: dir, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' } });
+    if (l.code !== 0) throw new Error(l.stderr);
+    return l.stdout.replace(/\.\d+/g, ''); // whole seconds: dfs keeps milliseconds, tar whole seconds
+  };
+  const want = await listing(local);
+  t.match(want, /tree\/sub\/deeper\/c 1999-12-31 23:59:59/);
+  t.equal(await listing(mnt.dir), want, 'tar x gives every file and directory the mtime in the archive');
 });
 
 t.test('dfs mount refuses the upstream addon, which loses modification times', { skip: skip ?? (process.arch === 'x64' && process.platform === 'linux' ? undefined : 'the upstream prebuild is for linux-x64 only') }, async (t) => {

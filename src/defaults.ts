@@ -77,6 +77,14 @@ export const DEFAULTS = {
   fuseReadaheadKb: 4096,
   /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */
   mountCacheBytes: 256 * 1024 * 1024,
+  /**
+   * Mount: how long the daemon answers stat from its own attribute cache (the kernel's is off,
+   * for close-to-open). Bounds how stale a plain stat of a file changed in another mount can
+   * be; open() always asks the master. JuiceFS and MooseFS default to 1 s too.
+   */
+  mountAttrCacheMs: 1_000,
+  /** Mount: paths the attribute cache holds at most. */
+  mountAttrCacheEntries: 200_000,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
   /** Mount: the master unreachable this long counts as gone for good, and the daemon unmounts. */

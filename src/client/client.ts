@@ -197,7 +197,8 @@ export class DfsClient implements ClientCore {
     return this.overlay(await this.attrCall('fs.getattr', { path: normalizePath(p), follow }));
   }
 
-  private overlay(a: Attr): Attr {
+  /** `a` with the local size if its inode is open here: writes may be ahead of the master. */
+  overlay(a: Attr): Attr {
     const of = this.open.get(a.ino);
     return of ? { ...a, size: of.size } : a;
   }

@@ -1,8 +1,8 @@
 // Attribute operations: getattr/fgetattr, chmod, chown, utimens, access, statfs.
 import type { FuseOps, FuseStatfs } from 'fuse-native';
 import { DEFAULTS } from '../defaults.js';
-import type { StatFs } from '../client/types.js';
-import { answer, type FuseContext } from './context.js';
+import type { Attr, StatFs } from '../client/types.js';
+import { answer, changing, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
 import { DfsError } from '../rpc/errors.js';
 
@@ -30,15 +30,30 @@ export function statfsOf(s: StatFs): FuseStatfs {
   };
 }
 
+/** lstat by path: from the attribute cache while fresh, else from the master (and kept). */
+export async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
+  const hit = ctx.attrs.get(p);
+  // a file open in this mount may have grown past what the master (and the cache) knows
+  if (hit) return ctx.client.overlay(hit);
+  const version = ctx.attrs.version;
+  const attr = await ctx.client.getattr(p);
+  ctx.attrs.fill(p, attr, version);
+  return attr;
+}
+
 export function attrOps(ctx: FuseContext): FuseOps {
-  const { client } = ctx;
+  const { client, attrs } = ctx;
+  // the master answers a change with the inode's new attributes: they replace what was cached
+  const setattr = async (p: string, work: () => Promise<Attr>): Promise<void> => {
+    attrs.set(p, await changing(work, () => attrs.dropLinked(p)));
+  };
   return {
-    getattr: (p, cb) => answer(ctx, 'getattr', cb, async () => toStat(ctx.ids.localAttr(await client.getattr(p)))),
+    getattr: (p, cb) => answer(ctx, 'getattr', cb, async () => toStat(ctx.ids.localAttr(await cachedAttr(ctx, p)))),
 
     // an open file answers from its handle: the master's attributes with the local size
-    fgetattr: (p, fd, cb) => answer(ctx, 'fgetattr', cb, async () => toStat(ctx.ids.localAttr(fd ? ctx.files.get(fd).getattr() : await client.getattr(p)))),
+    fgetattr: (p, fd, cb) => answer(ctx, 'fgetattr', cb, async () => toStat(ctx.ids.localAttr(fd ? ctx.files.get(fd).getattr() : await cachedAttr(ctx, p)))),
 
-    chmod: (p, mode, cb) => answer(ctx, 'chmod', cb, () => client.chmod(p, mode & 0o7777)),
+    chmod: (p, mode, cb) => answer(ctx, 'chmod', cb, () => setattr(p, () => client.chmod(p, mode & 0o7777))),
 
     chown: (p, uid, gid, cb) =>
       answer(ctx, 'chown', cb, () => {
@@ -46,14 +61,14 @@ export function attrOps(ctx: FuseContext): FuseOps {
         const dfsGid = gid === KEEP_ID ? -1 : ctx.ids.toDfsGid(gid);
         // a local id with no dfs account cannot own anything in the cluster
         if (dfsUid === undefined || dfsGid === undefined) throw new DfsError('EINVAL', `no dfs account for local id ${dfsUid === undefined ? uid : gid}`);
-        return client.chown(p, dfsUid, dfsGid);
+        return setattr(p, () => client.chown(p, dfsUid, dfsGid));
       }),
 
     // Each time is milliseconds, or undefined to leave it as it is (UTIME_OMIT: `touch -m`
     // and tar set only mtime); UTIME_NOW arrives as the current time. That takes dfs's
     // patched build of fuse-native's addon (upstream passes the access time twice and
     // libfuse then skips mtime-only changes): see src/fuse/binding.ts and native-notes.
-    utimens: (p, atime, mtime, cb) => answer(ctx, 'utimens', cb, () => client.utimens(p, atime, mtime)),
+    utimens: (p, atime, mtime, cb) => answer(ctx, 'utimens', cb, () => setattr(p, () => client.utimens(p, atime, mtime))),
 
     access: (p, mode, cb) => answer(ctx, 'access', cb, () => client.access(p, mode & 7)),
 

@@ -5,10 +5,13 @@ import type { DfsClient } from '../client/client.js';
 import { fuseErrno, type Log } from './errno.js';
 import type { HandleTable } from './handles.js';
 import type { IdMap } from '../client/id-map.js';
+import type { AttrCache } from './attr-cache.js';
 
 export interface FuseContext {
   client: DfsClient;
   files: HandleTable<FileHandle>;
+  /** Attributes by path, answered without the master for a short while (attr-cache.ts). */
+  attrs: AttrCache;
   log: Log;
   /** dfs owners shown as local uids and gids, and local ids in chown turned back. */
   ids: IdMap;
@@ -49,4 +52,16 @@ export function answerCount(ctx: FuseContext, what: string, cb: (n: number) => v
     return;
   }
   p.then(cb, (err: unknown) => cb(fuseErrno(err, ctx.log, what)));
+}
+
+/**
+ * Runs a change and then, whatever came of it, `forget`s the cached attributes it may have
+ * touched: a call that failed on the way back may still have been done at the master.
+ */
+export async function changing<T>(work: () => Promise<T>, forget: () => void): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    forget();
+  }
 }

@@ -3,8 +3,10 @@
 // is shared by every handle on the inode in this mount, so they see each other's writes.
 import { constants } from 'node:fs';
 import type { FuseOps } from 'fuse-native';
+import type { FileHandle } from '../client/file-handle.js';
 import type { OpenFlags } from '../client/types.js';
-import { answer, answerCount, type FuseContext } from './context.js';
+import { parentOf } from './attr-cache.js';
+import { answer, answerCount, changing, type FuseContext } from './context.js';
 
 export function openFlags(flags: number): OpenFlags {
   const mode = flags & 3; // O_ACCMODE
@@ -18,29 +20,66 @@ export function openFlags(flags: number): OpenFlags {
 }
 
 export function fileOps(ctx: FuseContext): FuseOps {
-  const { client, files } = ctx;
+  const { client, files, attrs } = ctx;
+  // Opening asks the master, whose fresh attributes then answer stat (close-to-open: a file
+  // another mount closed shows its new size at our next open, whatever was cached before).
+  const opened = (p: string, h: FileHandle): number => {
+    attrs.set(p, h.getattr());
+    return files.add(h);
+  };
+  // A writer's size shows through the open file (cachedAttr); once its data reaches the
+  // master, the inode's size and times there are newer than any cached copy.
+  const written = (h: FileHandle) => (): void => {
+    if (h.flags.write) attrs.dropInode(h.ino);
+  };
   return {
     // fuse-native does not pass create's open flags: the handle may read and write, and the
     // kernel already enforces the access mode the caller asked for
     create: (p, mode, cb) =>
-      answer(ctx, 'create', cb, async () => files.add(await client.create(p, mode & 0o7777, { read: true, write: true }))),
+      answer(ctx, 'create', cb, async () =>
+        opened(p, await changing(() => client.create(p, mode & 0o7777, { read: true, write: true }), () => attrs.drop(parentOf(p))))),
 
-    open: (p, flags, cb) => answer(ctx, 'open', cb, async () => files.add(await client.openFile(p, openFlags(flags)))),
+    // a failed open may mean the cached name is gone (or, with O_TRUNC, that the file changed)
+    open: (p, flags, cb) =>
+      answer(ctx, 'open', cb, async () => {
+        try {
+          return opened(p, await client.openFile(p, openFlags(flags)));
+        } catch (err) {
+          attrs.dropLinked(p);
+          throw err;
+        }
+      }),
 
     read: (_p, fd, buf, len, pos, cb) => answerCount(ctx, 'read', cb, () => files.get(fd).readInto(pos, buf.subarray(0, len))),
 
     // the one copy of written bytes: from libfuse's buffer into the file's block buffer
     write: (_p, fd, buf, len, pos, cb) => answerCount(ctx, 'write', cb, () => files.get(fd).write(pos, buf.subarray(0, len))),
 
-    truncate: (p, size, cb) => answer(ctx, 'truncate', cb, () => client.truncate(p, size)),
+    truncate: (p, size, cb) => answer(ctx, 'truncate', cb, () => changing(() => client.truncate(p, size), () => attrs.dropLinked(p))),
 
-    ftruncate: (_p, fd, size, cb) => answer(ctx, 'ftruncate', cb, () => files.get(fd).truncate(size)),
+    ftruncate: (_p, fd, size, cb) =>
+      answer(ctx, 'ftruncate', cb, () => {
+        const h = files.get(fd);
+        return changing(() => h.truncate(size), written(h));
+      }),
 
     // close-to-open: close() returns only when the data is on the storage nodes
-    flush: (_p, fd, cb) => answer(ctx, 'flush', cb, () => files.get(fd).flush()),
+    flush: (_p, fd, cb) =>
+      answer(ctx, 'flush', cb, () => {
+        const h = files.get(fd);
+        return changing(() => h.flush(), written(h));
+      }),
 
-    fsync: (_p, _datasync, fd, cb) => answer(ctx, 'fsync', cb, () => files.get(fd).fsync()),
+    fsync: (_p, _datasync, fd, cb) =>
+      answer(ctx, 'fsync', cb, () => {
+        const h = files.get(fd);
+        return changing(() => h.fsync(), written(h));
+      }),
 
-    release: (_p, fd, cb) => answer(ctx, 'release', cb, () => files.remove(fd).close()),
+    release: (_p, fd, cb) =>
+      answer(ctx, 'release', cb, () => {
+        const h = files.remove(fd);
+        return changing(() => h.close(), written(h));
+      }),
   };
 }

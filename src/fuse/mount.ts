@@ -10,6 +10,7 @@ import type { DfsClient } from '../client/client.js';
 import type { FileHandle } from '../client/file-handle.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
+import { AttrCache } from './attr-cache.js';
 import { attrOps } from './attr-ops.js';
 import { patchedAddon, utimeArg } from './binding.js';
 import type { FuseContext } from './context.js';
@@ -33,6 +34,8 @@ export interface MountOptions {
   trace?: boolean;
   /** The master unreachable this long counts as gone for good (default DEFAULTS.mountMasterGoneMs). */
   masterGoneMs?: number;
+  /** How long stat answers from the daemon's attribute cache (default DEFAULTS.mountAttrCacheMs; 0: never). */
+  attrCacheMs?: number;
   /** How owners are shown (default: local accounts of the same name). */
   ids: IdMap;
   /** Called once when the daemon stops by itself (mount gone, master gone). */
@@ -103,6 +106,7 @@ export class DfsFuse extends Fuse {
 export class MountDaemon {
   readonly mountpoint: string;
   private readonly files = new HandleTable<FileHandle>();
+  private readonly attrs: AttrCache;
   private fuse?: DfsFuse;
   private watch?: NodeJS.Timeout;
   private masterDownSince?: number;
@@ -111,10 +115,13 @@ export class MountDaemon {
 
   constructor(private readonly o: MountOptions) {
     this.mountpoint = path.resolve(o.mountpoint);
+    this.attrs = new AttrCache(o.attrCacheMs ?? DEFAULTS.mountAttrCacheMs, DEFAULTS.mountAttrCacheEntries);
   }
 
   ops(): FuseOps {
-    const ctx: FuseContext = { client: this.o.client, files: this.files, log: this.o.log, trace: this.o.trace, ids: this.o.ids };
+    const ctx: FuseContext = {
+      client: this.o.client, files: this.files, attrs: this.attrs, log: this.o.log, trace: this.o.trace, ids: this.o.ids,
+    };
     return { ...attrOps(ctx), ...dirOps(ctx), ...fileOps(ctx), ...linkOps(ctx) };
   }
 

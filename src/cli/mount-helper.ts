@@ -45,6 +45,7 @@ export function planHelper(argv: string[], env: NodeJS.ProcessEnv): HelperPlan {
     else if (key === 'ca' && value) args.push('--ca', value);
     else if (key === 'allow_other') mountArgs.push('--allow-other');
     else if (key === 'cache_mb' && value) mountArgs.push('--cache-mb', value);
+    else if (key === 'attr_cache' && value) mountArgs.push('--attr-cache', value);
     else throw new UsageError(`unknown mount option: ${o}`);
   }
   return { master, mountpoint, args: [...args, 'mount', mountpoint, ...mountArgs], env: childEnv };

@@ -20,16 +20,19 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .argument('<mountpoint>', 'an empty directory (created if missing)')
     .option('--allow-other', 'let other local users use the mount (they act as your dfs user)')
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
+    .option('--attr-cache <seconds>', 'answer stat from memory this long; a change made in another mount shows in a plain stat after at most this (open always asks the master)', String(DEFAULTS.mountAttrCacheMs / 1000))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
     .option('--id-map <mode>', 'how owners show: identity (dfs uids and gids as they are) or name (local accounts of the same name, you as yourself, others as nobody)', 'identity')
     .option('--trace', 'print every operation the daemon answers, with its duration')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; attrCache: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
         const giveUp = Number(o.giveUpAfter);
         if (!Number.isFinite(giveUp) || giveUp <= 0) throw new UsageError('--give-up-after must be a positive number of seconds');
+        const attrCache = Number(o.attrCache);
+        if (!Number.isFinite(attrCache) || attrCache < 0) throw new UsageError('--attr-cache must be a number of seconds, 0 or more');
         const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20) });
         // fail before mounting when the login is bad or the master is unreachable
         const me = await client.whoami();
@@ -46,6 +49,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
         };
         const daemon = new MountDaemon({
           mountpoint, client, log, ids, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
+          attrCacheMs: Math.round(attrCache * 1000),
           onStop: (_reason, failed) => exit(failed ? 1 : 0),
         });
         await daemon.start();

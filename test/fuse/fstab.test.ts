@@ -21,7 +21,7 @@ t.test('mount through a private fstab line, then ls and umount', { skip }, async
   const mnt = path.join(dir, 'mnt');
   fs.mkdirSync(mnt);
   const fstab = path.join(dir, 'fstab');
-  fs.writeFileSync(fstab, `${path.join(ROOT, 'bin', 'dfs')}#${cl.url}  ${mnt}  fuse  config=${cl.env.DFS_CONFIG_DIR},_netdev,noatime  0 0\n`);
+  fs.writeFileSync(fstab, `${path.join(ROOT, 'bin', 'dfs')}#${cl.url}  ${mnt}  fuse  config=${cl.env.DFS_CONFIG_DIR},_netdev,noatime,attr_cache=2  0 0\n`);
   const env = { ...process.env, LC_ALL: 'C' };
   let daemonPid: number | undefined;
   t.teardown(async () => {

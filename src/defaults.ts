@@ -85,6 +85,14 @@ export const DEFAULTS = {
   mountAttrCacheMs: 1_000,
   /** Mount: paths the attribute cache holds at most. */
   mountAttrCacheEntries: 200_000,
+  /** Mount: attribute-cache misses in one directory, within the cache time, that make the daemon list it (stat-ahead). */
+  mountStatAheadMisses: 8,
+  /** Mount: a directory whose listing was longer than this (or failed) is not listed ahead again for… */
+  mountStatAheadMaxEntries: 20_000,
+  /** …this long. */
+  mountStatAheadBackoffMs: 10 * 60_000,
+  /** Mount: directories the stat-ahead keeps miss counts for. */
+  mountStatAheadDirs: 1024,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
   /** Mount: the master unreachable this long counts as gone for good, and the daemon unmounts. */

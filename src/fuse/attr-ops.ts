@@ -35,6 +35,7 @@ export async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
   const hit = ctx.attrs.get(p);
   // a file open in this mount may have grown past what the master (and the cache) knows
   if (hit) return ctx.client.overlay(hit);
+  ctx.statAhead?.miss(p);
   const version = ctx.attrs.version;
   const attr = await ctx.client.getattr(p);
   ctx.attrs.fill(p, attr, version);

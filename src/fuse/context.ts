@@ -6,12 +6,15 @@ import { fuseErrno, type Log } from './errno.js';
 import type { HandleTable } from './handles.js';
 import type { IdMap } from '../client/id-map.js';
 import type { AttrCache } from './attr-cache.js';
+import type { StatAhead } from './stat-ahead.js';
 
 export interface FuseContext {
   client: DfsClient;
   files: HandleTable<FileHandle>;
   /** Attributes by path, answered without the master for a short while (attr-cache.ts). */
   attrs: AttrCache;
+  /** Lists a directory whose names miss the cache one after another (stat-ahead.ts); none when the cache is off. */
+  statAhead?: StatAhead;
   log: Log;
   /** dfs owners shown as local uids and gids, and local ids in chown turned back. */
   ids: IdMap;

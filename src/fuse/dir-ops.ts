@@ -1,24 +1,31 @@
 // Directory operations: readdir, mkdir, rmdir.
 import type { FuseOps, FuseStat } from 'fuse-native';
 import { childPath, parentOf } from './attr-cache.js';
+import type { Attr, DirEntry } from '../client/types.js';
 import { answer, changing, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
+
+/** Lists a directory and keeps every entry's attributes, unless something changed meanwhile. */
+export async function listInto(ctx: FuseContext, p: string): Promise<{ dir: Attr; entries: DirEntry[] }> {
+  const version = ctx.attrs.version;
+  const listing = await ctx.client.listDir(p);
+  ctx.attrs.fill(p, listing.dir, version);
+  for (const e of listing.entries) ctx.attrs.fill(childPath(p, e.name), e.attr, version);
+  return listing;
+}
 
 export function dirOps(ctx: FuseContext): FuseOps {
   const { client, attrs } = ctx;
   return {
     readdir: (p, cb) =>
       answer(ctx, 'readdir', (errno: number, list?: { names: string[]; stats: FuseStat[] }) => cb(errno, list?.names, list?.stats), async () => {
-        const version = attrs.version;
-        const { dir, entries } = await client.listDir(p);
         // the listing carries every entry's attributes: `ls -l` then stats them from memory
-        attrs.fill(p, dir, version);
+        const { dir, entries } = await listInto(ctx, p);
         // "." and ".." as a local file system lists them; the stats give readdir's d_type and d_ino
         const self = toStat(ctx.ids.localAttr(dir));
         const names = ['.', '..'];
         const stats = [self, self];
         for (const e of entries) {
-          attrs.fill(childPath(p, e.name), e.attr, version);
           names.push(e.name);
           stats.push(toStat(ctx.ids.localAttr(e.attr)));
         }

@@ -14,12 +14,13 @@ import { AttrCache } from './attr-cache.js';
 import { attrOps } from './attr-ops.js';
 import { patchedAddon, utimeArg } from './binding.js';
 import type { FuseContext } from './context.js';
-import { dirOps } from './dir-ops.js';
+import { dirOps, listInto } from './dir-ops.js';
 import { fuseErrno, type Log } from './errno.js';
 import { fileOps } from './file-ops.js';
 import { HandleTable } from './handles.js';
 import { linkOps } from './link-ops.js';
 import { clearStaleMount, findMount, unmount } from './mounts.js';
+import { StatAhead } from './stat-ahead.js';
 import { statArray } from './stat.js';
 
 export interface MountOptions {
@@ -122,6 +123,16 @@ export class MountDaemon {
     const ctx: FuseContext = {
       client: this.o.client, files: this.files, attrs: this.attrs, log: this.o.log, trace: this.o.trace, ids: this.o.ids,
     };
+    const ttl = this.o.attrCacheMs ?? DEFAULTS.mountAttrCacheMs;
+    if (ttl > 0) {
+      ctx.statAhead = new StatAhead(async (dir) => (await listInto(ctx, dir)).entries.length, {
+        misses: DEFAULTS.mountStatAheadMisses,
+        windowMs: ttl,
+        maxEntries: DEFAULTS.mountStatAheadMaxEntries,
+        backoffMs: DEFAULTS.mountStatAheadBackoffMs,
+        maxDirs: DEFAULTS.mountStatAheadDirs,
+      });
+    }
     return { ...attrOps(ctx), ...dirOps(ctx), ...fileOps(ctx), ...linkOps(ctx) };
   }
 

@@ -77,7 +77,7 @@ export class BlockIO {
     onBad: (nodeId: string) => void,
     range?: { offset: number; length: number },
   ): Promise<Buffer> {
-    let last: DfsError = new DfsError('EIO', `block ${b.index} has no live replica`);
+    let last: DfsError | undefined;
     for (const n of b.nodes) {
       let sealed: Buffer;
       try {
@@ -95,7 +95,7 @@ export class BlockIO {
         last = toDfsError(err);
       }
     }
-    throw new DfsError('EIO', `cannot read block ${b.index}: ${last.message}`);
+    throw new DfsError('EIO', `cannot read block ${b.index}: ${last?.message ?? 'no live replica'}`);
   }
 
   close(): void {

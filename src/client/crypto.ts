@@ -87,18 +87,22 @@ export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: numbe
   if (first > last || sealed.length !== expect.length) {
     throw new DfsError('EIO', `block ${b.index}: ${sealed.length} stored bytes where ${expect.length} were expected`);
   }
-  const out = Buffer.allocUnsafe(sealed.length - (last - first + 1) * SEGMENT_OVERHEAD);
+  const openOne = (k: number): Buffer => {
+    const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
+    const decipher = createDecipheriv(CIPHER, key, seg.subarray(0, NONCE), { authTagLength: TAG });
+    decipher.setAAD(segmentAad(b, first + k));
+    decipher.setAuthTag(seg.subarray(seg.length - TAG));
+    const plain = decipher.update(seg.subarray(NONCE, seg.length - TAG));
+    decipher.final();
+    return plain;
+  };
   try {
-    for (let k = 0; k <= last - first; k++) {
-      const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
-      const decipher = createDecipheriv(CIPHER, key, seg.subarray(0, NONCE), { authTagLength: TAG });
-      decipher.setAAD(segmentAad(b, first + k));
-      decipher.setAuthTag(seg.subarray(seg.length - TAG));
-      decipher.update(seg.subarray(NONCE, seg.length - TAG)).copy(out, k * SEGMENT);
-      decipher.final();
-    }
+    // one segment (a random read): its plaintext as OpenSSL hands it over, no second copy
+    if (first === last) return openOne(0);
+    const out = Buffer.allocUnsafe(sealed.length - (last - first + 1) * SEGMENT_OVERHEAD);
+    for (let k = 0; k <= last - first; k++) openOne(k).copy(out, k * SEGMENT);
+    return out;
   } catch {
     throw new DfsError('EIO', `block ${b.index} failed its integrity check`);
   }
-  return out;
 }

@@ -73,8 +73,8 @@ export const DEFAULTS = {
   fuseOpTimeoutMs: 60_000,
   /** Mount: the same for operations that may wait on block transfers (write, flush, fsync, release...). */
   fuseDataOpTimeoutMs: 300_000,
-  /** Mount: how far the kernel reads ahead on a sequential read, in KiB (the FUSE default is 128). */
-  fuseReadaheadKb: 4096,
+  /** Mount: how far the kernel reads ahead on a sequential read, in KiB (see native-notes/fuse-options.md). */
+  fuseReadaheadKb: 512,
   /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */
   mountCacheBytes: 256 * 1024 * 1024,
   /**

@@ -81,6 +81,20 @@ function nodeHeaders() {
 }
 
 /** npm's own node-gyp: npm names it in npm_config_node_gyp for scripts; else next to npm. */
+/**
+ * python3, make and g++ must be on PATH. On a bare machine the README's first command is
+ * `npm ci`, which runs this before anything else could install them: let
+ * scripts/system-deps.sh (which installs only what is missing) do it now.
+ */
+function ensureBuildTools() {
+  const missing = () => ['python3', 'make', 'g++'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+  if (missing().length === 0) return;
+  const deps = path.join(root, 'scripts', 'system-deps.sh');
+  if (fs.existsSync(deps)) spawnSync('bash', [deps], { stdio: 'inherit' });
+  const still = missing();
+  if (still.length) fail(`${still.join(', ')} not found: install them (Debian: apt-get install python3 make g++)`);
+}
+
 function nodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
@@ -115,6 +129,7 @@ fs.mkdirSync(work);
 for (const f of ['binding.gyp', 'semaphore.h']) fs.copyFileSync(path.join(pkgDir, f), path.join(work, f));
 fs.writeFileSync(path.join(work, 'fuse-native.c'), applyPatch(source, fs.readFileSync(patchFile, 'utf8')));
 
+ensureBuildTools();
 const nodedir = nodeHeaders();
 const gyp = spawnSync(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodedir}`, '--loglevel=warn'], {
   cwd: work,

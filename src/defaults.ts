@@ -8,6 +8,9 @@ export const DEFAULTS = {
   storageMaxMessage: 4 * 1024 * 1024 + 64 * 1024,
   /** Requests one connection may have in flight at a server before it gets EAGAIN. */
   maxInflightPerConnection: 256,
+  /** A client sends a call refused with EAGAIN again this many times, pausing ~base·2^n ms first. */
+  busyRetries: 6,
+  busyRetryBaseMs: 10,
   /**
    * Bytes a server holds for one connection (requests being served plus replies not yet
    * sent); past it the server stops reading from that connection until they drain.

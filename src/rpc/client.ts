@@ -1,6 +1,7 @@
 // A client connection that (re)connects on demand: a call made while the link is down
 // dials again, so a restarted server is picked up without the caller noticing.
 import { WebSocket } from 'ws';
+import { DEFAULTS } from '../defaults.js';
 import { DfsError } from './errors.js';
 import type { Meta } from './frame.js';
 import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
@@ -14,6 +15,8 @@ export interface RpcClientOptions<C> extends PeerOptions {
   context?: C;
   /** Runs on every fresh connection before it carries calls (e.g. to register). */
   onConnect?: (peer: Peer<C>) => Promise<void>;
+  /** Times a call refused with EAGAIN is sent again (default DEFAULTS.busyRetries). */
+  busyRetries?: number;
 }
 
 // Masking client frames defends HTTP proxies that do not speak WebSocket; dfs links are
@@ -29,9 +32,22 @@ export class RpcClient<C = undefined> {
 
   constructor(readonly url: string, private readonly options: RpcClientOptions<C> = {}) {}
 
+  /**
+   * A server answers EAGAIN only for requests it turned away before running them (too many
+   * in flight on the connection, a node not joined yet, logins queued), so such a call is
+   * sent again after a growing pause, a few times, before the caller sees EAGAIN.
+   */
   async call(method: string, meta: Meta = {}, payload?: Buffer, timeoutMs?: number): Promise<Incoming> {
-    const peer = await this.connect();
-    return peer.call(method, meta, payload, timeoutMs);
+    const retries = this.options.busyRetries ?? DEFAULTS.busyRetries;
+    for (let attempt = 0; ; attempt++) {
+      const peer = await this.connect();
+      try {
+        return await peer.call(method, meta, payload, timeoutMs);
+      } catch (err) {
+        if ((err as DfsError).code !== 'EAGAIN' || attempt >= retries) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, DEFAULTS.busyRetryBaseMs * 2 ** attempt * (0.5 + Math.random())));
+    }
   }
 
   get connected(): boolean {

@@ -1,0 +1,40 @@
+// A server turns away requests past its in-flight limit with EAGAIN, before running them;
+// the client sends those again after a pause, so a burst of calls all succeed, each run
+// once. With retries off, the caller sees the EAGAIN.
+import t from 'tap';
+import { RpcClient } from '../../src/rpc/client.js';
+import { RpcServer } from '../../src/rpc/server.js';
+
+t.test('a burst past the in-flight limit is retried, and each call runs once', async (t) => {
+  const ran = new Map<number, number>();
+  const server = new RpcServer<undefined>({
+    host: '127.0.0.1',
+    port: 0,
+    maxMessageBytes: 1024 * 1024,
+    maxInflight: 2,
+    newContext: () => undefined,
+    handlers: {
+      slow: async ({ meta }) => {
+        const n = meta.n as number;
+        ran.set(n, (ran.get(n) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 15));
+        return { meta: { n } };
+      },
+    },
+  });
+  await server.listen();
+  t.teardown(() => server.close());
+
+  const patient = new RpcClient(server.url);
+  t.teardown(() => patient.close());
+  const replies = await Promise.all(Array.from({ length: 12 }, (_, n) => patient.call('slow', { n })));
+  t.same(replies.map((r) => r.meta.n), Array.from({ length: 12 }, (_, n) => n), 'every call answered');
+  t.same([...ran.values()].filter((x) => x !== 1), [], 'each ran once: a refused request was never run');
+
+  const impatient = new RpcClient(server.url, { busyRetries: 0 });
+  t.teardown(() => impatient.close());
+  const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, n) => impatient.call('slow', { n: 100 + n })));
+  const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'EAGAIN');
+  t.ok(refused.length > 0, `without retries the caller sees EAGAIN (${refused.length} of 12)`);
+  t.equal(refused.length + outcomes.filter((o) => o.status === 'fulfilled').length, 12, 'nothing else went wrong');
+});

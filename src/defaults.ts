@@ -78,6 +78,8 @@ export const DEFAULTS = {
   fuseDataOpTimeoutMs: 300_000,
   /** Mount: how far the kernel reads ahead on a sequential read, in KiB (see native-notes/fuse-options.md). */
   fuseReadaheadKb: 512,
+  /** Mount: V8's heap growth factor for the daemon, in percent over the live heap (V8's own is ~10-100). */
+  mountHeapGrowingPercent: 300,
   /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */
   mountCacheBytes: 256 * 1024 * 1024,
   /**

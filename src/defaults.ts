@@ -6,6 +6,8 @@ export const DEFAULTS = {
   masterMaxMessage: 16 * 1024 * 1024,
   /** Largest WebSocket message a storage node accepts (one block plus header). */
   storageMaxMessage: 4 * 1024 * 1024 + 64 * 1024,
+  /** V8's heap growth, percent over the live heap, for the mount daemon and storage nodes (src/cli/heap.ts). */
+  blockTrafficHeapGrowingPercent: 300,
   /** Requests one connection may have in flight at a server before it gets EAGAIN. */
   maxInflightPerConnection: 256,
   /** A client sends a call refused with EAGAIN again this many times, pausing ~base·2^n ms first. */
@@ -78,8 +80,6 @@ export const DEFAULTS = {
   fuseDataOpTimeoutMs: 300_000,
   /** Mount: how far the kernel reads ahead on a sequential read, in KiB (see native-notes/fuse-options.md). */
   fuseReadaheadKb: 512,
-  /** Mount: V8's heap growth factor for the daemon, in percent over the live heap (V8's own is ~10-100). */
-  mountHeapGrowingPercent: 300,
   /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */
   mountCacheBytes: 256 * 1024 * 1024,
   /**

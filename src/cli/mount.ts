@@ -1,6 +1,5 @@
 // `dfs mount DIR` (the FUSE daemon, in the foreground) and `dfs umount DIR`.
 import path from 'node:path';
-import v8 from 'node:v8';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../defaults.js';
 import { MountDaemon } from '../fuse/mount.js';
@@ -8,6 +7,7 @@ import { findMount, unmount } from '../fuse/mounts.js';
 import { DfsError } from '../rpc/errors.js';
 import { ID_MAP_MODES, IdMap, type IdMapMode } from '../client/id-map.js';
 import { sessionClient, type GlobalOptions } from './connect.js';
+import { growHeapForBlockTraffic } from './heap.js';
 import { action, UsageError } from './errors.js';
 
 const log = (line: string): void => {
@@ -48,11 +48,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           exiting = true;
           process.exit(code);
         };
-        // The daemon allocates a buffer for every block it moves (WebSocket messages, cipher
-        // output) while its JavaScript heap stays a few MiB, so V8 ran a full mark-compact
-        // every few MiB moved: 140-160 of them per GiB read. A larger growth factor lets
-        // garbage build up further first (see native-notes/performance.md).
-        v8.setFlagsFromString(`--heap-growing-percent=${DEFAULTS.mountHeapGrowingPercent}`);
+        growHeapForBlockTraffic();
         const daemon = new MountDaemon({
           mountpoint, client, log, ids, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
           attrCacheMs: Math.round(attrCache * 1000),

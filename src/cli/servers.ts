@@ -16,6 +16,7 @@ import { saveSession } from './config.js';
 import { readCa } from './connect.js';
 import { action, UsageError } from './errors.js';
 import { rootLogger } from '../log.js';
+import { growHeapForBlockTraffic } from './heap.js';
 
 const log = (line: string): void => {
   rootLogger().info(line);
@@ -105,6 +106,7 @@ export function registerServerCommands(program: Command, globals: () => { master
       }) => {
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
+        growHeapForBlockTraffic();
         const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
@@ -135,6 +137,7 @@ export function registerServerCommands(program: Command, globals: () => { master
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
+        growHeapForBlockTraffic(); // for the storage nodes; the master in this process lets its heap grow too
         const masterDir = path.join(o.dataDir, 'master');
         // a new cluster keeps two copies when it can; an existing one keeps what it has unless told
         const wanted = replicas(o.replicas) ?? (hasMetadata(masterDir) && !o.memory ? undefined : Math.min(2, count));

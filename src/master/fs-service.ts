@@ -231,6 +231,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     'fs.unallocate': ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
+      if (!allowed(c, n, W_OK)) deny('write the file');
       for (const id of arr(meta, 'ids', 1024)) {
         const a = typeof id === 'string' ? m.allocations.get(id) : undefined;
         if (a && a.ino === n.ino) m.allocations.delete(id as string);

@@ -73,7 +73,7 @@ export class BlockIO {
    */
   async get(
     b: RemoteBlock,
-    open: (sealed: Buffer) => Buffer | Promise<Buffer>,
+    open: (sealed: Buffer) => Buffer,
     onBad: (nodeId: string) => void,
     range?: { offset: number; length: number },
   ): Promise<Buffer> {
@@ -89,7 +89,7 @@ export class BlockIO {
         continue;
       }
       try {
-        return await open(sealed);
+        return open(sealed);
       } catch (err) {
         onBad(n.id);
         last = toDfsError(err);

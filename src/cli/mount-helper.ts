@@ -57,7 +57,10 @@ export function runHelper(plan: HelperPlan, timeoutMs = 30_000): Promise<number>
     const child = spawn(dfsBin(), plan.args, { env: plan.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    let settled = false;
     const finish = (code: number, message?: string): void => {
+      if (settled) return; // a timeout and the child's exit may both get here
+      settled = true;
       clearTimeout(timer);
       if (message) process.stderr.write(message);
       // the daemon lives on; stop listening so this process can exit

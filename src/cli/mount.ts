@@ -66,6 +66,10 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
         process.on('SIGTERM', stop);
         process.on('SIGHUP', stop);
         log(`dfs mount: ${client.url} as ${me.user} at ${daemon.mountpoint}`);
+        // started from fstab, our stdout and stderr are pipes the helper closes once it has
+        // seen the line below: a later log line must not kill the daemon (EPIPE) before it
+        // has flushed and unmounted
+        for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
         process.stdout.write(`mounted: ${daemon.mountpoint}\n`);
       }),
     );

@@ -57,6 +57,25 @@ t.test('mount through a private fstab line, then ls and umount', { skip }, async
   }
   t.notOk(alive, 'the daemon exited after umount');
 
+  // the helper has gone, and with it the daemon's stdout and stderr: a SIGTERM (system
+  // shutdown) must still log, flush and unmount cleanly, not die writing to a closed pipe
+  const again = await sh(`mount -T ${fstab} ${mnt}`, { env });
+  daemonPid = Number(again.stderr.match(/daemon pid (\d+)/)?.[1]) || undefined;
+  t.equal(again.code, 0, `mounted again: ${again.stderr}`);
+  t.equal((await sh('echo written > from-the-mount.txt', { cwd: mnt })).code, 0, 'a file written through it');
+  process.kill(daemonPid!, 'SIGTERM');
+  alive = true;
+  for (let i = 0; i < 100 && alive; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(daemonPid!, 0);
+    } catch {
+      alive = false;
+    }
+  }
+  t.notOk(alive, 'the daemon exited on SIGTERM');
+  t.notOk(isMounted(mnt), 'and unmounted cleanly, leaving no dead mount');
+
   const bad = await sh(`mount -T ${fstab.replace('fstab', 'missing')} ${mnt}`, { env });
   t.not(bad.code, 0, 'a mount point with no fstab line fails');
 });

@@ -77,12 +77,11 @@ export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?:
 }
 
 /**
- * Opens stored segments `first`, `first + 1`, ... (all of `sealed`) of block `b`, whose
+ * Opens stored segments first..last of block `b` (`sealed` must be exactly those), whose
  * plaintext is `plainLength` bytes in all; EIO when any was altered, moved, cut short or
- * belongs elsewhere. `sealed` is the whole block when `first` is 0 and it reaches the end.
+ * belongs elsewhere. The whole block is segments 0..segmentCount(plainLength) - 1.
  */
-export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, sealed: Buffer): Buffer {
-  const last = Math.min(segmentCount(plainLength) - 1, first + Math.ceil(sealed.length / SEALED_SEGMENT) - 1);
+export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, last: number, sealed: Buffer): Buffer {
   const expect = sealedRange(plainLength, first, last);
   if (first > last || sealed.length !== expect.length) {
     throw new DfsError('EIO', `block ${b.index}: ${sealed.length} stored bytes where ${expect.length} were expected`);

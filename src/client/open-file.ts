@@ -7,7 +7,7 @@ import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
-import { importBlockKey, openSegments, SEGMENT, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
+import { importBlockKey, openSegments, SEGMENT, segmentCount, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
 import type { Allocated, ClientCore } from './core.js';
 
 /** A read this close to where the last one ended continues it (see readInto). */
@@ -208,7 +208,8 @@ export class OpenFile {
       const key = this.blockKey();
       return await this.core.io.get(
         b,
-        (sealed: Buffer) => openSegments(key, identity, b.size, segs?.first ?? 0, sealed),
+        // the segments asked for, not as many as came back: a reply cut short is EIO
+        (sealed: Buffer) => openSegments(key, identity, b.size, segs?.first ?? 0, segs?.last ?? segmentCount(b.size) - 1, sealed),
         (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
         segs && sealedRange(b.size, segs.first, segs.last),
       );

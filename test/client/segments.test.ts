@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { ADMIN_PASSWORD, localCluster } from '../helpers/cluster.js';
 import type { MemoryBlockStore } from '../../src/storage/memory-store.js';
-import { SEGMENT, SEGMENT_OVERHEAD } from '../../src/client/crypto.js';
+import { importBlockKey, openSegments, sealBlock, sealedRange, SEGMENT, SEGMENT_OVERHEAD } from '../../src/client/crypto.js';
 
 const MiB = 1024 * 1024;
 
@@ -75,4 +75,16 @@ t.test('a damaged segment fails only the reads that touch it; moved segments are
   await t.rejects(r.read(10, 100), { code: 'EIO' }, 'a moved segment fails');
   saved.copy(block, 0);
   t.same(await (await open()).read(10, 100), data.subarray(10, 110), 'restored, it reads again');
+});
+
+t.test('a reply with fewer segments than asked for is EIO, not a short read', async (t) => {
+  const key = importBlockKey(randomBytes(32));
+  const b = { ino: 3, index: 0, id: 'x'.repeat(32) };
+  const plain = randomBytes(3 * SEGMENT);
+  const sealed = sealBlock(key, b, plain);
+  const two = sealedRange(plain.length, 1, 2);
+  t.ok(openSegments(key, b, plain.length, 1, 2, sealed.subarray(two.offset, two.offset + two.length)).equals(plain.subarray(SEGMENT)), 'segments 1..2');
+  const one = sealedRange(plain.length, 1, 1);
+  t.throws(() => openSegments(key, b, plain.length, 1, 2, sealed.subarray(one.offset, one.offset + one.length)), { code: 'EIO' }, 'segment 1 alone, when 1..2 were asked');
+  t.throws(() => openSegments(key, b, plain.length, 0, 2, sealed.subarray(0, sealed.length - 1)), { code: 'EIO' }, 'a whole block cut by a byte');
 });

@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from './errors.js';
 import type { Meta } from './frame.js';
-import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
+import { BUSY_REASON, Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
 
 export interface RpcClientOptions<C> extends PeerOptions {
   maxMessageBytes?: number;
@@ -18,6 +18,9 @@ export interface RpcClientOptions<C> extends PeerOptions {
   /** Times a call refused with EAGAIN is sent again (default DEFAULTS.busyRetries). */
   busyRetries?: number;
 }
+
+/** EAGAIN reasons that say the request never ran (peer.ts, master/login-guard.ts). */
+const RETRY_REASONS = new Set([BUSY_REASON, 'login-busy']);
 
 // Masking client frames defends HTTP proxies that do not speak WebSocket; dfs links are
 // direct (and TLS where it matters), so a zero mask lets ws skip an XOR over every block.
@@ -33,9 +36,10 @@ export class RpcClient<C = undefined> {
   constructor(readonly url: string, private readonly options: RpcClientOptions<C> = {}) {}
 
   /**
-   * A server answers EAGAIN only for requests it turned away before running them (too many
-   * in flight on the connection, a node not joined yet, logins queued), so such a call is
-   * sent again after a growing pause, a few times, before the caller sees EAGAIN.
+   * A call turned away before it ran (too many in flight on the connection, logins queued:
+   * an EAGAIN with one of RETRY_REASONS) is sent again after a growing pause, a few times,
+   * before the caller sees EAGAIN. Any other EAGAIN may come from a request that did work,
+   * and is not repeated.
    */
   async call(method: string, meta: Meta = {}, payload?: Buffer, timeoutMs?: number): Promise<Incoming> {
     const retries = this.options.busyRetries ?? DEFAULTS.busyRetries;
@@ -44,7 +48,8 @@ export class RpcClient<C = undefined> {
       try {
         return await peer.call(method, meta, payload, timeoutMs);
       } catch (err) {
-        if ((err as DfsError).code !== 'EAGAIN' || attempt >= retries) throw err;
+        const e = err as DfsError;
+        if (e.code !== 'EAGAIN' || !RETRY_REASONS.has(e.reason ?? '') || attempt >= retries) throw err;
       }
       await new Promise((resolve) => setTimeout(resolve, DEFAULTS.busyRetryBaseMs * 2 ** attempt * (0.5 + Math.random())));
     }

@@ -7,6 +7,9 @@ import { decodeFragments, encodeFrame, FRAME_KIND, type Meta } from './frame.js'
 import { DEFAULTS } from '../defaults.js';
 import type { RequestObserver } from './metrics.js';
 
+/** The reason on an EAGAIN for a request turned away before it ran: safe to send again. */
+export const BUSY_REASON = 'busy';
+
 export interface Reply {
   meta?: Meta;
   payload?: Buffer;
@@ -190,7 +193,7 @@ export class Peer<C = unknown> {
     }
     if (this.inflight >= this.maxInflight) {
       done('EAGAIN', 0);
-      return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection'));
+      return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection', { reason: BUSY_REASON }));
     }
     this.inflight++;
     // Messages read before the socket paused still arrive; past the limit they wait here

@@ -3,6 +3,7 @@
 // once. With retries off, the caller sees the EAGAIN.
 import t from 'tap';
 import { RpcClient } from '../../src/rpc/client.js';
+import { DfsError } from '../../src/rpc/errors.js';
 import { RpcServer } from '../../src/rpc/server.js';
 
 t.test('a burst past the in-flight limit is retried, and each call runs once', async (t) => {
@@ -14,6 +15,11 @@ t.test('a burst past the in-flight limit is retried, and each call runs once', a
     maxInflight: 2,
     newContext: () => undefined,
     handlers: {
+      // an EAGAIN from a handler that ran: it may have done work, so it is not sent again
+      tired: () => {
+        ran.set(-1, (ran.get(-1) ?? 0) + 1);
+        throw new DfsError('EAGAIN', 'resource temporarily unavailable');
+      },
       slow: async ({ meta }) => {
         const n = meta.n as number;
         ran.set(n, (ran.get(n) ?? 0) + 1);
@@ -30,6 +36,9 @@ t.test('a burst past the in-flight limit is retried, and each call runs once', a
   const replies = await Promise.all(Array.from({ length: 12 }, (_, n) => patient.call('slow', { n })));
   t.same(replies.map((r) => r.meta.n), Array.from({ length: 12 }, (_, n) => n), 'every call answered');
   t.same([...ran.values()].filter((x) => x !== 1), [], 'each ran once: a refused request was never run');
+
+  await t.rejects(patient.call('tired'), { code: 'EAGAIN' }, 'an EAGAIN from a handler reaches the caller');
+  t.equal(ran.get(-1), 1, 'and the handler ran once: it was not repeated');
 
   const impatient = new RpcClient(server.url, { busyRetries: 0 });
   t.teardown(() => impatient.close());

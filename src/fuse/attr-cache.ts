@@ -116,6 +116,12 @@ export class AttrCache {
     this.pruneTreeDrops(now);
   }
 
+  /** A name was made, removed or renamed: forgets it, everything below it, and its directory. */
+  dropEntry(p: string): void {
+    this.dropTree(p);
+    this.drop(parentOf(p));
+  }
+
   clear(): void {
     this.changes++;
     this.byPath.clear();

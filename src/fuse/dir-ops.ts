@@ -1,6 +1,6 @@
 // Directory operations: readdir, mkdir, rmdir.
 import type { FuseOps, FuseStat } from 'fuse-native';
-import { childPath, parentOf } from './attr-cache.js';
+import { childPath } from './attr-cache.js';
 import type { Attr, DirEntry } from '../client/types.js';
 import { answer, changing, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
@@ -35,17 +35,11 @@ export function dirOps(ctx: FuseContext): FuseOps {
     mkdir: (p, mode, cb) =>
       answer(ctx, 'mkdir', cb, async () => {
         // a tree: names below a directory of this name that another mount removed may linger
-        const attr = await changing(() => client.mkdir(p, mode & 0o7777), () => {
-          attrs.dropTree(p);
-          attrs.drop(parentOf(p));
-        });
+        const attr = await changing(() => client.mkdir(p, mode & 0o7777), () => attrs.dropEntry(p));
         attrs.set(p, attr);
       }),
 
     rmdir: (p, cb) =>
-      answer(ctx, 'rmdir', cb, () => changing(() => client.rmdir(p), () => {
-        attrs.dropTree(p);
-        attrs.drop(parentOf(p));
-      })),
+      answer(ctx, 'rmdir', cb, () => changing(() => client.rmdir(p), () => attrs.dropEntry(p))),
   };
 }

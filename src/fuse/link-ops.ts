@@ -16,10 +16,8 @@ export function linkOps(ctx: FuseContext): FuseOps {
     // either name may be a directory with cached names below it
     rename: (from, to, cb) =>
       answer(ctx, 'rename', cb, () => changing(() => client.rename(from, to), () => {
-        attrs.dropTree(from);
-        attrs.dropTree(to);
-        attrs.drop(parentOf(from));
-        attrs.drop(parentOf(to));
+        attrs.dropEntry(from);
+        attrs.dropEntry(to);
       })),
 
     symlink: (target, p, cb) =>

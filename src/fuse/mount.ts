@@ -108,6 +108,8 @@ export class MountDaemon {
   readonly mountpoint: string;
   private readonly files = new HandleTable<FileHandle>();
   private readonly attrs: AttrCache;
+  /** How long the attribute cache keeps an answer; stat-ahead lists a directory at most this often. */
+  private readonly attrTtlMs: number;
   private fuse?: DfsFuse;
   private watch?: NodeJS.Timeout;
   private masterDownSince?: number;
@@ -116,18 +118,18 @@ export class MountDaemon {
 
   constructor(private readonly o: MountOptions) {
     this.mountpoint = path.resolve(o.mountpoint);
-    this.attrs = new AttrCache(o.attrCacheMs ?? DEFAULTS.mountAttrCacheMs, DEFAULTS.mountAttrCacheEntries);
+    this.attrTtlMs = o.attrCacheMs ?? DEFAULTS.mountAttrCacheMs;
+    this.attrs = new AttrCache(this.attrTtlMs, DEFAULTS.mountAttrCacheEntries);
   }
 
   ops(): FuseOps {
     const ctx: FuseContext = {
       client: this.o.client, files: this.files, attrs: this.attrs, log: this.o.log, trace: this.o.trace, ids: this.o.ids,
     };
-    const ttl = this.o.attrCacheMs ?? DEFAULTS.mountAttrCacheMs;
-    if (ttl > 0) {
+    if (this.attrTtlMs > 0) {
       ctx.statAhead = new StatAhead(async (dir) => (await listInto(ctx, dir)).entries.length, {
         misses: DEFAULTS.mountStatAheadMisses,
-        windowMs: ttl,
+        windowMs: this.attrTtlMs,
         maxEntries: DEFAULTS.mountStatAheadMaxEntries,
         backoffMs: DEFAULTS.mountStatAheadBackoffMs,
         maxDirs: DEFAULTS.mountStatAheadDirs,

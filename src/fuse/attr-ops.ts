@@ -2,7 +2,7 @@
 import type { FuseOps, FuseStatfs } from 'fuse-native';
 import { DEFAULTS } from '../defaults.js';
 import type { Attr, StatFs } from '../client/types.js';
-import { answer, changing, type FuseContext } from './context.js';
+import { answer, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
 import { DfsError } from '../rpc/errors.js';
 
@@ -35,9 +35,11 @@ export async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
   const hit = ctx.attrs.get(p);
   // a file open in this mount may have grown past what the master (and the cache) knows
   if (hit) return ctx.client.overlay(hit);
-  ctx.statAhead?.miss(p);
   const version = ctx.attrs.version;
   const attr = await ctx.client.getattr(p);
+  // only names that exist count: a listing caches no absence, so probes for missing names
+  // (imports, make's implicit rules) must not set off listings
+  ctx.statAhead?.miss(p);
   ctx.attrs.fill(p, attr, version);
   return attr;
 }
@@ -45,8 +47,16 @@ export async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
 export function attrOps(ctx: FuseContext): FuseOps {
   const { client, attrs } = ctx;
   // the master answers a change with the inode's new attributes: they replace what was cached
+  // under every name of the inode (set); the wider sweep of dropLinked is for a failure only
   const setattr = async (p: string, work: () => Promise<Attr>): Promise<void> => {
-    attrs.set(p, await changing(work, () => attrs.dropLinked(p)));
+    let attr: Attr;
+    try {
+      attr = await work();
+    } catch (err) {
+      attrs.dropLinked(p);
+      throw err;
+    }
+    attrs.set(p, attr);
   };
   return {
     getattr: (p, cb) => answer(ctx, 'getattr', cb, async () => toStat(ctx.ids.localAttr(await cachedAttr(ctx, p)))),

@@ -76,6 +76,10 @@ t.test('mount through a private fstab line, then ls and umount', { skip }, async
   t.notOk(alive, 'the daemon exited on SIGTERM');
   t.notOk(isMounted(mnt), 'and unmounted cleanly, leaving no dead mount');
 
-  const bad = await sh(`mount -T ${fstab.replace('fstab', 'missing')} ${mnt}`, { env });
+  // an fstab whose only dfs line names another directory: mount(8) finds nothing for ours
+  const other = path.join(dir, 'fstab-other');
+  fs.writeFileSync(other, fs.readFileSync(fstab, 'utf8').replace(`  ${mnt}  `, `  ${path.join(dir, 'elsewhere')}  `));
+  const bad = await sh(`mount -T ${other} ${mnt}`, { env });
   t.not(bad.code, 0, 'a mount point with no fstab line fails');
+  t.notOk(isMounted(mnt), 'and nothing is mounted there');
 });

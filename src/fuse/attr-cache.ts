@@ -33,7 +33,8 @@ export class AttrCache {
   /** Subtrees dropped lately: path → sequence at the drop; an entry stored before it is void. */
   private readonly treeDrops = new Map<string, { seq: number; at: number }>();
   private seq = 0;
-  private changes = 0;
+  /** `seq` at the latest change made through this mount. */
+  private changedAt = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -41,9 +42,9 @@ export class AttrCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts the changes made through this mount; a fetch started before one must not fill. */
+  /** Where the cache stands; a fetch started before a change (or a fresher answer) must not fill. */
   get version(): number {
-    return this.changes;
+    return this.seq;
   }
 
   get size(): number {
@@ -67,12 +68,26 @@ export class AttrCache {
    * since `version` was taken: the answer may predate that change.
    */
   fill(p: string, attr: Attr, version: number): void {
-    if (version === this.changes) this.store(p, attr);
+    if (version < this.changedAt) return;
+    const e = this.byPath.get(p);
+    if (e && e.seq > version) return; // a fresher answer for p came in while this one travelled
+    this.store(p, attr);
+  }
+
+  /**
+   * Stores what the master answered to a request that changed nothing (an open without
+   * O_TRUNC): fresher than any fill still in flight for `p`, and, unlike set, no reason to
+   * void the fills in flight for other names (an `ls -l` or a stat-ahead listing).
+   */
+  fresh(p: string, attr: Attr): void {
+    this.dropNames(attr.ino);
+    this.remove(p);
+    this.store(p, attr);
   }
 
   /** Stores what the master answered to a change of `p` (open, create, chmod...): fresh by definition. */
   set(p: string, attr: Attr): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     this.dropNames(attr.ino);
     this.remove(p);
     this.store(p, attr);
@@ -80,13 +95,13 @@ export class AttrCache {
 
   /** Forgets `p` alone (a directory whose entries changed). */
   drop(p: string): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     this.remove(p);
   }
 
   /** Forgets every cached name of an inode (its size, times, links or mode changed). */
   dropInode(ino: number): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     this.dropNames(ino);
   }
 
@@ -96,7 +111,7 @@ export class AttrCache {
    * every multiply-linked file (there are seldom many).
    */
   dropLinked(p: string): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     const e = this.byPath.get(p);
     if (e) this.dropNames(e.attr.ino);
     for (const name of [...this.linked]) this.remove(name);
@@ -108,7 +123,7 @@ export class AttrCache {
    * found void when next read, by their ancestors' drop records.
    */
   dropTree(p: string): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     this.dropLinked(p);
     const now = this.now();
     this.treeDrops.delete(p); // keep the map in time order
@@ -123,7 +138,7 @@ export class AttrCache {
   }
 
   clear(): void {
-    this.changes++;
+    this.changedAt = ++this.seq;
     this.byPath.clear();
     this.byIno.clear();
     this.linked.clear();

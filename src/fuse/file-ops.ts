@@ -23,8 +23,11 @@ export function fileOps(ctx: FuseContext): FuseOps {
   const { client, files, attrs } = ctx;
   // Opening asks the master, whose fresh attributes then answer stat (close-to-open: a file
   // another mount closed shows its new size at our next open, whatever was cached before).
-  const opened = (p: string, h: FileHandle): number => {
-    attrs.set(p, h.getattr());
+  // An open that changed nothing must not void the listings in flight (stat-ahead), so only a
+  // create or an O_TRUNC counts as a change.
+  const opened = (p: string, h: FileHandle, changed: boolean): number => {
+    if (changed) attrs.set(p, h.getattr());
+    else attrs.fresh(p, h.getattr());
     return files.add(h);
   };
   // A writer's size shows through the open file (cachedAttr); once its data reaches the
@@ -37,13 +40,14 @@ export function fileOps(ctx: FuseContext): FuseOps {
     // kernel already enforces the access mode the caller asked for
     create: (p, mode, cb) =>
       answer(ctx, 'create', cb, async () =>
-        opened(p, await changing(() => client.create(p, mode & 0o7777, { read: true, write: true }), () => attrs.drop(parentOf(p))))),
+        opened(p, await changing(() => client.create(p, mode & 0o7777, { read: true, write: true }), () => attrs.drop(parentOf(p))), true)),
 
     // a failed open may mean the cached name is gone (or, with O_TRUNC, that the file changed)
     open: (p, flags, cb) =>
       answer(ctx, 'open', cb, async () => {
         try {
-          return opened(p, await client.openFile(p, openFlags(flags)));
+          const how = openFlags(flags);
+          return opened(p, await client.openFile(p, how), how.truncate === true);
         } catch (err) {
           attrs.dropLinked(p);
           throw err;

@@ -145,3 +145,18 @@ t.test('clear forgets everything', async (t) => {
   t.equal(c.get('/a'), undefined);
   t.equal(c.size, 0);
 });
+
+t.test('fresh: an open that changed nothing keeps fills in flight for other names, not for its own', async (t) => {
+  const { c } = cache();
+  const v = c.version; // a listing (or a getattr of /f) starts here
+  c.fresh('/f', attr(3, { size: 10 }));
+  t.equal(c.get('/f')?.size, 10, 'the open\'s answer is served');
+  c.fill('/f', attr(3, { size: 5 }), v);
+  t.equal(c.get('/f')?.size, 10, 'an older answer for the same name does not replace it');
+  c.fill('/g', attr(4), v);
+  t.ok(c.get('/g'), 'the listing still fills the other names');
+  const w = c.version;
+  c.set('/h', attr(5));
+  c.fill('/g2', attr(6), w);
+  t.equal(c.get('/g2'), undefined, 'whereas a change through the mount voids fills in flight');
+});

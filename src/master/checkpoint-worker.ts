@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { replaySegments } from './journal.js';
 import { fsyncDir } from './record-file.js';
-import { listSnapshots, loadSnapshot, snapshotFile, writeSnapshot } from './snapshot.js';
+import { listSnapshots, loadSnapshotAt, snapshotFile, writeSnapshot } from './snapshot.js';
 import { MasterState } from './state.js';
 
 interface CheckpointJob {
@@ -24,7 +24,7 @@ export function buildCheckpoint(dir: string, seq: number): { inodes: number; byt
   let from = 1;
   if (older.length) {
     from = older[older.length - 1];
-    loadSnapshot(snapshotFile(dir, from), state);
+    loadSnapshotAt(dir, from, state); // checked as at start-up: a misnamed snapshot is not built on
   }
   replaySegments(dir, from, (r) => state.apply(r), undefined, seq);
   const final = snapshotFile(dir, seq);

@@ -13,7 +13,7 @@ import type { MutationLog } from './master.js';
 import type { MutationRecord } from './records.js';
 import { FormatError, fsyncDir } from './record-file.js';
 import { checkpointInWorker } from './checkpoint-worker.js';
-import { listSnapshots, loadSnapshot, snapshotFile, writeSnapshot } from './snapshot.js';
+import { listSnapshots, loadSnapshotAt, snapshotFile, writeSnapshot } from './snapshot.js';
 
 export { snapshotFile };
 import type { MasterState } from './state.js';
@@ -75,11 +75,9 @@ export class MetadataStore implements MutationLog {
     let t0 = performance.now();
     if (snaps.length) {
       const seq = snaps[snaps.length - 1];
-      const file = snapshotFile(dir, seq);
-      const { nextSegment } = loadSnapshot(file, state);
-      if (nextSegment !== seq) throw new FormatError(file, `its name says segment ${seq} but it holds ${nextSegment}`);
+      loadSnapshotAt(dir, seq, state);
       from = seq;
-      report.snapshot = file;
+      report.snapshot = snapshotFile(dir, seq);
       report.snapshotMs = performance.now() - t0;
     } else {
       const segs = listSegments(dir);
@@ -142,7 +140,15 @@ export class MetadataStore implements MutationLog {
     else {
       // the worker replays the segments before `seq`: they must be whole on disk first
       await done;
-      ({ inodes, bytes } = await checkpointInWorker(this.dir, seq));
+      try {
+        ({ inodes, bytes } = await checkpointInWorker(this.dir, seq));
+      } catch (err) {
+        // Out of memory for a second copy, a damaged closed segment...: left alone, every tick
+        // would rotate again and start another worker, and the journal would never be pruned.
+        // The live state is the authority: snapshot it at a fresh rotation.
+        this.say(`checkpoint worker failed (${(err as Error).message}); snapshotting the live state instead`);
+        return this.runCheckpoint(true);
+      }
     }
     this.base = base;
     for (const s of listSnapshots(this.dir)) if (s < seq) fs.rmSync(snapshotFile(this.dir, s), { force: true });

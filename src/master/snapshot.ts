@@ -296,3 +296,10 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
   }
   return { nextSegment: header.nextSegment, time: header.time };
 }
+
+/** Loads snapshot-<seq> of `dir`, which must say it covers the journal up to segment `seq`. */
+export function loadSnapshotAt(dir: string, seq: number, state: MasterState): void {
+  const file = snapshotFile(dir, seq);
+  const { nextSegment } = loadSnapshot(file, state);
+  if (nextSegment !== seq) throw new FormatError(file, `its name says segment ${seq} but it holds ${nextSegment}`);
+}

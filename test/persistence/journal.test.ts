@@ -197,3 +197,24 @@ t.test('a damaged snapshot stops start-up rather than losing the state', async (
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 5));
   await t.rejects(open(dir), /damaged or incomplete/);
 });
+
+t.test('a checkpoint worker that fails gives way to a snapshot of the live state', async (t) => {
+  const dir = tempDir(t);
+  const said: string[] = [];
+  const { state, store } = await open(dir, { say: (l) => said.push(l) });
+  const batches = sampleBatches(100);
+  for (const b of batches) await mutate(state, store, b);
+  // damage in the middle of the closed segment the worker replays (the live state has it all)
+  const seg = segmentFile(dir, 1);
+  const fd = fs.openSync(seg, 'r+');
+  fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, Math.floor(fs.statSync(seg).size / 2));
+  fs.closeSync(fd);
+  await store.checkpoint();
+  t.ok(said.some((l) => /checkpoint worker failed/.test(l)), 'the failure is said');
+  t.same(listSegments(dir), [3], 'the journal was pruned all the same, after a second rotation');
+  t.ok(fs.existsSync(snapshotFile(dir, 3)), 'from a snapshot of the live state');
+  await store.close();
+  const again = await open(dir);
+  t.same(dumpState(again.state), dumpState(state), 'which reopens to the same state');
+  await again.store.close();
+});

@@ -36,7 +36,9 @@ export class Maintenance {
       await this.collectGarbage();
       await this.replication.tick(now);
       const store = this.m.store;
-      if (store?.needsCheckpoint()) await store.checkpoint().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'snapshot failed'));
+      // not awaited: a worker checkpoint of a large namespace is long, and sweeping dead
+      // nodes, expiring allocations, GC and repair must go on meanwhile
+      if (store?.needsCheckpoint()) void store.checkpoint().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'snapshot failed'));
     } finally {
       this.running = false;
     }

@@ -44,7 +44,13 @@ export class BlockMap {
 
   locate(id: string, add: string[] = [], remove: string[] = []): void {
     const b = this.blocks.get(id);
-    if (!b) return;
+    if (!b) {
+      // a copy of an unreferenced block that a node has deleted (garbage collection)
+      const g = this.garbage.get(id);
+      for (const n of remove) g?.delete(n);
+      if (g?.size === 0) this.garbage.delete(id);
+      return;
+    }
     for (const n of add) b.nodes.add(this.internNode(n));
     for (const n of remove) b.nodes.delete(n);
   }

@@ -15,7 +15,11 @@ export class Maintenance {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.heartbeatMs);
+    // a failed round (the journal refusing a write, say) is logged and the next one tries
+    // again; a rejection left unhandled would end the master
+    this.timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'maintenance round failed'));
+    }, this.heartbeatMs);
     this.timer.unref();
   }
 
@@ -88,11 +92,8 @@ export class Maintenance {
         } catch {
           return;
         }
-        for (const id of batch) {
-          const holders = garbage.get(id);
-          holders?.delete(nodeId);
-          if (holders && holders.size === 0) garbage.delete(id);
-        }
+        // journaled, so a snapshot built from the journal (checkpoint worker) forgets it too
+        await this.m.mutate(batch.map((id) => ({ op: 'locate' as const, id, remove: [nodeId] })));
       }),
     );
   }

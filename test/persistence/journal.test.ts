@@ -218,3 +218,27 @@ t.test('a checkpoint worker that fails gives way to a snapshot of the live state
   t.same(dumpState(again.state), dumpState(state), 'which reopens to the same state');
   await again.store.close();
 });
+
+t.test('garbage a node has deleted is forgotten in the journal too, so a worker snapshot drops it', async (t) => {
+  const dir = tempDir(t);
+  const { state, store } = await open(dir);
+  const id = 'c'.repeat(32);
+  await mutate(state, store, [
+    { op: 'format', time: 1, blockSize: 4096, replicas: 2 },
+    { op: 'mknod', ino: 50, parent: 1, name: 'doomed', type: 'file', mode: 0o644, uid: 0, gid: 0, time: 1, replicas: 2, key: 'k' },
+    { op: 'commit', ino: 50, size: 10, time: 2, blocks: [{ index: 0, id, size: 10, nodes: ['n1', 'n2'] }] },
+    { op: 'unlink', parent: 1, name: 'doomed', time: 3 },
+  ]);
+  t.same([...(state.blocks.garbage.get(id) ?? [])].sort(), ['n1', 'n2'], 'the unlink made garbage on both nodes');
+  // what collectGarbage records once each node has deleted its copy
+  await mutate(state, store, [{ op: 'locate', id, remove: ['n1'] }]);
+  t.same([...(state.blocks.garbage.get(id) ?? [])], ['n2'], 'one copy left to delete');
+  await mutate(state, store, [{ op: 'locate', id, remove: ['n2'] }]);
+  t.notOk(state.blocks.garbage.has(id), 'none left');
+  await store.checkpoint(); // in a worker, from the journal alone
+  await store.close();
+  const again = await open(dir);
+  t.notOk(again.state.blocks.garbage.has(id), 'the snapshot does not bring it back');
+  t.same(dumpState(again.state), dumpState(state));
+  await again.store.close();
+});

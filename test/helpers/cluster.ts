@@ -183,6 +183,9 @@ export async function localCluster(
     /** Serve master and nodes over TLS with this certificate; nodes and clients trust `ca`. */
     tls?: { cert: Buffer; key: Buffer; ca: Buffer };
     loginLimits?: MasterOptions['loginLimits'];
+    /** Heartbeat period of master and nodes (replication tests make it short). */
+    heartbeatMs?: number;
+    replication?: MasterOptions['replication'];
   } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
@@ -191,6 +194,7 @@ export async function localCluster(
   const master = new Master({
     host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
     replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
+    heartbeatMs: opts.heartbeatMs, replication: opts.replication,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());
@@ -198,7 +202,7 @@ export async function localCluster(
   const nodes: StorageNode[] = [];
   for (let i = 0; i < (opts.nodes ?? 3); i++) {
     const store = new MemoryBlockStore();
-    const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret, tls, ca });
+    const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret, tls, ca, heartbeatMs: opts.heartbeatMs });
     await node.start();
     t.teardown(() => node.stop());
     stores.push(store);

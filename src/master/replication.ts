@@ -25,8 +25,8 @@ export interface ReplicationHealth {
   overReplicated: number;
 }
 
-/** Files a scan looks at before it lets the event loop run. */
-const SCAN_SLICE = 20_000;
+/** Inodes and block references a scan looks at before it lets the event loop run. */
+const SCAN_SLICE = 200_000;
 
 interface ScanPass {
   health: ReplicationHealth;
@@ -148,14 +148,18 @@ export class Replicator {
     return { health: { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 }, queue: new Map(), counting };
   }
 
-  /** Counts up to `max` files' blocks into `pass`, queueing blocks that need work. */
+  /**
+   * Counts files' blocks into `pass`, queueing blocks that need work, until about `max` inodes
+   * and block references are looked at: one file may hold a million blocks.
+   */
   private scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number): 'done' | 'more' {
     const h = pass.health;
     const blocks = this.m.state.blocks;
-    for (let i = 0; i < max; i++) {
+    for (let work = 0; work < max; ) {
       const next = files.next();
       if (next.done) return 'done';
       const list = next.value.blocks;
+      work += 1 + (list?.length ?? 0);
       if (!list) continue;
       const want = next.value.replicas;
       for (const ref of list) {

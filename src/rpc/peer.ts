@@ -35,10 +35,11 @@ export interface PeerOptions {
    */
   maxServedBytes?: number;
   /**
-   * Bytes counted against `maxServedBytes` for each request being handled, for replies not
-   * known yet: a storage node reserves a block, so only so many block reads run at once.
+   * Bytes counted against `maxServedBytes` for a request being handled, for its reply not
+   * known yet: a storage node reserves what a block read may send back (a whole block, or
+   * the range asked for), so only so many reads run at once.
    */
-  replyReserveBytes?: number;
+  replyReserveBytes?: (method: string, req: Incoming) => number;
 }
 
 interface Pending {
@@ -58,7 +59,7 @@ export class Peer<C = unknown> {
   private servedBytes = 0;
   /** Requests that arrived while the connection was over its byte limit, in arrival order. */
   private readonly waitingForRoom: { start: () => void; drop: () => void }[] = [];
-  private readonly replyReserve: number;
+  private readonly replyReserve?: (method: string, req: Incoming) => number;
   private closed = false;
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
@@ -76,7 +77,7 @@ export class Peer<C = unknown> {
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
     this.maxInflight = options.maxInflight ?? DEFAULTS.maxInflightPerConnection;
     this.maxServedBytes = options.maxServedBytes ?? DEFAULTS.maxServedBytesPerConnection;
-    this.replyReserve = options.replyReserveBytes ?? 0;
+    this.replyReserve = options.replyReserveBytes;
     this.remoteAddress = remoteAddress;
     // fragments: a block arrives as [header, payload] and is used without joining the two
     ws.binaryType = 'fragments';
@@ -198,15 +199,14 @@ export class Peer<C = unknown> {
     this.inflight++;
     // Messages read before the socket paused still arrive; past the limit they wait here
     // (at most maxInflight of them, holding only what was already buffered).
-    const start = (): void => void this.run(handler, id, req, size, done);
+    const start = (): void => void this.run(handler, id, req, size + (this.replyReserve?.(method, req) ?? 0), done);
     const drop = (): void => this.finished();
     if (this.hasRoom && this.waitingForRoom.length === 0) start();
     else this.waitingForRoom.push({ start, drop });
   }
 
   /** Handles one request; a handler that answers synchronously has its reply counted before the next message is looked at. */
-  private async run(handler: Handler<C>, id: number, req: Incoming, size: number, done: (status: string, bytesOut: number) => void): Promise<void> {
-    const held = size + this.replyReserve;
+  private async run(handler: Handler<C>, id: number, req: Incoming, held: number, done: (status: string, bytesOut: number) => void): Promise<void> {
     this.holdBytes(held);
     try {
       let reply: Reply;

@@ -51,10 +51,15 @@ export class StorageNode {
       port: options.port,
       tls: options.tls,
       maxMessageBytes: DEFAULTS.storageMaxMessage,
-      // a block read's reply is a block: reserve one per request, so a connection runs only
-      // so many at once and a peer that does not read cannot pile replies up
+      // a block read reserves what it may send back (a whole block, or the range asked for),
+      // so a connection runs only so many at once and a peer that does not read cannot pile
+      // replies up; a 64 KiB segment read no longer holds room for 4 MiB
       maxServedBytes: DEFAULTS.storageServedBytesPerConnection,
-      replyReserveBytes: DEFAULTS.blockSize,
+      replyReserveBytes: (method, { meta }) => {
+        if (method !== 'block.get') return 0; // the other replies are a few bytes
+        const ranged = typeof meta.offset === 'number' && typeof meta.length === 'number' && meta.length >= 0;
+        return ranged ? Math.min(meta.length as number, DEFAULTS.storageMaxMessage) : DEFAULTS.blockSize;
+      },
       handlers: this.blockHandlers(),
       newContext: () => undefined,
       metrics: this.metrics,

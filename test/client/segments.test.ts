@@ -2,17 +2,11 @@
 // it touches, and every segment is bound to its block and its place in it.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { ADMIN_PASSWORD, localCluster } from '../helpers/cluster.js';
-import type { MemoryBlockStore } from '../../src/storage/memory-store.js';
+import { ADMIN_PASSWORD, localCluster, storedBlocks } from '../helpers/cluster.js';
 import { importBlockKey, openSegments, sealBlock, sealedRange, SEGMENT, SEGMENT_OVERHEAD } from '../../src/client/crypto.js';
 
 const MiB = 1024 * 1024;
 
-async function storedBlocks(stores: MemoryBlockStore[]): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const s of stores) for (const id of s.ids()) out.push((await s.get(id))!);
-  return out;
-}
 
 t.test('random reads of every size and place match the file', async (t) => {
   const cl = await localCluster(t, { nodes: 2, replicas: 1 });
@@ -53,7 +47,7 @@ t.test('a damaged segment fails only the reads that touch it; moved segments are
   const h = await cl.admin.create('/v', 0o644);
   await h.write(0, data);
   await h.close();
-  const [block] = await storedBlocks(cl.stores as MemoryBlockStore[]);
+  const [block] = await storedBlocks(cl.stores);
   t.equal(block.length, data.length + (data.length / SEGMENT) * SEGMENT_OVERHEAD, 'one envelope per 64 KiB');
   const sealedSeg = SEGMENT + SEGMENT_OVERHEAD;
   block[5 * sealedSeg + 100] ^= 1; // inside segment 5

@@ -218,3 +218,10 @@ export async function localCluster(
   };
   return { url, master, nodes, stores, admin: await client('admin', ADMIN_PASSWORD), client };
 }
+
+/** Every block every store holds, as stored (ciphertext). */
+export async function storedBlocks(stores: readonly BlockStore[]): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const s of stores) for (const id of s.ids()) out.push((await s.get(id))!);
+  return out;
+}

@@ -1,14 +1,9 @@
 // Storage nodes hold only ciphertext, and a flipped bit is caught, never returned as data.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { ADMIN_PASSWORD, localCluster } from '../helpers/cluster.js';
+import { ADMIN_PASSWORD, localCluster, storedBlocks } from '../helpers/cluster.js';
 import type { MemoryBlockStore } from '../../src/storage/memory-store.js';
 
-async function allBlocks(stores: MemoryBlockStore[]): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (const s of stores) for (const id of s.ids()) out.push((await s.get(id))!);
-  return out;
-}
 
 t.test('no plaintext on any storage node', async (t) => {
   const cl = await localCluster(t, { nodes: 3, replicas: 2 });
@@ -20,7 +15,7 @@ t.test('no plaintext on any storage node', async (t) => {
     await h.write(0, data);
     await h.close();
   }
-  const blocks = await allBlocks(cl.stores as MemoryBlockStore[]);
+  const blocks = await storedBlocks(cl.stores);
   t.ok(blocks.length >= 4, `blocks were stored (${blocks.length})`);
   const needles = [text.subarray(0, 64), text.subarray(1_000_000, 1_000_064), random.subarray(0, 64), random.subarray(4_500_000, 4_500_064)];
   for (const b of blocks) {

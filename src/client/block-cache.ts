@@ -1,60 +1,86 @@
-// A byte-bounded LRU of decrypted blocks (and of reads in flight, so two readers of one
-// block fetch it once). Block ids are immutable, so entries never go stale.
+// A byte-bounded LRU of decrypted blocks, kept as their 64 KiB segments (and segments on
+// their way, so two readers of one segment fetch it once). A random reader fills a block's
+// segments one by one; a sequential one loads a whole block in one request. Blocks, not
+// segments, are the unit of recency and eviction: a sequential read touches one entry per
+// request, not 64. Block ids are immutable, so entries never go stale.
+
+interface Entry {
+  /** Segment plaintexts by segment number, at hand or loading. */
+  segs: (Promise<Buffer> | undefined)[];
+  /** Bytes of the segments that have arrived. */
+  bytes: number;
+  /** Segments still loading: an entry is not evicted under a load that will account to it. */
+  loading: number;
+}
+
 export class BlockCache {
-  private readonly entries = new Map<string, Promise<Buffer>>();
-  private readonly sizes = new Map<string, number>();
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get(id: string): Promise<Buffer> | undefined {
-    const p = this.entries.get(id);
-    if (p) {
-      // re-insert: Map order is the LRU order
-      this.entries.delete(id);
-      this.entries.set(id, p);
+  /**
+   * Segments first..last of block `id`. Those not at hand are loaded by one call of
+   * `load(lo, hi)` for the run lo..hi that covers them within `span` (which contains
+   * first..last; a sequential reader passes the whole block, so one request brings all of
+   * it). A failed load is forgotten, so the next read tries again.
+   */
+  segments(
+    id: string,
+    first: number,
+    last: number,
+    span: { first: number; last: number },
+    load: (lo: number, hi: number) => Promise<Buffer[]>,
+  ): Promise<Buffer[]> {
+    let entry = this.entries.get(id);
+    if (entry) this.entries.delete(id); // re-inserted below: Map order is the LRU order
+    entry ??= { segs: [], bytes: 0, loading: 0 };
+    this.entries.set(id, entry);
+    let lo = span.first;
+    let hi = span.last;
+    while (lo <= hi && entry.segs[lo]) lo++;
+    while (hi >= lo && entry.segs[hi]) hi--;
+    if (lo <= hi) {
+      const run = load(lo, hi);
+      for (let s = lo; s <= hi; s++) if (!entry.segs[s]) this.track(id, entry, s, run.then((p) => p[s - lo]));
     }
-    return p;
+    return Promise.all(entry.segs.slice(first, last + 1) as Promise<Buffer>[]);
   }
 
-  /** Caches a fetch; a failed one is forgotten so the next read tries again. */
-  fetch(id: string, load: () => Promise<Buffer>): Promise<Buffer> {
-    const hit = this.get(id);
-    if (hit) return hit;
-    const p = load().then(
+  /** Bytes of segments at hand. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  private track(id: string, entry: Entry, s: number, loading: Promise<Buffer>): void {
+    entry.loading++;
+    const p: Promise<Buffer> = loading.then(
       (buf) => {
-        if (this.entries.get(id) === p) this.account(id, buf.length);
+        entry.loading--;
+        if (entry.segs[s] === p) {
+          entry.bytes += buf.length;
+          this.bytes += buf.length;
+          this.evict(id);
+        }
         return buf;
       },
       (err: unknown) => {
-        if (this.entries.get(id) === p) this.entries.delete(id);
+        entry.loading--;
+        if (entry.segs[s] === p) entry.segs[s] = undefined;
         throw err;
       },
     );
-    this.entries.set(id, p);
-    return p;
+    entry.segs[s] = p;
+    p.catch(() => undefined); // a read-ahead that failed and that nobody waits for is no error
   }
 
-  put(id: string, data: Buffer): void {
-    this.remove(id);
-    this.entries.set(id, Promise.resolve(data));
-    this.account(id, data.length);
-  }
-
-  remove(id: string): void {
-    if (!this.entries.delete(id)) return;
-    this.bytes -= this.sizes.get(id) ?? 0;
-    this.sizes.delete(id);
-  }
-
-  private account(id: string, n: number): void {
-    this.sizes.set(id, n);
-    this.bytes += n;
-    for (const key of this.entries.keys()) {
+  /** Drops the least recently used blocks (not `keep`, nor one still loading) until under budget. */
+  private evict(keep: string): void {
+    for (const [id, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
-      if (key === id) continue;
-      if (!this.sizes.has(key)) continue; // still loading
-      this.remove(key);
+      if (id === keep || e.loading > 0) continue;
+      this.entries.delete(id);
+      this.bytes -= e.bytes;
     }
   }
 }

@@ -71,12 +71,12 @@ export class BlockIO {
    * Reads from the replicas in turn until one gives a block that `open` accepts.
    * `onBad` hears of replicas whose bytes failed the check.
    */
-  async get(
+  async get<T>(
     b: RemoteBlock,
-    open: (sealed: Buffer) => Buffer,
+    open: (sealed: Buffer) => T,
     onBad: (nodeId: string) => void,
     range?: { offset: number; length: number },
-  ): Promise<Buffer> {
+  ): Promise<T> {
     let last: DfsError | undefined;
     for (const n of b.nodes) {
       let sealed: Buffer;

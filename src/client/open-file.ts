@@ -26,6 +26,30 @@ interface DirtyBlock {
   dropped: boolean;
 }
 
+/** Plaintext of part of a block: pieces in order, the first starting at byte `start`. */
+interface Plain {
+  parts: Buffer[];
+  start: number;
+}
+
+/** Copies block bytes [from, to) that `p` holds into `dst` at `at`; returns how many (up to where `p` ends). */
+function copyPlain(p: Plain, from: number, to: number, dst: Buffer, at: number): number {
+  let done = 0;
+  let pos = p.start;
+  for (const part of p.parts) {
+    const want = from + done;
+    if (want >= to || pos > want) break;
+    const s = want - pos;
+    if (s < part.length) {
+      const n = Math.min(part.length - s, to - want);
+      part.copy(dst, at + done, s, s + n);
+      done += n;
+    }
+    pos += part.length;
+  }
+  return done;
+}
+
 interface Placed {
   index: number;
   id: string;
@@ -133,9 +157,7 @@ export class OpenFile {
       }
       parts.push(
         this.plainPiece(idx, from - idx * bs, to - idx * bs, sequential).then((piece) => {
-          const at = from - idx * bs - (piece?.start ?? 0);
-          const have = piece ? Math.max(0, Math.min(to - from, piece.data.length - at)) : 0;
-          if (have > 0) piece!.data.copy(dst, from - pos, at, at + have);
+          const have = piece ? copyPlain(piece, from - idx * bs, to - idx * bs, dst, from - pos) : 0;
           // a hole, or a block shorter than the file reaches: zeros
           if (have < to - from) dst.fill(0, from - pos + have, to - pos);
         }),
@@ -148,39 +170,30 @@ export class OpenFile {
   }
 
   /**
-   * Plaintext covering bytes [from, to) of block `idx`, as a buffer that starts at byte
-   * `start` of the block; undefined for a hole. A sequential reader gets whole blocks (and
-   * read-ahead); a random one, unless the block is at hand, only the 64 KiB segments it
-   * touches, so a 4 KiB read costs one segment and not a 4 MiB block.
+   * Plaintext covering bytes [from, to) of block `idx`; undefined for a hole. A sequential
+   * reader gets whole blocks (and read-ahead); a random one, unless they are at hand, only
+   * the 64 KiB segments it touches, so a 4 KiB read costs one segment and not a 4 MiB block.
    */
-  private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<{ data: Buffer; start: number } | undefined> {
+  private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<Plain | undefined> {
     const d = this.dirty.get(idx);
-    if (d || sequential) {
-      const whole = await this.plainBlock(idx);
-      return whole && { data: whole, start: 0 };
-    }
+    if (d) return { parts: [d.data.subarray(0, d.length)], start: 0 };
     await this.refreshIfStale();
     const b = this.blocks[idx];
     if (!b) return undefined;
-    const cached = this.core.cache.get(b.id);
-    if (cached) return { data: await cached, start: 0 };
     const first = Math.floor(from / SEGMENT);
     const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
     if (last < first) return undefined; // past the stored bytes: zeros
-    const key = (seg: number): string => `${b.id}/${seg}`;
-    let lo = first;
-    while (lo <= last && this.core.cache.get(key(lo))) lo++;
-    let hi = last;
-    while (hi >= lo && this.core.cache.get(key(hi))) hi--;
-    if (lo <= hi) {
-      // one request for the run of segments not at hand; each is cached on its own
-      const run = this.fetch(b, { first: lo, last: hi });
-      for (let seg = lo; seg <= hi; seg++) {
-        this.core.cache.fetch(key(seg), () => run.then((p) => p.subarray((seg - lo) * SEGMENT, (seg - lo + 1) * SEGMENT)));
-      }
-    }
-    const segs = await Promise.all(Array.from({ length: last - first + 1 }, (_, k) => this.core.cache.get(key(first + k))!));
-    return { data: segs.length === 1 ? segs[0] : Buffer.concat(segs), start: first * SEGMENT };
+    return { parts: await this.segments(b, first, last, sequential), start: first * SEGMENT };
+  }
+
+  /**
+   * Plaintexts of segments first..last of remote block `b`: those not at hand come in one
+   * request, for the whole block when `whole` (a sequential reader: one round trip a block,
+   * and the reads after this one find theirs at hand).
+   */
+  private segments(b: RemoteBlock, first: number, last: number, whole: boolean): Promise<Buffer[]> {
+    const span = whole ? { first: 0, last: segmentCount(b.size) - 1 } : { first, last };
+    return this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
   }
 
   private readAhead(from: number): void {
@@ -191,27 +204,28 @@ export class OpenFile {
     }
   }
 
-  /** The plaintext of block `idx` as this process sees it; undefined for a hole. */
-  private async plainBlock(idx: number): Promise<Buffer | undefined> {
+  /** The whole plaintext of block `idx` as this process sees it, in pieces; undefined for a hole. */
+  private async plainBlock(idx: number): Promise<Buffer[] | undefined> {
     const d = this.dirty.get(idx);
-    if (d) return d.data.subarray(0, d.length);
+    if (d) return [d.data.subarray(0, d.length)];
     await this.refreshIfStale();
     const b = this.blocks[idx];
     if (!b) return undefined;
-    return this.core.cache.fetch(b.id, () => this.fetch(b));
+    return this.segments(b, 0, segmentCount(b.size) - 1, true);
   }
 
-  /** The plaintext of a remote block, or of its segments first..last. */
-  private async fetch(b: RemoteBlock, segs?: { first: number; last: number }, retried = false): Promise<Buffer> {
+  /** The plaintexts of segments first..last of a remote block. */
+  private async fetch(b: RemoteBlock, first: number, last: number, retried = false): Promise<Buffer[]> {
     const identity = { ino: this.ino, index: b.index, id: b.id };
+    const whole = first === 0 && last === segmentCount(b.size) - 1;
     try {
       const key = this.blockKey();
       return await this.core.io.get(
         b,
         // the segments asked for, not as many as came back: a reply cut short is EIO
-        (sealed: Buffer) => openSegments(key, identity, b.size, segs?.first ?? 0, segs?.last ?? segmentCount(b.size) - 1, sealed),
+        (sealed: Buffer) => openSegments(key, identity, b.size, first, last, sealed),
         (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
-        segs && sealedRange(b.size, segs.first, segs.last),
+        whole ? undefined : sealedRange(b.size, first, last),
       );
     } catch (err) {
       if (retried) throw err;
@@ -219,7 +233,7 @@ export class OpenFile {
       await this.refresh();
       const fresh = this.blocks[b.index];
       if (!fresh || fresh.id !== b.id) throw new DfsError('EIO', `block ${b.index} changed while it was read`);
-      return this.fetch(fresh, segs, true);
+      return this.fetch(fresh, first, last, true);
     }
   }
 
@@ -282,7 +296,7 @@ export class OpenFile {
     if (d) return d;
     // bytes past the end of file in a kept block must read as zeros
     const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
-    let plain: Buffer | undefined;
+    let plain: Buffer[] | undefined;
     // nothing to read for a whole-block write, or for a block wholly past the end of file
     // (appending: asking the master for the block list there would cost a call per block)
     if (!whole && valid > 0) {
@@ -292,8 +306,13 @@ export class OpenFile {
       if (d) return d;
     }
     const data = this.core.pool(this.blockSize).take();
-    const length = Math.min(plain?.length ?? 0, valid);
-    if (plain) plain.copy(data, 0, 0, length);
+    let length = 0;
+    for (const part of plain ?? []) {
+      const n = Math.min(part.length, valid - length);
+      if (n <= 0) break;
+      part.copy(data, length, 0, n);
+      length += n;
+    }
     // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
     d = { data, length, version: 0, pins: 0, dropped: false };
     this.dirty.set(idx, d);

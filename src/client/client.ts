@@ -12,7 +12,7 @@ import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, DirEntry, OpenFlags, StatFs } from './types.js';
+import type { Attr, DirEntry, FileTime, OpenFlags, StatFs } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -231,18 +231,29 @@ export class DfsClient implements ClientCore {
   }
 
   chmod(p: string, mode: number): Promise<Attr> {
-    return this.attrCall('fs.chmod', { path: normalizePath(p), mode });
+    return this.setattr('fs.chmod', { path: normalizePath(p), mode });
   }
 
   /** uid or gid -1 leaves it as it is; `follow` changes a symlink's target instead of the link. */
   chown(p: string, uid: number, gid: number, follow = false): Promise<Attr> {
-    return this.attrCall('fs.chown', { path: normalizePath(p), uid, gid, follow });
+    return this.setattr('fs.chown', { path: normalizePath(p), uid, gid, follow });
   }
 
-  /** Times in ms since the epoch; undefined leaves that one as it is. */
-  async utimens(p: string, atime: number | undefined, mtime: number | undefined): Promise<Attr> {
+  /** A change the master answers with the new attributes, which an open file of the inode takes too (fstat after fchmod). */
+  private async setattr(method: string, meta: Meta): Promise<Attr> {
+    const a = await this.attrCall(method, meta);
+    const of = this.open.get(a.ino);
+    if (of) of.attr = a;
+    return this.overlay(a);
+  }
+
+  /**
+   * Times in ms since the epoch, `'now'` for the master's clock, undefined to leave one as it
+   * is. Both `'now'` needs write access; anything else, ownership (utimensat's rule).
+   */
+  async utimens(p: string, atime: FileTime, mtime: FileTime): Promise<Attr> {
     await this.flushOpen(p);
-    return this.attrCall('fs.utimens', { path: normalizePath(p), atime, mtime });
+    return this.setattr('fs.utimens', { path: normalizePath(p), atime, mtime });
   }
 
   /**

@@ -18,6 +18,9 @@ export interface Attr {
   replicas: number;
 }
 
+/** A time to set: ms since the epoch, the master's clock (`'now'`), or undefined (leave it). */
+export type FileTime = number | 'now' | undefined;
+
 export interface DirEntry {
   name: string;
   attr: Attr;

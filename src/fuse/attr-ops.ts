@@ -76,7 +76,7 @@ export function attrOps(ctx: FuseContext): FuseOps {
       }),
 
     // Each time is milliseconds, or undefined to leave it as it is (UTIME_OMIT: `touch -m`
-    // and tar set only mtime); UTIME_NOW arrives as the current time. That takes dfs's
+    // and tar set only mtime); UTIME_NOW arrives as 'now'. That takes dfs's
     // patched build of fuse-native's addon (upstream passes the access time twice and
     // libfuse then skips mtime-only changes): see src/fuse/binding.ts and native-notes.
     utimens: (p, atime, mtime, cb) => answer(ctx, 'utimens', cb, () => setattr(p, () => client.utimens(p, atime, mtime))),

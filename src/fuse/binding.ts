@@ -5,6 +5,7 @@
 // times they set were lost. A mount refuses to start rather than do that.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { FileTime } from '../client/types.js';
 import { DfsError } from '../rpc/errors.js';
 
 interface NodeGypBuild {
@@ -17,10 +18,13 @@ const UTIME_GIVEN = 0;
 const UTIME_NOW = 1;
 const UTIME_OMIT = 2;
 
-/** One time of a utimens call from the patched addon: ms, `now` for UTIME_NOW, undefined for UTIME_OMIT. */
-export function utimeArg(ms: number, kind: number, now: number): number | undefined {
+/**
+ * One time of a utimens call from the patched addon: ms, `'now'` for UTIME_NOW (the master
+ * tells "now" from a given time: they need different permissions), undefined for UTIME_OMIT.
+ */
+export function utimeArg(ms: number, kind: number): FileTime {
   if (kind === UTIME_GIVEN) return ms;
-  if (kind === UTIME_NOW) return now;
+  if (kind === UTIME_NOW) return 'now';
   if (kind === UTIME_OMIT) return undefined;
   throw new DfsError('EINVAL', `unknown utimens time kind ${kind}`);
 }

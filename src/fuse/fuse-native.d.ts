@@ -52,7 +52,8 @@ declare module 'fuse-native' {
      * As DfsFuse calls it over dfs's patched addon (src/fuse/mount.ts): milliseconds since
      * the epoch, or undefined to leave that time alone (UTIME_OMIT).
      */
-    utimens?(path: string, atime: number | undefined, mtime: number | undefined, cb: Done): void;
+    /** Times in ms, 'now' (UTIME_NOW), or undefined (UTIME_OMIT): see src/fuse/binding.ts. */
+    utimens?(path: string, atime: number | 'now' | undefined, mtime: number | 'now' | undefined, cb: Done): void;
     readlink?(path: string, cb: Answer<string>): void;
     chown?(path: string, uid: number, gid: number, cb: Done): void;
     chmod?(path: string, mode: number, cb: Done): void;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fuse, { type FuseOps, type FuseOptions } from 'fuse-native';
 import type { DfsClient } from '../client/client.js';
+import type { FileTime } from '../client/types.js';
 import type { FileHandle } from '../client/file-handle.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
@@ -92,10 +93,9 @@ export class DfsFuse extends Fuse {
 
   /** The patched addon passes (atime ms, kind, mtime ms, kind); see utimeArg. */
   protected override _op_utimens(signal: (errno: number) => void, p: string, atimeMs: number, atimeKind: number, mtimeMs: number, mtimeKind: number): void {
-    const now = Date.now();
-    let times: [number | undefined, number | undefined];
+    let times: [FileTime, FileTime];
     try {
-      times = [utimeArg(atimeMs, atimeKind, now), utimeArg(mtimeMs, mtimeKind, now)];
+      times = [utimeArg(atimeMs, atimeKind), utimeArg(mtimeMs, mtimeKind)];
     } catch (err) {
       signal(fuseErrno(err));
       return;

@@ -5,7 +5,7 @@ import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import { arr, bool, int, obj, optInt, str } from '../rpc/params.js';
+import { arr, bool, int, obj, optInt, optTime, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
@@ -366,8 +366,20 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     'fs.utimens': async ({ meta }) => {
       const c = m.caller(meta);
       const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
-      if (!isSuperuser(c) && c.uid !== node.uid && !allowed(c, node, W_OK)) deny('change the times');
-      await m.mutate([{ op: 'setattr', ino: node.ino, atime: optInt(meta, 'atime'), mtime: optInt(meta, 'mtime'), time: Date.now() }]);
+      const atime = optTime(meta, 'atime');
+      const mtime = optTime(meta, 'mtime');
+      if (atime === undefined && mtime === undefined) return { meta: { attr: attrOf(node) } };
+      // as utimensat(2): both times to now (touch) needs write access; any other change, and
+      // every explicit time (cp -p, tar x), only the owner may make
+      const owner = isSuperuser(c) || c.uid === node.uid;
+      if (atime === 'now' && mtime === 'now') {
+        if (!owner && !allowed(c, node, W_OK)) deny('change the times');
+      } else if (!owner) {
+        throw new DfsError('EPERM', 'only the owner may set file times other than now');
+      }
+      const time = Date.now();
+      const at = (t: number | 'now' | undefined): number | undefined => (t === 'now' ? time : t);
+      await m.mutate([{ op: 'setattr', ino: node.ino, atime: at(atime), mtime: at(mtime), time }]);
       return { meta: { attr: attrOf(node) } };
     },
 

@@ -30,6 +30,11 @@ export function optInt(meta: Meta, key: string, min = 0, max = Number.MAX_SAFE_I
   return meta[key] === undefined || meta[key] === null ? undefined : int(meta, key, min, max);
 }
 
+/** A time in ms since the epoch (from 1970 on), `'now'` for the receiver's clock, or undefined (leave it). */
+export function optTime(meta: Meta, key: string): number | 'now' | undefined {
+  return meta[key] === 'now' ? 'now' : optInt(meta, key);
+}
+
 export function num(meta: Meta, key: string): number {
   const v = meta[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) bad(key, 'a number');

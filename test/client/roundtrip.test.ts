@@ -23,3 +23,17 @@ t.test('round trips of edge sizes keep every byte', async (t) => {
     t.equal(sha(Buffer.concat(chunks)), sha(data), `sha256 of ${size} bytes`);
   }
 });
+
+t.test('an open handle shows the mode and times just set by path (fstat after fchmod)', async (t) => {
+  const cluster = await spawnCluster(t);
+  const c = await cluster.client();
+  const h = await c.create('/f', 0o644);
+  await h.write(0, Buffer.from('unsaved'));
+  await c.utimens('/f', 1_000_000, 2_000_000); // commits what is unsaved first
+  await c.chmod('/f', 0o600);
+  const a = h.getattr();
+  t.equal(a.mode & 0o7777, 0o600, 'the new mode');
+  t.equal(a.mtime, 2_000_000, 'the new modification time');
+  t.equal(a.size, 7, 'and still the size of what was written here');
+  await h.close();
+});

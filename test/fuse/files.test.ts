@@ -110,8 +110,12 @@ t.test('several handles on one file see each other\'s writes at once', { skip },
     const c = Buffer.alloc(2);
     fs.readSync(r, c, 0, 2, 5 * 1024 * 1024);
     const size = fs.fstatSync(r).size;
+    fs.fchmodSync(w, 0o600);
+    fs.futimesSync(w, 1000, 2000);
+    const st = fs.fstatSync(r);
     fs.closeSync(w); fs.closeSync(r);
-    console.log(b.toString(), c.toString(), size);`;
+    console.log(b.toString(), c.toString(), size, (st.mode & 0o777).toString(8), st.mtimeMs, st.size);`;
   const r = await mnt.sh(`node -e "${script.replace(/"/g, '\\"')}"`);
-  t.equal(r.stdout.trim(), `first XY ${5 * 1024 * 1024 + 2}`, r.stderr);
+  // fstat of the open file shows the mode and times just set, and still its own size
+  t.equal(r.stdout.trim(), `first XY ${5 * 1024 * 1024 + 2} 600 2000000 ${5 * 1024 * 1024 + 2}`, r.stderr);
 });

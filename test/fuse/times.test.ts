@@ -20,10 +20,10 @@ async function times(cwd: string, ...paths: string[]): Promise<[number, number][
 const utc = (s: string): number => Date.parse(`${s}Z`) / 1000;
 
 t.test('the patched addon\'s time kinds: a time, UTIME_NOW, UTIME_OMIT', async (t) => {
-  t.equal(utimeArg(-315619199500, 0, 5), -315619199500, 'a time before 1970 as it is');
-  t.equal(utimeArg(0, 1, 5), 5, 'UTIME_NOW is the time of the call');
-  t.equal(utimeArg(0, 2, 5), undefined, 'UTIME_OMIT leaves the time alone');
-  t.throws(() => utimeArg(0, 3, 5), { code: 'EINVAL' });
+  t.equal(utimeArg(-315619199500, 0), -315619199500, 'a time before 1970 as it is');
+  t.equal(utimeArg(0, 1), 'now', "UTIME_NOW is the master's now");
+  t.equal(utimeArg(0, 2), undefined, 'UTIME_OMIT leaves the time alone');
+  t.throws(() => utimeArg(0, 3), { code: 'EINVAL' });
 });
 
 t.test('touch -m, touch -a and touch -d set the times asked for and leave the other alone', { skip }, async (t) => {

@@ -48,7 +48,14 @@ t.test('another user: EACCES on read, write and unlink in a sticky directory; EP
   t.equal(await code(bob.chmod('/shared/notes', 0o666)), 'EPERM', 'chmod: EPERM');
   t.equal(await code(bob.chown('/shared/notes', (await bob.whoami()).uid, -1)), 'EPERM', 'chown to oneself: EPERM');
   t.equal(await code(bob.chown('/shared/notes', -1, bobGid)), 'EPERM', 'chgrp by a non-owner: EPERM');
-  t.equal(await code(bob.utimens('/shared/notes', 0, 0)), 'EACCES', 'utimens without write permission: EACCES');
+  t.equal(await code(bob.utimens('/shared/notes', 'now', 'now')), 'EACCES', 'touch without write permission: EACCES');
+  t.equal(await code(bob.utimens('/shared/notes', 0, 0)), 'EPERM', "setting someone else's file times: EPERM");
+  await write(alice, '/shared/board', 'anyone may write', 0o666);
+  t.equal(await code(bob.utimens('/shared/board', 'now', 'now')), 'OK', 'touch with write permission: allowed, as utimensat(2) has it');
+  t.equal(await code(bob.utimens('/shared/board', undefined, 'now')), 'EPERM', 'but only the owner may set one time alone (touch -m)');
+  t.equal(await code(bob.utimens('/shared/board', 1e12, 1e12)), 'EPERM', 'or set explicit times (cp -p), write permission or not');
+  t.equal(await code(alice.utimens('/shared/board', 1e12, undefined)), 'OK', 'the owner may');
+  t.equal((await alice.getattr('/shared/board')).atime, 1e12, 'and the time is the one given');
   t.equal(await code(bob.setReplicas('/shared/notes', 2)), 'EPERM', 'changing replication: EPERM');
   t.equal(await code(bob.link('/shared/private', '/shared/pinned')), 'EPERM', "hard-linking someone else's unreadable file: EPERM");
   t.equal(await code(bob.rename('/shared/alice-dir', '/shared/bob-file-dir')), 'EACCES', 'sticky also guards directories');

@@ -10,7 +10,7 @@
 #   runtime  the default (last) stage: `docker build -t dfs .` gives this image
 #
 # Runtime usage:
-#   docker run -d --name dfs-master -p 7070:7070 -v dfs-master:/data \
+#   docker run -d --name dfs-master -p 7070:7070 -v dfs-master:/data -e DFS_JOIN_SECRET=... \
 #     -e DFS_ADMIN_PASSWORD=... dfs master --host 0.0.0.0 --port 7070
 #   docker run -d -v dfs-s1:/data -e DFS_JOIN_SECRET=... -e DFS_PORT=7071 \
 #     dfs storage --master ws://MASTER:7070 --host HOST --port 7071 --data-dir /data

@@ -28,6 +28,12 @@ function port(s: string): number {
   return n;
 }
 
+/** The join secret from a flag, the environment or a file, in that order. */
+function joinSecretOf(o: { joinSecret?: string; joinSecretFile?: string }): string | undefined {
+  const s = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8') : undefined);
+  return s?.trim() || undefined;
+}
+
 function replicas(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
@@ -73,18 +79,22 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
+    .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string }) => {
+      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
+        const joinSecret = joinSecretOf(o);
+        if ((o.joinSecretFile || process.env.DFS_JOIN_SECRET !== undefined) && !joinSecret) throw new UsageError('the join secret is empty');
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
-          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
         });
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);
         if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
-        process.stdout.write(`join secret: ${path.join(o.dataDir, 'join-secret')}\n`);
+        const from = o.joinSecretFile ?? (process.env.DFS_JOIN_SECRET !== undefined ? 'DFS_JOIN_SECRET' : path.join(o.dataDir, 'join-secret'));
+        process.stdout.write(`join secret: ${from}\n`);
         onShutdown(() => m.stop());
       }),
     );
@@ -100,23 +110,25 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--join-secret-file <file>', 'read the join secret from a file')
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--advertise <url>', 'the URL clients and other nodes reach this node at, when not the one it listens on (--host 0.0.0.0, NAT, containers)')
     .action(
       action(async (o: {
-        host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string;
+        host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string; advertise?: string;
       }) => {
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
+        if (o.advertise !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(o.advertise)) throw new UsageError(`--advertise must be ws://HOST:PORT or wss://HOST:PORT: ${o.advertise}`);
         growHeapForBlockTraffic();
-        const secret = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8').trim() : undefined);
+        const secret = joinSecretOf(o);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
         const disk = o.dataDir ? DiskBlockStore.open(o.dataDir) : undefined;
         const node = new StorageNode({
           masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
-          tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA),
+          tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: o.advertise?.replace(/\/$/, ''),
         });
         const url = await node.start();
-        process.stdout.write(`storage: ${url}\n`);
+        process.stdout.write(`storage: ${url}${o.advertise ? ` (advertised as ${o.advertise.replace(/\/$/, '')})` : ''}\n`);
         onShutdown(() => node.stop());
       }),
     );

@@ -48,6 +48,8 @@ export interface MasterOptions {
   persist?: boolean;
   /** First start only: the admin's password; generated (and reported) when absent. */
   adminPassword?: string;
+  /** The secret storage nodes join with; when absent, the one kept in the data dir (made on first start). */
+  joinSecret?: string;
   logger?: Logger;
 }
 
@@ -99,9 +101,9 @@ export class Master {
     this.nodes = new NodeRegistry(options.deadAfterMs ?? DEFAULTS.deadAfterMs);
     this.keys = new KeyWrapper(loadOrCreateSecret(options.dataDir, 'master.key', () => randomBytes(32)));
     this.capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
-    this.joinSecret = loadOrCreateSecret(options.dataDir, 'join-secret', () =>
-      Buffer.from(randomBytes(24).toString('base64url')),
-    ).toString('utf8').trim();
+    this.joinSecret =
+      options.joinSecret ??
+      loadOrCreateSecret(options.dataDir, 'join-secret', () => Buffer.from(randomBytes(24).toString('base64url'))).toString('utf8').trim();
     this.sessionTtlMs = options.sessionTtlMs ?? DEFAULTS.sessionTtlMs;
     this.logger = options.logger ?? makeLogger('master');
     this.journalFsyncSeconds = this.metrics.histogram('journal_fsync_seconds', 'Journal group-commit write+fsync time', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);

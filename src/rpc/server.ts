@@ -64,6 +64,9 @@ export class RpcServer<C> {
       skipUTF8Validation: true,
     });
     this.wss.on('connection', (ws, req) => this.accept(ws, req.socket.remoteAddress ?? ''));
+    // ws re-emits the HTTP server's errors; listen() reports those (EADDRINUSE), and an
+    // unheard 'error' event would end the process with a stack trace instead
+    this.wss.on('error', () => undefined);
   }
 
   private admit(socket: Socket): void {

@@ -18,6 +18,8 @@ export interface StorageNodeOptions {
   port: number;
   store: BlockStore;
   joinSecret: string;
+  /** The URL registered with the master, for clients and other nodes to dial, when it is not the one listened on (NAT, containers, --host 0.0.0.0). */
+  advertiseUrl?: string;
   /** Stable identity; disk stores keep theirs in the data dir. */
   nodeId?: string;
   tls?: TlsFiles;
@@ -84,7 +86,7 @@ export class StorageNode {
     await this.server.listen();
     await this.master.connect();
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
-    this.logger.info({ url: this.url }, 'storage node listening');
+    this.logger.info({ url: this.url, advertised: this.options.advertiseUrl }, 'storage node listening');
     return this.url;
   }
 
@@ -92,7 +94,7 @@ export class StorageNode {
     const reply = await peer.call('node.register', {
       secret: this.options.joinSecret,
       id: this.id,
-      url: this.url,
+      url: this.options.advertiseUrl ?? this.url,
       ...this.options.store.stats(),
     });
     this.capKey = Buffer.from(String(reply.meta.capKey), 'base64');

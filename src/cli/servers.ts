@@ -22,6 +22,8 @@ const log = (line: string): void => {
   rootLogger().info(line);
 };
 
+const MiB = 1024 * 1024;
+
 function port(s: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`not a port: ${s}`);
@@ -111,10 +113,17 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--advertise <url>', 'the URL clients and other nodes reach this node at, when not the one it listens on (--host 0.0.0.0, NAT, containers)')
+    .option('--scrub-rate <MiB/s>', 'with --data-dir: re-read and check held blocks in the background at this rate (0: never)', String(DEFAULTS.scrubBytesPerSecond / MiB))
+    .option('--scrub-after <seconds>', 'start checking this long after the node starts', String(DEFAULTS.scrubStartDelayMs / 1000))
     .action(
       action(async (o: {
         host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string; advertise?: string;
+        scrubRate: string; scrubAfter: string;
       }) => {
+        const scrubRate = Number(o.scrubRate);
+        if (!Number.isFinite(scrubRate) || scrubRate < 0) throw new UsageError(`--scrub-rate must be a number of MiB/s, 0 or more: ${o.scrubRate}`);
+        const scrubAfter = Number(o.scrubAfter);
+        if (!Number.isFinite(scrubAfter) || scrubAfter < 0) throw new UsageError(`--scrub-after must be a number of seconds, 0 or more: ${o.scrubAfter}`);
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
         if (o.advertise !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(o.advertise)) throw new UsageError(`--advertise must be ws://HOST:PORT or wss://HOST:PORT: ${o.advertise}`);
@@ -126,6 +135,8 @@ export function registerServerCommands(program: Command, globals: () => { master
         const node = new StorageNode({
           masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
           tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: o.advertise?.replace(/\/$/, ''),
+          // blocks in memory carry no checksum of their own to check
+          scrubBytesPerSecond: disk ? scrubRate * MiB : 0, scrubStartDelayMs: scrubAfter * 1000,
         });
         const url = await node.start();
         process.stdout.write(`storage: ${url}${o.advertise ? ` (advertised as ${o.advertise.replace(/\/$/, '')})` : ''}\n`);
@@ -166,7 +177,7 @@ export function registerServerCommands(program: Command, globals: () => { master
           const disk = o.memory ? undefined : DiskBlockStore.open(path.join(o.dataDir, `storage-${i + 1}`));
           const node = new StorageNode({
             masterUrl: started.url, host: '127.0.0.1', port: 0, store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId,
-            joinSecret: master.joinSecret, tls, ca,
+            joinSecret: master.joinSecret, tls, ca, scrubBytesPerSecond: disk ? DEFAULTS.scrubBytesPerSecond : 0,
           });
           await node.start();
           nodes.push(node);

@@ -9,6 +9,7 @@ import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
 import { checkCapability, type BlockOp } from './capability.js';
+import { Scrubber } from './scrubber.js';
 import { RpcMetrics } from '../rpc/metrics.js';
 import { logger as makeLogger, type Logger } from '../log.js';
 
@@ -18,6 +19,10 @@ export interface StorageNodeOptions {
   port: number;
   store: BlockStore;
   joinSecret: string;
+  /** Verify held blocks in the background at this many bytes a second (0 or absent: off). See scrubber.ts. */
+  scrubBytesPerSecond?: number;
+  /** Before the first scrub read (default DEFAULTS.scrubStartDelayMs). */
+  scrubStartDelayMs?: number;
   /** The URL registered with the master, for clients and other nodes to dial, when it is not the one listened on (NAT, containers, --host 0.0.0.0). */
   advertiseUrl?: string;
   /** Stable identity; disk stores keep theirs in the data dir. */
@@ -37,6 +42,7 @@ export class StorageNode {
   private heartbeatMs: number;
   private readonly peers = new Map<string, RpcClient>();
   private stopped = false;
+  private scrubber?: Scrubber;
   readonly logger: Logger;
   readonly metrics = new RpcMetrics('dfs_storage');
 
@@ -48,6 +54,8 @@ export class StorageNode {
     this.metrics.gauge('blocks', 'Blocks held', () => stats().blockCount);
     this.metrics.gauge('used_bytes', 'Bytes of blocks held', () => stats().used);
     this.metrics.gauge('capacity_bytes', 'Capacity of the block store', () => stats().capacity);
+    this.metrics.gauge('scrub_checked_blocks', 'Blocks verified by the background scrub since start', () => this.scrubber?.checked ?? 0);
+    this.metrics.gauge('scrub_corrupt_blocks', 'Blocks the background scrub found bad (dropped and reported) since start', () => this.scrubber?.corrupt ?? 0);
     this.server = new RpcServer<undefined>({
       host: options.host,
       port: options.port,
@@ -86,6 +94,15 @@ export class StorageNode {
     await this.server.listen();
     await this.master.connect();
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs);
+    if (this.options.scrubBytesPerSecond) {
+      this.scrubber = new Scrubber(this.options.store, {
+        bytesPerSecond: this.options.scrubBytesPerSecond,
+        startDelayMs: this.options.scrubStartDelayMs ?? DEFAULTS.scrubStartDelayMs,
+        onCorrupt: (id) => this.reportCorrupt(id),
+        logger: this.logger,
+      });
+      this.scrubber.start();
+    }
     this.logger.info({ url: this.url, advertised: this.options.advertiseUrl }, 'storage node listening');
     return this.url;
   }
@@ -182,6 +199,7 @@ export class StorageNode {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    this.scrubber?.stop();
     this.master.close();
     for (const p of this.peers.values()) p.close();
     await this.server.close();

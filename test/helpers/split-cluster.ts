@@ -70,7 +70,7 @@ export interface SplitCluster {
   settle(timeoutMs?: number): Promise<ClusterStatus>;
 }
 
-export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas?: number; masterArgs?: string[] } = {}): Promise<SplitCluster> {
+export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas?: number; masterArgs?: string[]; nodeArgs?: string[] } = {}): Promise<SplitCluster> {
   const dir = tempDir(t, 'dfs-split-');
   const port = await freePort();
   const url = `ws://127.0.0.1:${port}`;
@@ -102,7 +102,7 @@ export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas
       }
     },
     async startNode(i: number) {
-      const args = ['--master', url, 'storage', '--data-dir', nodeDirs[i], '--join-secret-file', path.join(masterDir, 'join-secret')];
+      const args = ['--master', url, 'storage', '--data-dir', nodeDirs[i], '--join-secret-file', path.join(masterDir, 'join-secret'), ...(opts.nodeArgs ?? [])];
       const n = launch(t, args, env);
       c.nodes[i] = n;
       try {

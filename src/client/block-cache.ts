@@ -52,6 +52,11 @@ export class BlockCache {
     return this.bytes;
   }
 
+  /** Blocks with a segment at hand or on its way. */
+  get blockCount(): number {
+    return this.entries.size;
+  }
+
   private track(id: string, entry: Entry, s: number, loading: Promise<Buffer>): void {
     entry.loading++;
     const p: Promise<Buffer> = loading.then(
@@ -67,6 +72,10 @@ export class BlockCache {
       (err: unknown) => {
         entry.loading--;
         if (entry.segs[s] === p) entry.segs[s] = undefined;
+        // nothing left of it: an entry per failed block would pile up
+        if (entry.loading === 0 && entry.bytes === 0 && this.entries.get(id) === entry && entry.segs.every((x) => x === undefined)) {
+          this.entries.delete(id);
+        }
         throw err;
       },
     );

@@ -49,6 +49,7 @@ t.test('a failed load is forgotten, and one nobody waits for is no crash', async
   // segments 2..63 of this load are never awaited by anyone
   await t.rejects(cache.segments('c', 0, 1, { first: 0, last: 63 }, load), /node down/, 'the reader sees the failure');
   await new Promise((r) => setImmediate(r));
+  t.equal(cache.blockCount, 0, 'and nothing is left of the block');
   fail = false;
   t.equal((await cache.segments('c', 0, 63, { first: 0, last: 63 }, load)).length, 64, 'the next read loads again');
 });

@@ -33,6 +33,15 @@ export const DEFAULTS = {
   handshakeTimeoutMs: 10_000,
   /** A call with no reply by then fails with ETIMEDOUT. */
   requestTimeoutMs: 30_000,
+  /**
+   * Entries per fs.readdir reply (~1.7 MB of JSON): a larger directory is listed in pages
+   * (src/master/listings.ts), so no listing outgrows a message.
+   */
+  readdirPage: 10_000,
+  readdirPageMax: 50_000,
+  /** Paged listings the master keeps open at once, and how long an unused one lasts. */
+  readdirListings: 256,
+  readdirListingTtlMs: 60_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,

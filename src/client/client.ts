@@ -19,6 +19,8 @@ export interface ClientOptions {
   /** PEM CA bundle for wss:// clusters. */
   ca?: Buffer;
   cacheBytes?: number;
+  /** Entries asked for per fs.readdir reply (default DEFAULTS.readdirPage). */
+  readdirPage?: number;
 }
 
 export interface LoginResult {
@@ -91,6 +93,7 @@ export class DfsClient implements ClientCore {
   readonly io: BlockIO;
   readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
   private readonly open = new Map<number, OpenFile>();
+  private readonly readdirPage: number;
   private readonly nodeUrls = new Map<string, string>();
   private readonly pools = new Map<number, BufferPool>();
 
@@ -98,6 +101,7 @@ export class DfsClient implements ClientCore {
     this.token = options.token;
     this.master = new RpcClient(url, { ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage });
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
+    this.readdirPage = options.readdirPage ?? DEFAULTS.readdirPage;
     this.io = new BlockIO(options.ca);
   }
 
@@ -209,9 +213,17 @@ export class DfsClient implements ClientCore {
 
   /** A directory's entries and its own attributes (for "." in a listing). */
   async listDir(p: string): Promise<{ dir: Attr; entries: DirEntry[] }> {
-    const r = await this.call('fs.readdir', { path: normalizePath(p) });
-    const entries = (r.meta.entries as DirEntry[]).map((e) => ({ name: e.name, attr: this.overlay(e.attr) }));
-    return { dir: r.meta.attr as Attr, entries };
+    const path = normalizePath(p);
+    const limit = this.readdirPage;
+    let r = await this.call('fs.readdir', { path, limit });
+    const dir = r.meta.attr as Attr;
+    const entries: DirEntry[] = [];
+    for (;;) {
+      for (const e of r.meta.entries as DirEntry[]) entries.push({ name: e.name, attr: this.overlay(e.attr) });
+      // a large directory comes in pages (src/master/listings.ts)
+      if (typeof r.meta.cursor !== 'string') return { dir, entries };
+      r = await this.call('fs.readdir', { path, limit, cursor: r.meta.cursor });
+    }
   }
 
   mkdir(p: string, mode = 0o755): Promise<Attr> {

@@ -5,7 +5,7 @@ import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import { arr, bool, int, obj, optInt, optTime, str } from '../rpc/params.js';
+import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
@@ -13,6 +13,7 @@ import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { BlockPlacement } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
+import { DirListings } from './listings.js';
 
 interface Resolved {
   node: Inode;
@@ -28,6 +29,7 @@ interface ParentResolved {
 
 export function fsHandlers(m: Master): Handlers<ConnContext> {
   const ns = m.state.ns;
+  const listings = new DirListings(DEFAULTS.readdirListings, DEFAULTS.readdirListingTtlMs);
 
   const deny = (what: string): never => {
     throw new DfsError('EACCES', `permission denied: ${what}`);
@@ -166,9 +168,19 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const { node } = resolve(c, p, true);
       if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
       if (!allowed(c, node, R_OK)) deny(`list ${p}`);
+      // a page at a time: the client follows `cursor` until it comes back empty
+      const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? DEFAULTS.readdirPage;
+      const cursor = optStr(meta, 'cursor', 64);
+      const now = Date.now();
+      const session = c.session ?? '';
+      const { page, cursor: more } =
+        cursor === undefined ? listings.begin(session, node.ino, [...node.entries!], limit, now) : listings.next(session, node.ino, cursor, limit, now);
       const entries: { name: string; attr: Attr }[] = [];
-      for (const [name, ino] of node.entries!) entries.push({ name, attr: attrOf(ns.get(ino)!) });
-      return { meta: { attr: attrOf(node), entries } };
+      for (const [name, ino] of page) {
+        // gone or renamed since the listing began: left out
+        if (node.entries!.get(name) === ino) entries.push({ name, attr: attrOf(ns.get(ino)!) });
+      }
+      return { meta: { attr: attrOf(node), entries, cursor: more } };
     },
 
     'fs.mkdir': async ({ meta }) => {

@@ -34,14 +34,16 @@ export const DEFAULTS = {
   /** A call with no reply by then fails with ETIMEDOUT. */
   requestTimeoutMs: 30_000,
   /**
-   * Entries per fs.readdir reply (~1.7 MB of JSON): a larger directory is listed in pages
-   * (src/master/listings.ts), so no listing outgrows a message.
+   * Entries per fs.readdir reply (~1.7 MB of JSON), and block ids per block.list reply
+   * (~3.5 MB): longer listings come in pages (src/rpc/paging.ts), so none outgrows a message.
    */
   readdirPage: 10_000,
   readdirPageMax: 50_000,
-  /** Paged listings the master keeps open at once, and how long an unused one lasts. */
-  readdirListings: 256,
-  readdirListingTtlMs: 60_000,
+  blockListPage: 100_000,
+  blockListPageMax: 400_000,
+  /** Paged listings a server keeps open at once, and how long an unused one lasts. */
+  listingsKept: 256,
+  listingTtlMs: 60_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,

@@ -6,6 +6,7 @@ import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
+import { PagedListings } from '../rpc/paging.js';
 import type { Handlers } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
@@ -13,7 +14,6 @@ import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { BlockPlacement } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
-import { DirListings } from './listings.js';
 
 interface Resolved {
   node: Inode;
@@ -29,7 +29,7 @@ interface ParentResolved {
 
 export function fsHandlers(m: Master): Handlers<ConnContext> {
   const ns = m.state.ns;
-  const listings = new DirListings(DEFAULTS.readdirListings, DEFAULTS.readdirListingTtlMs);
+  const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs);
 
   const deny = (what: string): never => {
     throw new DfsError('EACCES', `permission denied: ${what}`);
@@ -168,13 +168,13 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const { node } = resolve(c, p, true);
       if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
       if (!allowed(c, node, R_OK)) deny(`list ${p}`);
-      // a page at a time: the client follows `cursor` until it comes back empty
-      const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? DEFAULTS.readdirPage;
+      // a page at a time (src/rpc/paging.ts): the client follows `cursor` until there is none
+      // no limit: the whole directory in one reply, as before pages
+      const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? Number.MAX_SAFE_INTEGER;
       const cursor = optStr(meta, 'cursor', 64);
-      const now = Date.now();
-      const session = c.session ?? '';
+      const owner = `${c.session ?? ''}:${node.ino}`;
       const { page, cursor: more } =
-        cursor === undefined ? listings.begin(session, node.ino, [...node.entries!], limit, now) : listings.next(session, node.ino, cursor, limit, now);
+        cursor === undefined ? listings.begin(owner, [...node.entries!], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
       const entries: { name: string; attr: Attr }[] = [];
       for (const [name, ino] of page) {
         // gone or renamed since the listing began: left out

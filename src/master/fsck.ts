@@ -2,6 +2,7 @@
 // and as many as its file wants. Copies are checked against the nodes' real block lists,
 // not only the master's map, so a copy a node lost is found even before anyone reads it.
 import type { Master } from './master.js';
+import { listNodeBlocks } from './node-blocks.js';
 import type { Inode } from './namespace.js';
 
 export interface DamagedFile {
@@ -44,9 +45,7 @@ export async function fetchBlockLists(m: Master): Promise<{ lists: Map<string, S
     m.nodes.alive().map(async (n) => {
       try {
         if (!n.peer?.isOpen) throw new Error('not connected');
-        const ids = (await n.peer.call('block.list', {}, undefined, 120_000)).meta.ids;
-        if (!Array.isArray(ids)) throw new Error('bad reply');
-        lists.set(n.id, new Set(ids.filter((x): x is string => typeof x === 'string')));
+        lists.set(n.id, await listNodeBlocks(n.peer, m.options.blockListPage));
       } catch {
         failed.push(n.id);
       }

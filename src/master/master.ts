@@ -48,6 +48,8 @@ export interface MasterOptions {
   persist?: boolean;
   /** First start only: the admin's password; generated (and reported) when absent. */
   adminPassword?: string;
+  /** Block ids per block.list page when the master lists a node's blocks (default DEFAULTS.blockListPage). */
+  blockListPage?: number;
   /** The secret storage nodes join with; when absent, the one kept in the data dir (made on first start). */
   joinSecret?: string;
   logger?: Logger;

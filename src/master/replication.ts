@@ -10,6 +10,7 @@ import type { BlockInfo } from './block-map.js';
 import type { Master } from './master.js';
 import type { Inode } from './namespace.js';
 import type { MutationRecord } from './records.js';
+import { listNodeBlocks } from './node-blocks.js';
 import type { StorageNode } from './nodes.js';
 
 export interface ReplicationHealth {
@@ -340,11 +341,8 @@ export class Replicator {
       // what the map said before the list was taken: blocks placed later may be missing from it
       const before: string[] = [];
       for (const b of blocks.blocks.values()) if (b.nodes.has(nodeId)) before.push(b.id);
-      const reply = await peer.call('block.list', {}, undefined, 120_000);
+      const listed = await listNodeBlocks(peer, this.m.options.blockListPage);
       if (node.peer !== peer) return; // re-registered meanwhile; that registration reconciles
-      const raw = reply.meta.ids;
-      if (!Array.isArray(raw)) throw new DfsError('EPROTO', 'block.list reply has no ids');
-      const listed = new Set(raw.filter((x): x is string => typeof x === 'string'));
       const records: MutationRecord[] = [];
       for (const id of before) {
         if (!listed.has(id) && blocks.get(id)?.nodes.has(nodeId)) records.push({ op: 'locate', id, remove: [nodeId] });

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { RpcClient } from '../rpc/client.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
-import { arr, int, optInt, str } from '../rpc/params.js';
+import { arr, int, optInt, optStr, str } from '../rpc/params.js';
+import { PagedListings } from '../rpc/paging.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
@@ -43,6 +44,7 @@ export class StorageNode {
   private readonly peers = new Map<string, RpcClient>();
   private stopped = false;
   private scrubber?: Scrubber;
+  private readonly listings = new PagedListings<string>(4, DEFAULTS.listingTtlMs);
   readonly logger: Logger;
   readonly metrics = new RpcMetrics('dfs_storage');
 
@@ -180,7 +182,14 @@ export class StorageNode {
         for (const id of ids) if (BLOCK_ID_RE.test(id) && (await store.delete(id))) deleted++;
         return { meta: { deleted } };
       },
-      'block.list': () => ({ meta: { ids: [...store.ids()] } }),
+      // in pages (src/rpc/paging.ts): a million blocks' ids outgrow a message
+      'block.list': ({ meta }) => {
+        // no limit: every id in one reply, as before pages (a master that does not follow cursors)
+        const limit = optInt(meta, 'limit', 1, DEFAULTS.blockListPageMax) ?? Number.MAX_SAFE_INTEGER;
+        const cursor = optStr(meta, 'cursor', 64);
+        const { page, cursor: more } = cursor === undefined ? this.listings.begin('master', [...store.ids()], limit, Date.now()) : this.listings.next('master', cursor, limit, Date.now());
+        return { meta: { ids: page, cursor: more } };
+      },
       'block.replicate': async ({ meta }) => {
         const id = str(meta, 'id', 64);
         const from = str(meta, 'from', 512);

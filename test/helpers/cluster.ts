@@ -186,6 +186,7 @@ export async function localCluster(
     /** Heartbeat period of master and nodes (replication tests make it short). */
     heartbeatMs?: number;
     replication?: MasterOptions['replication'];
+    blockListPage?: number;
   } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
@@ -194,7 +195,7 @@ export async function localCluster(
   const master = new Master({
     host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
     replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
-    heartbeatMs: opts.heartbeatMs, replication: opts.replication,
+    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());

@@ -41,8 +41,9 @@ export const DEFAULTS = {
   readdirPageMax: 50_000,
   blockListPage: 100_000,
   blockListPageMax: 400_000,
-  /** Paged listings a server keeps open at once, and how long an unused one lasts. */
+  /** Paged listings a server keeps open at once, the items they hold all told, and how long an unused one lasts. */
   listingsKept: 256,
+  listingItemsKept: 4_000_000,
   listingTtlMs: 60_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,

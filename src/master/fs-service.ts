@@ -29,7 +29,7 @@ interface ParentResolved {
 
 export function fsHandlers(m: Master): Handlers<ConnContext> {
   const ns = m.state.ns;
-  const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs);
+  const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs, DEFAULTS.listingItemsKept);
 
   const deny = (what: string): never => {
     throw new DfsError('EACCES', `permission denied: ${what}`);

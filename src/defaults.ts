@@ -45,6 +45,11 @@ export const DEFAULTS = {
   listingsKept: 256,
   listingItemsKept: 4_000_000,
   listingTtlMs: 60_000,
+  /**
+   * A writer whose upload or commit fails because the master is restarting (connection
+   * refused or lost, or its block ids forgotten) tries again, with fresh ids, for this long.
+   */
+  writeRetryMs: 30_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,

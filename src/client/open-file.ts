@@ -3,7 +3,7 @@
 // are sealed, uploaded and committed in the background, the rest on flush. Blocks are
 // immutable: every upload is a new block id, and a commit swaps ids in the master's list.
 import { DEFAULTS } from '../defaults.js';
-import { DfsError } from '../rpc/errors.js';
+import { CLOSED_REASON, DfsError, NO_NODES_REASON, STALE_ALLOCATION, toDfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
@@ -407,8 +407,31 @@ export class OpenFile {
     return out;
   }
 
-  /** Seals, uploads and commits the given dirty blocks (plus the current size). */
+  /**
+   * Seals, uploads and commits the given dirty blocks (plus the current size), riding out a
+   * master restart: while the master cannot be reached, or has forgotten the block ids it
+   * handed out (allocations live in its memory), the whole step runs again with fresh ids,
+   * for up to DEFAULTS.writeRetryMs. The bytes are still here: a dirty block leaves only
+   * once its commit lands. A repeated commit is harmless: it points the same slots at new
+   * ids, and the blocks of the earlier attempt become garbage or orphans the master sweeps.
+   */
   private async uploadAndCommit(indices: number[], final = false): Promise<void> {
+    const deadline = Date.now() + DEFAULTS.writeRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.uploadAndCommitOnce(indices, final);
+      } catch (err) {
+        const e = toDfsError(err);
+        const retry =
+          e.reason === STALE_ALLOCATION || e.reason === NO_NODES_REASON || e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== CLOSED_REASON);
+        if (!retry || Date.now() > deadline) throw e;
+        this.spare = []; // handed out before the restart: forgotten with it
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async uploadAndCommitOnce(indices: number[], final: boolean): Promise<void> {
     const snaps = indices
       .map((index) => ({ index, blk: this.dirty.get(index) }))
       .filter((s): s is { index: number; blk: DirtyBlock } => s.blk !== undefined)

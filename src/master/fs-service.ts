@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, STALE_ALLOCATION } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
@@ -33,6 +33,13 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
 
   const deny = (what: string): never => {
     throw new DfsError('EACCES', `permission denied: ${what}`);
+  };
+
+  /** The allocation of block `id` to file `ino`; EINVAL (stale-allocation) once expired or forgotten by a restart. */
+  const allocatedTo = (id: string, ino: number): NonNullable<ReturnType<typeof m.allocations.get>> => {
+    const a = m.allocations.get(id);
+    if (!a || a.ino !== ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`, { reason: STALE_ALLOCATION });
+    return a;
   };
 
   /** Walks a path, following symlinks in the middle (and at the end when `follow`). */
@@ -255,8 +262,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const n = byIno(c, meta);
       if (!allowed(c, n, W_OK)) deny('write the file');
       const id = str(meta, 'id', 64);
-      const a = m.allocations.get(id);
-      if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
+      const a = allocatedTo(id, n.ino);
       const exclude = arr(meta, 'exclude', 64).map(String);
       const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockSize).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
@@ -285,8 +291,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const placed: BlockPlacement[] = arr(meta, 'blocks', 65536).map((v, i) => {
         const b = obj(v, `blocks[${i}]`);
         const id = str(b, 'id', 64);
-        const a = m.allocations.get(id);
-        if (!a || a.ino !== n.ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`);
+        const a = allocatedTo(id, n.ino);
         const nodes = arr(b, 'nodes', 16).map(String);
         if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);

@@ -1,7 +1,7 @@
 // The master: owns the state, applies and logs mutations, and serves RPC.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, NO_NODES_REASON } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
@@ -234,7 +234,8 @@ export class Master {
       const nodes = this.nodes.choose(replicas, exclude, this.blockSize);
       if (nodes.length === 0) {
         // nodes that are down are a failure to write (EIO); nodes that are full are ENOSPC
-        if (this.nodes.choose(1, exclude).length === 0) throw new DfsError('EIO', 'no storage node is up to take the block');
+        // just after a restart the nodes have yet to dial in again: the writer waits and retries
+        if (this.nodes.choose(1, exclude).length === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
         throw new DfsError('ENOSPC', 'no storage node has room for another block');
       }
       const id = randomBytes(16).toString('hex');

@@ -2,7 +2,7 @@
 // dials again, so a restarted server is picked up without the caller noticing.
 import { WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError } from './errors.js';
+import { CLOSED_REASON, DfsError } from './errors.js';
 import type { Meta } from './frame.js';
 import { BUSY_REASON, Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
 
@@ -60,7 +60,7 @@ export class RpcClient<C = undefined> {
   }
 
   connect(): Promise<Peer<C>> {
-    if (this.closedByUser) return Promise.reject(new DfsError('ENOTCONN', 'client closed'));
+    if (this.closedByUser) return Promise.reject(new DfsError('ENOTCONN', 'client closed', { reason: CLOSED_REASON }));
     if (this.peer?.isOpen) return Promise.resolve(this.peer);
     this.connecting ??= this.dial().finally(() => {
       this.connecting = undefined;

@@ -30,6 +30,19 @@ export interface DfsErrorOptions {
   reason?: string;
 }
 
+/**
+ * A block id the master no longer counts as allocated to the file: it expired, or the master
+ * restarted (allocations live in memory). The writer still has the bytes: it uploads them
+ * again under fresh ids.
+ */
+export const STALE_ALLOCATION = 'stale-allocation';
+
+/** No storage node is up to take a block (none alive, or none yet re-registered after a master restart). */
+export const NO_NODES_REASON = 'no-nodes';
+
+/** ENOTCONN because this side closed its client on purpose: nothing to wait or retry for. */
+export const CLOSED_REASON = 'closed';
+
 export class DfsError extends Error {
   readonly code: Errno;
   readonly reason?: string;

@@ -1,7 +1,7 @@
 // Slows and then locks out password guessing, per user name and per remote address.
 // The counters live in memory only: they are throttling state, not file-system state,
 // and writing every failed guess to the journal would hand an attacker the disk.
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, LOGIN_BUSY_REASON } from '../rpc/errors.js';
 
 export interface LoginLimits {
   /** Failures against one user name within `windowMs` that lock the name. */
@@ -47,7 +47,7 @@ export class LoginGuard {
   async enter(address: string): Promise<() => void> {
     const mine = this.perAddress.get(address) ?? 0;
     if (mine >= this.limits.maxPerAddress || this.waiting.length >= this.limits.maxWaiting) {
-      throw new DfsError('EAGAIN', 'too many logins in progress; try again shortly', { reason: 'login-busy' });
+      throw new DfsError('EAGAIN', 'too many logins in progress; try again shortly', { reason: LOGIN_BUSY_REASON });
     }
     this.perAddress.set(address, mine + 1);
     if (this.active >= this.limits.concurrency) await new Promise<void>((r) => this.waiting.push(r));

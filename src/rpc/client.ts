@@ -2,9 +2,9 @@
 // dials again, so a restarted server is picked up without the caller noticing.
 import { WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
-import { CLOSED_REASON, DfsError } from './errors.js';
+import { BUSY_REASON, CLOSED_REASON, DfsError, LOGIN_BUSY_REASON } from './errors.js';
 import type { Meta } from './frame.js';
-import { BUSY_REASON, Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
+import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
 
 export interface RpcClientOptions<C> extends PeerOptions {
   maxMessageBytes?: number;
@@ -20,7 +20,7 @@ export interface RpcClientOptions<C> extends PeerOptions {
 }
 
 /** EAGAIN reasons that say the request never ran (peer.ts, master/login-guard.ts). */
-const RETRY_REASONS = new Set([BUSY_REASON, 'login-busy']);
+const RETRY_REASONS = new Set([BUSY_REASON, LOGIN_BUSY_REASON]);
 
 // Masking client frames defends HTTP proxies that do not speak WebSocket; dfs links are
 // direct (and TLS where it matters), so a zero mask lets ws skip an XOR over every block.

@@ -30,6 +30,15 @@ export interface DfsErrorOptions {
   reason?: string;
 }
 
+// Reasons (DfsErrorOptions.reason) that a module other than the one raising them branches
+// on, so that the two spell them alike: retries depend on them.
+
+/** EAGAIN for a request turned away before it ran (too many in flight): safe to send again. */
+export const BUSY_REASON = 'busy';
+
+/** EAGAIN for a login queued out (too many in progress): it never ran, safe to send again. */
+export const LOGIN_BUSY_REASON = 'login-busy';
+
 /**
  * A block id the master no longer counts as allocated to the file: it expired, or the master
  * restarted (allocations live in memory). The writer still has the bytes: it uploads them

@@ -2,13 +2,10 @@
 // and serve them, so a storage node's registration link doubles as the master's control
 // channel. Many requests are in flight at once, matched by id.
 import type { WebSocket, RawData } from 'ws';
-import { DfsError, toDfsError } from './errors.js';
+import { BUSY_REASON, DfsError, toDfsError } from './errors.js';
 import { decodeFragments, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RequestObserver } from './metrics.js';
-
-/** The reason on an EAGAIN for a request turned away before it ran: safe to send again. */
-export const BUSY_REASON = 'busy';
 
 export interface Reply {
   meta?: Meta;

@@ -8,6 +8,20 @@ import t from 'tap';
 import { ROOT, spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, isMounted, sh } from '../helpers/mount.js';
 
+/** Whether process `pid` has exited within `ms` (polled every 100 ms). */
+async function exits(pid: number | undefined, ms: number): Promise<boolean> {
+  if (pid === undefined) return false;
+  for (let waited = 0; waited < ms; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 const skip = fuseUnavailable() ?? (fs.existsSync('/sbin/mount.fuse') || fs.existsSync('/usr/sbin/mount.fuse') ? undefined : 'mount.fuse (package fuse or fuse3) is not installed');
 
 t.test('mount through a private fstab line, then ls and umount', { skip }, async (t) => {
@@ -46,16 +60,7 @@ t.test('mount through a private fstab line, then ls and umount', { skip }, async
   t.equal(u.code, 0, `umount exits 0: ${u.stderr}`);
   t.notOk(isMounted(mnt), 'unmounted');
   // the daemon notices and exits on its own
-  let alive = daemonPid !== undefined;
-  for (let i = 0; i < 50 && alive; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(daemonPid!, 0);
-    } catch {
-      alive = false;
-    }
-  }
-  t.notOk(alive, 'the daemon exited after umount');
+  t.ok(await exits(daemonPid, 5000), 'the daemon exited after umount');
 
   // the helper has gone, and with it the daemon's stdout and stderr: a SIGTERM (system
   // shutdown) must still log, flush and unmount cleanly, not die writing to a closed pipe
@@ -64,16 +69,7 @@ t.test('mount through a private fstab line, then ls and umount', { skip }, async
   t.equal(again.code, 0, `mounted again: ${again.stderr}`);
   t.equal((await sh('echo written > from-the-mount.txt', { cwd: mnt })).code, 0, 'a file written through it');
   process.kill(daemonPid!, 'SIGTERM');
-  alive = true;
-  for (let i = 0; i < 100 && alive; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      process.kill(daemonPid!, 0);
-    } catch {
-      alive = false;
-    }
-  }
-  t.notOk(alive, 'the daemon exited on SIGTERM');
+  t.ok(await exits(daemonPid, 10_000), 'the daemon exited on SIGTERM');
   t.notOk(isMounted(mnt), 'and unmounted cleanly, leaving no dead mount');
 
   // an fstab whose only dfs line names another directory: mount(8) finds nothing for ours

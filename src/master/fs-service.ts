@@ -179,13 +179,18 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       // no limit: the whole directory in one reply, as before pages
       const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? Number.MAX_SAFE_INTEGER;
       const cursor = optStr(meta, 'cursor', 64);
-      const owner = `${c.session ?? ''}:${node.ino}`;
-      const { page, cursor: more } =
-        cursor === undefined ? listings.begin(owner, [...node.entries!], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
+      const dir = node.entries!;
       const entries: { name: string; attr: Attr }[] = [];
+      if (cursor === undefined && dir.size <= limit) {
+        // one reply, the usual case: straight from the directory, no copy to page from
+        for (const [name, ino] of dir) entries.push({ name, attr: attrOf(ns.get(ino)!) });
+        return { meta: { attr: attrOf(node), entries } };
+      }
+      const owner = `${c.session ?? ''}:${node.ino}`;
+      const { page, cursor: more } = cursor === undefined ? listings.begin(owner, [...dir], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
       for (const [name, ino] of page) {
         // gone or renamed since the listing began: left out
-        if (node.entries!.get(name) === ino) entries.push({ name, attr: attrOf(ns.get(ino)!) });
+        if (dir.get(name) === ino) entries.push({ name, attr: attrOf(ns.get(ino)!) });
       }
       return { meta: { attr: attrOf(node), entries, cursor: more } };
     },

@@ -14,6 +14,8 @@ export async function listNodeBlocks<C>(peer: Peer<C>, pageSize: number = DEFAUL
     if (!Array.isArray(raw)) throw new DfsError('EPROTO', 'block.list reply has no ids');
     for (const id of raw) if (typeof id === 'string') ids.add(id);
     cursor = typeof reply.meta.cursor === 'string' ? reply.meta.cursor : undefined;
+    // a node that answers empty pages and a cursor for ever would keep us here for ever
+    if (cursor !== undefined && raw.length === 0) throw new DfsError('EPROTO', 'block.list gave an empty page and a cursor');
   } while (cursor !== undefined);
   return ids;
 }

@@ -2,7 +2,9 @@
 // their way, so two readers of one segment fetch it once). A random reader fills a block's
 // segments one by one; a sequential one loads a whole block in one request. Blocks, not
 // segments, are the unit of recency and eviction: a sequential read touches one entry per
-// request, not 64. Block ids are immutable, so entries never go stale.
+// request, not 64. Block ids are immutable, so entries never go stale. A streaming reader
+// drops the blocks it has passed (see `drop`), so a long read neither pushes out what
+// random readers reuse nor grows the cache to its budget.
 
 interface Entry {
   /** Segment plaintexts by segment number, at hand or loading. */
@@ -45,6 +47,18 @@ export class BlockCache {
       for (let s = lo; s <= hi; s++) if (!entry.segs[s]) this.track(id, entry, s, run.then((p) => p[s - lo]));
     }
     return Promise.all(entry.segs.slice(first, last + 1) as Promise<Buffer>[]);
+  }
+
+  /**
+   * Forgets block `id` now rather than when it becomes the least recently used: a
+   * sequential reader that has moved past a block does not come back for it (a re-read is
+   * served by the kernel's page cache). A block with a load under way stays.
+   */
+  drop(id: string): void {
+    const e = this.entries.get(id);
+    if (!e || e.loading > 0) return;
+    this.entries.delete(id);
+    this.bytes -= e.bytes;
   }
 
   /** Bytes of segments at hand. */

@@ -164,7 +164,10 @@ export class OpenFile {
       );
     }
     await Promise.all(parts);
-    if (sequential) this.readAhead(last + 1);
+    if (sequential) {
+      this.readAhead(last + 1);
+      this.dropBehind(pos, dst.length);
+    }
     this.lastReadEnd = end;
     return end - pos;
   }
@@ -194,6 +197,21 @@ export class OpenFile {
   private segments(b: RemoteBlock, first: number, last: number, whole: boolean): Promise<Buffer[]> {
     const span = whole ? { first: 0, last: segmentCount(b.size) - 1 } : { first, last };
     return this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
+  }
+
+  /**
+   * A streaming reader at `pos` is done with the blocks that end more than NEAR_BYTES before
+   * it (the kernel's requests arrive out of order only within its read-ahead window), so
+   * they leave the cache: it then holds about the read-ahead, not the last 256 MiB read.
+   * The blocks passed since the previous read, `length` bytes ago, are the ones to drop.
+   */
+  private dropBehind(pos: number, length: number): void {
+    const passed = Math.floor((pos - NEAR_BYTES) / this.blockSize) - 1;
+    const since = Math.ceil(length / this.blockSize) + 1;
+    for (let idx = passed; idx >= 0 && idx > passed - since; idx--) {
+      const b = this.blocks[idx];
+      if (b) this.core.cache.drop(b.id);
+    }
   }
 
   private readAhead(from: number): void {

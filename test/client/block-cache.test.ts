@@ -72,3 +72,21 @@ t.test('over budget, the least recently used block goes, never one still loading
   t.equal((await slow)[0].length, SEG, 'the block that was loading arrived whole');
   t.ok(cache.size <= 4 * SEG, 'the cache is back within its budget');
 });
+
+t.test('a dropped block is gone at once, unless it is still loading', async (t) => {
+  const cache = new BlockCache(1 << 20);
+  const l = loader();
+  await cache.segments('p', 0, 3, { first: 0, last: 3 }, l.load);
+  await cache.segments('q', 0, 1, { first: 0, last: 1 }, l.load);
+  cache.drop('p');
+  t.equal(cache.size, 2 * SEG, 'only q is counted');
+  t.equal(cache.blockCount, 1, 'p is gone');
+  cache.drop('never-cached');
+  let release!: () => void;
+  const slow = cache.segments('r', 0, 0, { first: 0, last: 0 }, (lo, hi) => new Promise((res) => (release = () => res(l.load(lo, hi)))));
+  cache.drop('r');
+  release();
+  await slow;
+  t.equal(cache.blockCount, 2, 'r, dropped while loading, stayed');
+  t.equal(cache.size, 3 * SEG, 'and its bytes are counted');
+});

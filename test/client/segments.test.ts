@@ -41,6 +41,32 @@ t.test('random reads of every size and place match the file', async (t) => {
   t.pass('300 random reads matched');
 });
 
+t.test('a streaming read drops the blocks it has passed; a re-read of one segment is cached', async (t) => {
+  const cl = await localCluster(t, { nodes: 1, replicas: 1 });
+  const data = randomBytes(40 * MiB); // ten blocks
+  const h = await cl.admin.create('/s', 0o644);
+  await h.write(0, data);
+  await h.close();
+  const reader = await cl.client('admin', ADMIN_PASSWORD); // its cache: 64 MiB, room for all ten
+  const r = await reader.openFile('/s', { read: true, write: false });
+  let most = 0;
+  for (let pos = 0; pos < data.length; pos += 128 * 1024) {
+    const got = await r.read(pos, 128 * 1024);
+    if (!got.equals(data.subarray(pos, pos + got.length))) return t.fail(`bytes at ${pos} differ`);
+    most = Math.max(most, reader.cache.blockCount);
+  }
+  // the block being read, read-ahead's four and the one or two within 2 MiB behind
+  t.ok(most <= 7, `at most 7 blocks were cached at once (${most}), not all ten`);
+  t.ok(reader.cache.blockCount < 10, 'and the passed blocks are gone at the end');
+  // a random reader (far from its last read) keeps what it fetched
+  const pos = 3 * MiB + 5;
+  t.same(await r.read(pos, 4096), data.subarray(pos, pos + 4096), 'a random read after the stream');
+  const before = reader.cache.size;
+  t.same(await r.read(pos + 4096, 100), data.subarray(pos + 4096, pos + 4196), 'the same segment again');
+  t.equal(reader.cache.size, before, 'came from the cache');
+  await r.close();
+});
+
 t.test('a damaged segment fails only the reads that touch it; moved segments are caught', async (t) => {
   const cl = await localCluster(t, { nodes: 1, replicas: 1 });
   const data = randomBytes(1 * MiB);

@@ -1,6 +1,7 @@
 // Per-connection and per-address bounds of a server: a client that asks for far more than
-// it reads cannot grow the server's memory, and one address cannot hold more than its
-// share of connections.
+// it reads cannot grow the server's memory (a master's metadata replies, a storage node's
+// blocks), and one address cannot hold more than its share of connections.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import t from 'tap';
@@ -72,6 +73,53 @@ t.test('a client that never reads its replies cannot grow the server’s memory'
   t.equal(otherErrors, 0, 'no other errors');
   t.equal(cluster.proc.exitCode, null, 'the server is still up');
   t.equal((await admin.getattr('/wide')).type, 'dir', 'and serves others');
+});
+
+t.test('a client that asks a storage node for blocks it never reads cannot grow the node’s memory', async (t) => {
+  const cluster = await spawnCluster(t, { nodes: 1, replicas: 1 }); // a disk node: every read is a fresh 4 MiB buffer
+  const pid = cluster.proc.pid!;
+  const admin = await cluster.client();
+  const data = randomBytes(4 * MiB);
+  const h = await admin.create('/block', 0o644);
+  await h.write(0, data);
+  await h.close();
+  const [b] = (await admin.call('fs.open', { path: '/block', read: true, write: false })).meta.blocks as { id: string; cap: string; nodes: { url: string }[] }[];
+  const requests = 200;
+  const sealed = 4 * MiB + 64 * 28; // 64 segments, each with its nonce and tag
+  t.ok(requests * sealed > 4 * DEFAULTS.storageServedBytesPerConnection, `unbounded, the unread replies would hold ${Math.round((requests * sealed) / MiB)} MiB`);
+
+  const baseline = rssBytes(pid);
+  const ws = new WebSocket(b.nodes[0].url);
+  t.teardown(() => ws.terminate());
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.pause();
+  for (let i = 0; i < requests; i++) ws.send(Buffer.concat(encodeFrame(FRAME_KIND.request, i + 1, 'block.get', { id: b.id, cap: b.cap })));
+  let peak = baseline;
+  for (let i = 0; i < 15; i++) {
+    await sleep(200);
+    peak = Math.max(peak, rssBytes(pid));
+  }
+  const bound = DEFAULTS.storageServedBytesPerConnection + 128 * MiB;
+  t.ok(peak - baseline < bound, `node RSS grew ${Math.round((peak - baseline) / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);
+
+  let whole = 0;
+  let other = 0;
+  ws.on('message', (d: Buffer) => {
+    const f = decodeFrame(d);
+    if (f.kind === FRAME_KIND.ok && f.payload.length === sealed) whole++;
+    else other++;
+  });
+  ws.resume();
+  const until = Date.now() + 120_000;
+  while (whole + other < requests && Date.now() < until) await sleep(100);
+  t.equal(whole, requests, 'once read, every request got the whole block: paused, not dropped');
+  t.equal(other, 0, 'no errors');
+  const back = await admin.openFile('/block', { read: true, write: false });
+  t.ok((await back.read(0, data.length)).equals(data), 'and the node serves the file as before');
+  await back.close();
 });
 
 t.test('one address may hold only so many connections, handshake or not', async (t) => {

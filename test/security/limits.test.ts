@@ -8,7 +8,7 @@ import t from 'tap';
 import { WebSocket } from 'ws';
 import { DEFAULTS } from '../../src/defaults.js';
 import { decodeFrame, encodeFrame, FRAME_KIND } from '../../src/rpc/frame.js';
-import { spawnCluster } from '../helpers/cluster.js';
+import { spawnCluster, type Teardown } from '../helpers/cluster.js';
 
 const MiB = 1024 * 1024;
 
@@ -18,6 +18,29 @@ function rssBytes(pid: number): number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends `frames` to `url` on a socket that reads nothing, so replies pile up at the server
+ * unless it stops taking requests; returns the socket (paused) and how far the server
+ * process's RSS rose over `ms`.
+ */
+async function sendUnread(t: Teardown, url: string, pid: number, frames: Buffer[], ms: number): Promise<{ ws: WebSocket; grew: number }> {
+  const baseline = rssBytes(pid);
+  const ws = new WebSocket(url);
+  t.teardown(() => ws.terminate());
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.pause();
+  for (const f of frames) ws.send(f);
+  let peak = baseline;
+  for (let waited = 0; waited < ms; waited += 200) {
+    await sleep(200);
+    peak = Math.max(peak, rssBytes(pid));
+  }
+  return { ws, grew: peak - baseline };
+}
 
 t.test('a client that never reads its replies cannot grow the server’s memory', async (t) => {
   const cluster = await spawnCluster(t, { nodes: 1 });
@@ -34,23 +57,10 @@ t.test('a client that never reads its replies cannot grow the server’s memory'
   const requests = 3000;
   t.ok(perReply * requests > 900 * MiB, `unbounded, ${requests} unread replies would hold ${Math.round((perReply * requests) / MiB)} MiB`);
 
-  const baseline = rssBytes(pid);
-  const ws = new WebSocket(cluster.url);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.pause(); // read nothing: replies pile up at the server unless it stops taking requests
-  for (let i = 0; i < requests; i++) ws.send(one);
-  let peak = baseline;
-  for (let i = 0; i < 30; i++) {
-    await sleep(200);
-    peak = Math.max(peak, rssBytes(pid));
-  }
+  const { ws, grew } = await sendUnread(t, cluster.url, pid, Array.from({ length: requests }, () => one), 6000);
   // the limit, plus the requests read before the pause, plus the heap's own slack
   const bound = DEFAULTS.maxServedBytesPerConnection + 128 * MiB;
-  t.ok(peak - baseline < bound, `server RSS grew ${Math.round((peak - baseline) / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);
+  t.ok(grew < bound, `server RSS grew ${Math.round(grew / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);
 
   // once the client reads, everything it asked for is answered: paused, not dropped
   let replies = 0;
@@ -88,22 +98,10 @@ t.test('a client that asks a storage node for blocks it never reads cannot grow 
   const sealed = 4 * MiB + 64 * 28; // 64 segments, each with its nonce and tag
   t.ok(requests * sealed > 4 * DEFAULTS.storageServedBytesPerConnection, `unbounded, the unread replies would hold ${Math.round((requests * sealed) / MiB)} MiB`);
 
-  const baseline = rssBytes(pid);
-  const ws = new WebSocket(b.nodes[0].url);
-  t.teardown(() => ws.terminate());
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.pause();
-  for (let i = 0; i < requests; i++) ws.send(Buffer.concat(encodeFrame(FRAME_KIND.request, i + 1, 'block.get', { id: b.id, cap: b.cap })));
-  let peak = baseline;
-  for (let i = 0; i < 15; i++) {
-    await sleep(200);
-    peak = Math.max(peak, rssBytes(pid));
-  }
+  const frames = Array.from({ length: requests }, (_, i) => Buffer.concat(encodeFrame(FRAME_KIND.request, i + 1, 'block.get', { id: b.id, cap: b.cap })));
+  const { ws, grew } = await sendUnread(t, b.nodes[0].url, pid, frames, 3000);
   const bound = DEFAULTS.storageServedBytesPerConnection + 128 * MiB;
-  t.ok(peak - baseline < bound, `node RSS grew ${Math.round((peak - baseline) / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);
+  t.ok(grew < bound, `node RSS grew ${Math.round(grew / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);
 
   let whole = 0;
   let other = 0;

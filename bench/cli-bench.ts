@@ -13,18 +13,53 @@ export interface BenchRow {
   /** The same work on a do-nothing FUSE file system: the most any mount can do here. */
   floor?: number;
   unit: string;
+  /** Over several rounds: the median is shown, with each column's lowest and highest. */
+  ranges?: { dfs: Range; local?: Range; floor?: Range };
 }
 
+type Range = [number, number];
+
 const MiB = 1024 * 1024;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Rows of several rounds of the same bench as one: medians, with ranges. On these VMs one
+ * run differs from the next by up to 1.5x, so a single figure misleads.
+ */
+export function combineRounds(rounds: BenchRow[][]): BenchRow[] {
+  if (rounds.length === 1) return rounds[0];
+  return rounds[0].map((first, i) => {
+    const col = (pick: (r: BenchRow) => number | undefined): { mid?: number; range?: Range } => {
+      const xs = rounds.map((r) => pick(r[i])).filter((x): x is number => x !== undefined);
+      return xs.length ? { mid: median(xs), range: [Math.min(...xs), Math.max(...xs)] } : {};
+    };
+    const dfs = col((r) => r.dfs);
+    const local = col((r) => r.local);
+    const floor = col((r) => r.floor);
+    return {
+      name: first.name, unit: first.unit, dfs: dfs.mid!, local: local.mid, floor: floor.mid,
+      ranges: { dfs: dfs.range!, local: local.range, floor: floor.range },
+    };
+  });
+}
+
+function figure(x: number, range?: Range): string {
+  const r = range ? ` (${range[0].toFixed(0)}-${range[1].toFixed(0)})` : '';
+  return `${x.toFixed(1).padStart(9)}${r}`;
+}
 
 /** Rows as aligned lines: dfs, the FUSE floor where measured, local, and dfs's ratio to local. */
 export function formatRows(rows: BenchRow[]): string {
   const w = Math.max(...rows.map((r) => r.name.length));
   return rows
     .map((r) => {
-      const floor = r.floor === undefined ? '' : `   fuse floor ${r.floor.toFixed(1).padStart(9)}`;
-      const local = r.local === undefined ? '' : `   local ${r.local.toFixed(1).padStart(9)} ${r.unit}   ratio ${(r.dfs / r.local).toFixed(2)}`;
-      return `  ${r.name.padEnd(w)}  dfs ${r.dfs.toFixed(1).padStart(9)} ${r.unit}${floor}${local}\n`;
+      const floor = r.floor === undefined ? '' : `   fuse floor ${figure(r.floor, r.ranges?.floor)}`;
+      const local = r.local === undefined ? '' : `   local ${figure(r.local, r.ranges?.local)} ${r.unit}   ratio ${(r.dfs / r.local).toFixed(2)}`;
+      return `  ${r.name.padEnd(w)}  dfs ${figure(r.dfs, r.ranges?.dfs)} ${r.unit}${floor}${local}\n`;
     })
     .join('');
 }

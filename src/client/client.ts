@@ -211,17 +211,22 @@ export class DfsClient implements ClientCore {
     return (await this.listDir(p)).entries;
   }
 
-  /** A directory's entries and its own attributes (for "." in a listing). */
-  async listDir(p: string): Promise<{ dir: Attr; entries: DirEntry[] }> {
+  /**
+   * A directory's entries and its own attributes (for "." in a listing). With `atMost`, the
+   * pages stop once more than that many entries have come, and `complete` is false: a
+   * listing for a cache's sake need not read a million names.
+   */
+  async listDir(p: string, atMost = Infinity): Promise<{ dir: Attr; entries: DirEntry[]; complete: boolean }> {
     const path = normalizePath(p);
-    const limit = this.readdirPage;
+    const limit = Math.min(this.readdirPage, atMost + 1);
     let r = await this.call('fs.readdir', { path, limit });
     const dir = r.meta.attr as Attr;
     const entries: DirEntry[] = [];
     for (;;) {
       for (const e of r.meta.entries as DirEntry[]) entries.push({ name: e.name, attr: this.overlay(e.attr) });
-      // a large directory comes in pages (src/master/listings.ts)
-      if (typeof r.meta.cursor !== 'string') return { dir, entries };
+      // a large directory comes in pages (src/rpc/paging.ts)
+      if (typeof r.meta.cursor !== 'string') return { dir, entries, complete: true };
+      if (entries.length > atMost) return { dir, entries, complete: false };
       r = await this.call('fs.readdir', { path, limit, cursor: r.meta.cursor });
     }
   }

@@ -5,10 +5,13 @@ import type { Attr, DirEntry } from '../client/types.js';
 import { answer, changing, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
 
-/** Lists a directory and keeps every entry's attributes, unless something changed meanwhile. */
-export async function listInto(ctx: FuseContext, p: string): Promise<{ dir: Attr; entries: DirEntry[] }> {
+/**
+ * Lists a directory (or, with `atMost`, its first entries past that many) and keeps every
+ * entry's attributes, unless something changed meanwhile.
+ */
+export async function listInto(ctx: FuseContext, p: string, atMost?: number): Promise<{ dir: Attr; entries: DirEntry[] }> {
   const version = ctx.attrs.version;
-  const listing = await ctx.client.listDir(p);
+  const listing = await ctx.client.listDir(p, atMost);
   ctx.attrs.fill(p, listing.dir, version);
   for (const e of listing.entries) ctx.attrs.fill(childPath(p, e.name), e.attr, version);
   return listing;

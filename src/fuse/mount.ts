@@ -127,7 +127,8 @@ export class MountDaemon {
       client: this.o.client, files: this.files, attrs: this.attrs, log: this.o.log, trace: this.o.trace, ids: this.o.ids,
     };
     if (this.attrTtlMs > 0) {
-      ctx.statAhead = new StatAhead(async (dir) => (await listInto(ctx, dir)).entries.length, {
+      // a huge directory: its first pages only, and then no listing ahead for a long while
+      ctx.statAhead = new StatAhead(async (dir) => (await listInto(ctx, dir, DEFAULTS.mountStatAheadMaxEntries)).entries.length, {
         misses: DEFAULTS.mountStatAheadMisses,
         windowMs: this.attrTtlMs,
         maxEntries: DEFAULTS.mountStatAheadMaxEntries,

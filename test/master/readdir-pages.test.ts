@@ -52,3 +52,25 @@ t.test('fs.readdir pages: complete, stable under changes, bound to session and d
   t.equal(await code(page(first)), 'ESTALE', 'a finished listing is gone');
   t.equal((await admin.call('fs.readdir', { path: '/other' })).meta.cursor, undefined, 'a small directory is one reply, no cursor');
 });
+
+t.test('a listing with a bound stops after the pages that pass it', async (t) => {
+  const cluster = await localCluster(t, { nodes: 1 });
+  await cluster.admin.mkdir('/big', 0o755);
+  for (let i = 0; i < 60; i++) await cluster.admin.mkdir(`/big/e${i}`, 0o755);
+  const c = new DfsClient(cluster.url, { readdirPage: 10 });
+  t.teardown(() => c.close());
+  await c.login('admin', ADMIN_PASSWORD);
+  let pages = 0;
+  const call = c.call.bind(c);
+  c.call = (method, ...rest) => {
+    if (method === 'fs.readdir') pages++;
+    return call(method, ...rest);
+  };
+  const part = await c.listDir('/big', 25);
+  t.equal(part.complete, false, 'incomplete');
+  t.equal(part.entries.length, 30, 'the three pages that took it past 25 entries');
+  t.equal(pages, 3, 'and no more were asked for');
+  const all = await c.listDir('/big', 100);
+  t.same([all.complete, all.entries.length], [true, 60], 'a bound the directory stays under: the whole listing');
+  t.same((await c.listDir('/big')).entries.length, 60, 'no bound: the whole listing');
+});

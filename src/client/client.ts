@@ -226,7 +226,11 @@ export class DfsClient implements ClientCore {
       for (const e of r.meta.entries as DirEntry[]) entries.push({ name: e.name, attr: this.overlay(e.attr) });
       // a large directory comes in pages (src/rpc/paging.ts)
       if (typeof r.meta.cursor !== 'string') return { dir, entries, complete: true };
-      if (entries.length > atMost) return { dir, entries, complete: false };
+      if (entries.length > atMost) {
+        // the master keeps a copy of the names for the rest: let it go (if this fails, it expires)
+        this.call('fs.readdir', { path, cursor: r.meta.cursor, end: true }).catch(() => undefined);
+        return { dir, entries, complete: false };
+      }
       r = await this.call('fs.readdir', { path, limit, cursor: r.meta.cursor });
     }
   }

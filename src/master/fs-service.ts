@@ -187,6 +187,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         return { meta: { attr: attrOf(node), entries } };
       }
       const owner = `${c.session ?? ''}:${node.ino}`;
+      if (cursor !== undefined && bool(meta, 'end')) {
+        // a client that has read enough: the copy of the names goes now, not at its TTL
+        listings.end(owner, cursor);
+        return { meta: { attr: attrOf(node), entries } };
+      }
       const { page, cursor: more } = cursor === undefined ? listings.begin(owner, [...dir], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
       for (const [name, ino] of page) {
         // gone or renamed since the listing began: left out

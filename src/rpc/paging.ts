@@ -69,6 +69,11 @@ export class PagedListings<T> {
     return { page, cursor };
   }
 
+  /** Ends a listing before its last page (a client that has read enough); unknown cursors are ignored. */
+  end(owner: string, cursor: string): void {
+    if (this.open.get(cursor)?.owner === owner) this.drop(cursor);
+  }
+
   private drop(cursor: string): void {
     const l = this.open.get(cursor);
     if (!l) return;

@@ -61,15 +61,22 @@ t.test('a listing with a bound stops after the pages that pass it', async (t) =>
   t.teardown(() => c.close());
   await c.login('admin', ADMIN_PASSWORD);
   let pages = 0;
+  let ended: { cursor: unknown; reply: Promise<unknown> } | undefined;
   const call = c.call.bind(c);
   c.call = (method, ...rest) => {
-    if (method === 'fs.readdir') pages++;
-    return call(method, ...rest);
+    const reply = call(method, ...rest);
+    if (method === 'fs.readdir' && rest[0]?.end) ended = { cursor: rest[0].cursor, reply };
+    else if (method === 'fs.readdir') pages++;
+    return reply;
   };
   const part = await c.listDir('/big', 25);
   t.equal(part.complete, false, 'incomplete');
   t.equal(part.entries.length, 30, 'the three pages that took it past 25 entries');
   t.equal(pages, 3, 'and no more were asked for');
+  t.ok(ended, 'the rest of the listing was given up');
+  const reply = (await ended?.reply) as { meta: { entries: unknown[] } } | undefined;
+  t.same(reply?.meta.entries, [], 'with no more names sent');
+  t.equal(await code(call('fs.readdir', { path: '/big', limit: 10, cursor: ended?.cursor })), 'ESTALE', 'and the master let its copy go');
   const all = await c.listDir('/big', 100);
   t.same([all.complete, all.entries.length], [true, 60], 'a bound the directory stays under: the whole listing');
   t.same((await c.listDir('/big')).entries.length, 60, 'no bound: the whole listing');

@@ -42,3 +42,15 @@ t.test('bounded in listings and in items: the least recently used goes', async (
   t.same(l.size, { listings: 1, items: 500 }, 'one listing over the item budget is kept, alone');
   t.same(l.next('o', huge, 1, 0).page, ['h1']);
 });
+
+t.test('a listing ended early is gone at once; only its owner can end it', async (t) => {
+  const l = new PagedListings<string>(10, 1000);
+  const { cursor } = l.begin('a', items(30), 10, 0);
+  l.end('b', cursor!);
+  t.same(l.size, { listings: 1, items: 30 }, "another owner's end is ignored");
+  l.end('a', cursor!);
+  t.same(l.size, { listings: 0, items: 0 }, 'ended: nothing kept');
+  t.throws(() => l.next('a', cursor!, 10, 1), { code: 'ESTALE' }, 'its cursor is stale');
+  l.end('a', 'unknown');
+  t.pass('an unknown cursor is no error');
+});

@@ -84,6 +84,7 @@ const FIELDS = [
   'path', 'from', 'to', 'target', 'mode', 'uid', 'gid', 'ino', 'ticket', 'id', 'cap', 'ids', 'count', 'size', 'blocks',
   'index', 'nodes', 'read', 'write', 'truncate', 'exclusive', 'follow', 'user', 'password', 'totp', 'name', 'group',
   'code', 'secret', 'url', 'capacity', 'used', 'blockCount', 'atime', 'mtime', 'replicas', 'exclude', 'node', 'token',
+  'limit', 'cursor', 'end', 'offset', 'length',
 ];
 
 interface Planned {

@@ -2,7 +2,8 @@
 // (scripts/build-fuse-native.mjs, run by `npm ci`): with the upstream prebuild, utimens
 // receives the access time as the modification time and never sees an mtime-only change,
 // so `touch -m`, `cp -p`, `tar x` and `rsync -t` would be told they succeeded while the
-// times they set were lost. A mount refuses to start rather than do that.
+// times they set were lost, and a time before 1970 would show as one ~584 million years
+// on. A mount refuses to start rather than do that.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FileTime } from '../client/types.js';
@@ -12,6 +13,9 @@ interface NodeGypBuild {
   (dir: string): { dfs_utimens_patch?: number };
   path(dir: string): string;
 }
+
+/** The patch's version, which the addon exports: see native/fuse-native-utimens.patch. */
+const PATCH_LEVEL = 2;
 
 /** How the patched addon passes each time of a utimens call: milliseconds and one of these. */
 const UTIME_GIVEN = 0;
@@ -36,7 +40,8 @@ export function patchedAddon(): string {
   // the same loader fuse-native's index.js calls, so the same (cached) module
   const load = createRequire(path.join(dir, 'index.js'))('node-gyp-build') as NodeGypBuild;
   const file = load.path(dir);
-  if (load(dir).dfs_utimens_patch !== 1) {
+  // 1: an older dfs build, without signed stat times
+  if (load(dir).dfs_utimens_patch !== PATCH_LEVEL) {
     throw new DfsError(
       'ENOSYS',
       `fuse-native loads ${file}, not dfs's patched build of it, which file times need; ` +

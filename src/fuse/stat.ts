@@ -23,7 +23,11 @@ export function toStat(a: Attr): FuseStat {
   };
 }
 
-/** The 18 uint32s fuse-native's native side reads a stat from (its populate_stat). */
+/**
+ * The 18 uint32s fuse-native's native side reads a stat from (its populate_stat). A 64-bit
+ * field is two words, low first; a time before 1970 (negative ms) goes as its two's
+ * complement, which dfs's patched addon reads as signed.
+ */
 export function statArray(st: FuseStat): Uint32Array {
   const ints = new Uint32Array(18);
   const put64 = (i: number, n: number): void => {

@@ -30,9 +30,12 @@ export function optInt(meta: Meta, key: string, min = 0, max = Number.MAX_SAFE_I
   return meta[key] === undefined || meta[key] === null ? undefined : int(meta, key, min, max);
 }
 
-/** A time in ms since the epoch (from 1970 on), `'now'` for the receiver's clock, or undefined (leave it). */
+/** The earliest file time taken, ms: that of a signed 32-bit time_t (1901-12-13), as ext4 keeps. */
+export const EARLIEST_TIME_MS = -(2 ** 31) * 1000;
+
+/** A time in ms since the epoch (from 1901 on), `'now'` for the receiver's clock, or undefined (leave it). */
 export function optTime(meta: Meta, key: string): number | 'now' | undefined {
-  return meta[key] === 'now' ? 'now' : optInt(meta, key);
+  return meta[key] === 'now' ? 'now' : optInt(meta, key, EARLIEST_TIME_MS);
 }
 
 export function num(meta: Meta, key: string): number {

@@ -57,6 +57,20 @@ t.test('touch -m, touch -a and touch -d set the times asked for and leave the ot
   t.equal(r.stdout.trim(), String(utc('2001-02-03T04:05:06')), r.stderr);
 });
 
+t.test('times before 1970 are kept to the millisecond; before 1901 they are refused', { skip }, async (t) => {
+  const { mnt } = await mountedCluster(t, { nodes: 1 });
+  let r = await mnt.sh("echo x > old && touch -d '1960-06-15 12:00:00 UTC' old && touch -m -d '1969-12-31 23:59:59.5 UTC' old");
+  t.equal(r.code, 0, r.stderr);
+  const st = fs.statSync(path.join(mnt.dir, 'old'));
+  t.equal(st.atimeMs, Date.parse('1960-06-15T12:00:00Z'), 'atime in 1960');
+  t.equal(st.mtimeMs, -500, 'mtime half a second before 1970');
+  r = await mnt.sh('TZ=UTC ls -l --time-style=+%Y-%m-%dT%H:%M:%S old');
+  t.match(r.stdout, /1969-12-31T23:59:59 old/, 'as ls shows it');
+  r = await mnt.sh("touch -d '1800-01-01 00:00:00 UTC' old");
+  t.not(r.code, 0, 'a time before 1901-12-13 is refused');
+  t.match(r.stderr, /Invalid argument/);
+});
+
 t.test('cp -p and tar x keep modification times', { skip }, async (t) => {
   const { mnt } = await mountedCluster(t, { nodes: 1 });
   const local = localDir(t);

@@ -34,6 +34,17 @@ export class BlockCache {
     span: { first: number; last: number },
     load: (lo: number, hi: number) => Promise<Buffer[]>,
   ): Promise<Buffer[]> {
+    const entry = this.load(id, span, load);
+    return Promise.all(entry.segs.slice(first, last + 1) as Promise<Buffer>[]);
+  }
+
+  /** Starts loading what of `span` is not at hand, for a reader to come (read-ahead); waits for nothing. */
+  prefetch(id: string, span: { first: number; last: number }, load: (lo: number, hi: number) => Promise<Buffer[]>): void {
+    this.load(id, span, load);
+  }
+
+  /** Touches block `id` (most recently used) and starts one load for the run of `span` not at hand. */
+  private load(id: string, span: { first: number; last: number }, load: (lo: number, hi: number) => Promise<Buffer[]>): Entry {
     let entry = this.entries.get(id);
     if (entry) this.entries.delete(id); // re-inserted below: Map order is the LRU order
     entry ??= { segs: [], bytes: 0, loading: 0 };
@@ -46,7 +57,7 @@ export class BlockCache {
       const run = load(lo, hi);
       for (let s = lo; s <= hi; s++) if (!entry.segs[s]) this.track(id, entry, s, run.then((p) => p[s - lo]));
     }
-    return Promise.all(entry.segs.slice(first, last + 1) as Promise<Buffer>[]);
+    return entry;
   }
 
   /**

@@ -50,6 +50,11 @@ function copyPlain(p: Plain, from: number, to: number, dst: Buffer, at: number):
   return done;
 }
 
+/** Segment numbers of the whole of block `b`. */
+function wholeBlock(b: RemoteBlock): { first: number; last: number } {
+  return { first: 0, last: segmentCount(b.size) - 1 };
+}
+
 interface Placed {
   index: number;
   id: string;
@@ -174,8 +179,9 @@ export class OpenFile {
 
   /**
    * Plaintext covering bytes [from, to) of block `idx`; undefined for a hole. A sequential
-   * reader gets whole blocks (and read-ahead); a random one, unless they are at hand, only
-   * the 64 KiB segments it touches, so a 4 KiB read costs one segment and not a 4 MiB block.
+   * reader gets whole blocks (one round trip a block, and the reads after this one find
+   * theirs at hand) and read-ahead; a random one, unless they are at hand, only the 64 KiB
+   * segments it touches, so a 4 KiB read costs one segment and not a 4 MiB block.
    */
   private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<Plain | undefined> {
     const d = this.dirty.get(idx);
@@ -186,17 +192,8 @@ export class OpenFile {
     const first = Math.floor(from / SEGMENT);
     const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
     if (last < first) return undefined; // past the stored bytes: zeros
-    return { parts: await this.segments(b, first, last, sequential), start: first * SEGMENT };
-  }
-
-  /**
-   * Plaintexts of segments first..last of remote block `b`: those not at hand come in one
-   * request, for the whole block when `whole` (a sequential reader: one round trip a block,
-   * and the reads after this one find theirs at hand).
-   */
-  private segments(b: RemoteBlock, first: number, last: number, whole: boolean): Promise<Buffer[]> {
-    const span = whole ? { first: 0, last: segmentCount(b.size) - 1 } : { first, last };
-    return this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
+    const span = sequential ? wholeBlock(b) : { first, last };
+    return { parts: await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi)), start: first * SEGMENT };
   }
 
   /**
@@ -214,11 +211,13 @@ export class OpenFile {
     }
   }
 
+  /** Starts loading the next blocks, whole; nothing waits for them (a failed load is retried by the real read). */
   private readAhead(from: number): void {
     const to = Math.min(from + DEFAULTS.clientReadahead, Math.ceil(this.size / this.blockSize));
     for (let idx = from; idx < to; idx++) {
-      if (this.dirty.has(idx) || !this.blocks[idx]) continue;
-      this.plainBlock(idx).catch(() => undefined); // a failed read-ahead is retried by the real read
+      const b = this.blocks[idx];
+      if (this.dirty.has(idx) || !b) continue;
+      this.core.cache.prefetch(b.id, wholeBlock(b), (lo, hi) => this.fetch(b, lo, hi));
     }
   }
 
@@ -229,13 +228,13 @@ export class OpenFile {
     await this.refreshIfStale();
     const b = this.blocks[idx];
     if (!b) return undefined;
-    return this.segments(b, 0, segmentCount(b.size) - 1, true);
+    return this.core.cache.segments(b.id, 0, wholeBlock(b).last, wholeBlock(b), (lo, hi) => this.fetch(b, lo, hi));
   }
 
   /** The plaintexts of segments first..last of a remote block. */
   private async fetch(b: RemoteBlock, first: number, last: number, retried = false): Promise<Buffer[]> {
     const identity = { ino: this.ino, index: b.index, id: b.id };
-    const whole = first === 0 && last === segmentCount(b.size) - 1;
+    const whole = first === 0 && last === wholeBlock(b).last;
     try {
       const key = this.blockKey();
       return await this.core.io.get(

@@ -90,3 +90,14 @@ t.test('a dropped block is gone at once, unless it is still loading', async (t) 
   t.equal(cache.blockCount, 2, 'r, dropped while loading, stayed');
   t.equal(cache.size, 3 * SEG, 'and its bytes are counted');
 });
+
+t.test('a prefetch starts one load for what is missing and waits for nothing; readers then find it', async (t) => {
+  const cache = new BlockCache(1 << 20);
+  const l = loader();
+  await cache.segments('f', 0, 1, { first: 0, last: 1 }, l.load);
+  cache.prefetch('f', { first: 0, last: 7 }, l.load);
+  cache.prefetch('f', { first: 0, last: 7 }, l.load);
+  t.same(l.calls, [[0, 1], [2, 7]], 'one load, for segments 2..7; the second prefetch found them on their way');
+  t.same((await cache.segments('f', 5, 7, { first: 0, last: 7 }, l.load)).map((b) => b[0]), [5, 6, 7], 'a reader gets them');
+  t.equal(l.calls.length, 2, 'without loading again');
+});

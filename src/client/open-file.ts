@@ -221,16 +221,6 @@ export class OpenFile {
     }
   }
 
-  /** The whole plaintext of block `idx` as this process sees it, in pieces; undefined for a hole. */
-  private async plainBlock(idx: number): Promise<Buffer[] | undefined> {
-    const d = this.dirty.get(idx);
-    if (d) return [d.data.subarray(0, d.length)];
-    await this.refreshIfStale();
-    const b = this.blocks[idx];
-    if (!b) return undefined;
-    return this.core.cache.segments(b.id, 0, wholeBlock(b).last, wholeBlock(b), (lo, hi) => this.fetch(b, lo, hi));
-  }
-
   /** The plaintexts of segments first..last of a remote block. */
   private async fetch(b: RemoteBlock, first: number, last: number, retried = false): Promise<Buffer[]> {
     const identity = { ino: this.ino, index: b.index, id: b.id };
@@ -317,7 +307,7 @@ export class OpenFile {
     // nothing to read for a whole-block write, or for a block wholly past the end of file
     // (appending: asking the master for the block list there would cost a call per block)
     if (!whole && valid > 0) {
-      plain = await this.plainBlock(idx);
+      plain = (await this.plainPiece(idx, 0, this.blockSize, true))?.parts;
       // another write may have made the block dirty while we fetched
       d = this.dirty.get(idx);
       if (d) return d;

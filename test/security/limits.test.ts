@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import t from 'tap';
 import { WebSocket } from 'ws';
+import { sealedLength } from '../../src/client/crypto.js';
 import { DEFAULTS } from '../../src/defaults.js';
 import { decodeFrame, encodeFrame, FRAME_KIND } from '../../src/rpc/frame.js';
 import { spawnCluster, type Teardown } from '../helpers/cluster.js';
@@ -95,7 +96,7 @@ t.test('a client that asks a storage node for blocks it never reads cannot grow 
   await h.close();
   const [b] = (await admin.call('fs.open', { path: '/block', read: true, write: false })).meta.blocks as { id: string; cap: string; nodes: { url: string }[] }[];
   const requests = 200;
-  const sealed = 4 * MiB + 64 * 28; // 64 segments, each with its nonce and tag
+  const sealed = sealedLength(data.length);
   t.ok(requests * sealed > 4 * DEFAULTS.storageServedBytesPerConnection, `unbounded, the unread replies would hold ${Math.round((requests * sealed) / MiB)} MiB`);
 
   const frames = Array.from({ length: requests }, (_, i) => Buffer.concat(encodeFrame(FRAME_KIND.request, i + 1, 'block.get', { id: b.id, cap: b.cap })));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { DFS_BIN, runDfs, waitForLine } from '../helpers/cluster.js';
-import { freePort, splitCluster } from '../helpers/split-cluster.js';
+import { eventually, freePort, splitCluster } from '../helpers/split-cluster.js';
 
 const SECRET = 'a-join-secret-from-the-environment';
 
@@ -29,11 +29,10 @@ t.test('a master given its join secret; a storage node that advertises its URL',
   const line = await waitForLine(node, /^storage: .*$/m, 30000);
   t.equal(line[0], `storage: ws://127.0.0.1:${port} (advertised as ${advertised})`);
 
-  let st = await cluster.status();
-  for (let i = 0; i < 100 && !st.nodes.some((n) => n.alive); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    st = await cluster.status();
-  }
+  const st = await eventually('the node to register', async () => {
+    const s = await cluster.status();
+    return s.nodes.some((n) => n.alive) ? s : undefined;
+  });
   t.same(st.nodes.map((n) => n.url), [advertised], 'the master lists the advertised URL');
   const c = await cluster.client();
   const h = await c.create('/f', 0o644);

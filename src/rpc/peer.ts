@@ -193,10 +193,20 @@ export class Peer<C = unknown> {
       done('EAGAIN', 0);
       return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection', { reason: BUSY_REASON }));
     }
+    // the reservation reads the request's metadata: a surprise there is the request's error,
+    // not an unhandled rejection that would end the server
+    let reserve: number;
+    try {
+      reserve = this.replyReserve?.(method, req) ?? 0;
+    } catch (err) {
+      const e = toDfsError(err);
+      done(e.code, 0);
+      return this.replyError(id, e);
+    }
     this.inflight++;
     // Messages read before the socket paused still arrive; past the limit they wait here
     // (at most maxInflight of them, holding only what was already buffered).
-    const start = (): void => void this.run(handler, id, req, size + (this.replyReserve?.(method, req) ?? 0), done);
+    const start = (): void => void this.run(handler, id, req, size + reserve, done);
     const drop = (): void => this.finished();
     if (this.hasRoom && this.waitingForRoom.length === 0) start();
     else this.waitingForRoom.push({ start, drop });

@@ -1,6 +1,7 @@
 // A server turns away requests past its in-flight limit with EAGAIN, before running them;
 // the client sends those again after a pause, so a burst of calls all succeed, each run
-// once. With retries off, the caller sees the EAGAIN.
+// once. With retries off, the caller sees the EAGAIN. A reply reservation that fails turns
+// into the error of its request.
 import t from 'tap';
 import { RpcClient } from '../../src/rpc/client.js';
 import { DfsError } from '../../src/rpc/errors.js';
@@ -46,4 +47,24 @@ t.test('a burst past the in-flight limit is retried, and each call runs once', a
   const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'EAGAIN');
   t.ok(refused.length > 0, `without retries the caller sees EAGAIN (${refused.length} of 12)`);
   t.equal(refused.length + outcomes.filter((o) => o.status === 'fulfilled').length, 12, 'nothing else went wrong');
+});
+
+t.test('a reply reservation that throws fails its request, not the server', async (t) => {
+  const server = new RpcServer<undefined>({
+    host: '127.0.0.1',
+    port: 0,
+    maxMessageBytes: 1024 * 1024,
+    newContext: () => undefined,
+    replyReserveBytes: (_method, { meta }) => {
+      if (meta.odd) throw new DfsError('EINVAL', 'cannot size this reply');
+      return 1024;
+    },
+    handlers: { echo: ({ meta }) => ({ meta }) },
+  });
+  await server.listen();
+  t.teardown(() => server.close());
+  const c = new RpcClient(server.url);
+  t.teardown(() => c.close());
+  await t.rejects(c.call('echo', { odd: true }), { code: 'EINVAL' }, 'the request gets the error');
+  t.same((await c.call('echo', { n: 1 })).meta, { n: 1 }, 'and the server goes on serving');
 });

@@ -49,10 +49,10 @@ declare module 'fuse-native' {
     truncate?(path: string, size: number, cb: Done): void;
     ftruncate?(path: string, fd: number, size: number, cb: Done): void;
     /**
-     * As DfsFuse calls it over dfs's patched addon (src/fuse/mount.ts): milliseconds since
-     * the epoch, or undefined to leave that time alone (UTIME_OMIT).
+     * As DfsFuse calls it over dfs's patched addon (src/fuse/mount.ts): each time in ms since
+     * the epoch, 'now' (UTIME_NOW), or undefined to leave it alone (UTIME_OMIT); see
+     * src/fuse/binding.ts.
      */
-    /** Times in ms, 'now' (UTIME_NOW), or undefined (UTIME_OMIT): see src/fuse/binding.ts. */
     utimens?(path: string, atime: number | 'now' | undefined, mtime: number | 'now' | undefined, cb: Done): void;
     readlink?(path: string, cb: Answer<string>): void;
     chown?(path: string, uid: number, gid: number, cb: Done): void;

@@ -30,10 +30,17 @@ function port(s: string): number {
   return n;
 }
 
-/** The join secret from a flag, the environment or a file, in that order. */
-function joinSecretOf(o: { joinSecret?: string; joinSecretFile?: string }): string | undefined {
-  const s = o.joinSecret ?? process.env.DFS_JOIN_SECRET ?? (o.joinSecretFile ? fs.readFileSync(o.joinSecretFile, 'utf8') : undefined);
-  return s?.trim() || undefined;
+/**
+ * The join secret from a flag, the environment or a file, in that order, and which of them
+ * gave it (`from`, for messages); both undefined when none is given. An empty one is no secret.
+ */
+function joinSecretOf(o: { joinSecret?: string; joinSecretFile?: string }): { secret?: string; from?: string } {
+  const [raw, from] =
+    o.joinSecret !== undefined ? [o.joinSecret, '--join-secret']
+    : process.env.DFS_JOIN_SECRET !== undefined ? [process.env.DFS_JOIN_SECRET, 'DFS_JOIN_SECRET']
+    : o.joinSecretFile ? [fs.readFileSync(o.joinSecretFile, 'utf8'), o.joinSecretFile]
+    : [undefined, undefined];
+  return { secret: raw?.trim() || undefined, from };
 }
 
 function replicas(s: string | undefined): number | undefined {
@@ -86,8 +93,8 @@ export function registerServerCommands(program: Command, globals: () => { master
       action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
-        const joinSecret = joinSecretOf(o);
-        if ((o.joinSecretFile || process.env.DFS_JOIN_SECRET !== undefined) && !joinSecret) throw new UsageError('the join secret is empty');
+        const { secret: joinSecret, from } = joinSecretOf(o);
+        if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
@@ -95,8 +102,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);
         if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
-        const from = o.joinSecretFile ?? (process.env.DFS_JOIN_SECRET !== undefined ? 'DFS_JOIN_SECRET' : path.join(o.dataDir, 'join-secret'));
-        process.stdout.write(`join secret: ${from}\n`);
+        process.stdout.write(`join secret: ${from ?? path.join(o.dataDir, 'join-secret')}\n`);
         onShutdown(() => m.stop());
       }),
     );
@@ -127,19 +133,20 @@ export function registerServerCommands(program: Command, globals: () => { master
         const masterUrl = globals().master ?? process.env.DFS_MASTER;
         if (!masterUrl) throw new UsageError('a storage node needs --master URL (or DFS_MASTER)');
         if (o.advertise !== undefined && !/^wss?:\/\/[^/\s]+\/?$/.test(o.advertise)) throw new UsageError(`--advertise must be ws://HOST:PORT or wss://HOST:PORT: ${o.advertise}`);
+        const advertise = o.advertise?.replace(/\/$/, '');
         growHeapForBlockTraffic();
-        const secret = joinSecretOf(o);
+        const { secret } = joinSecretOf(o);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
         const disk = o.dataDir ? DiskBlockStore.open(o.dataDir) : undefined;
         const node = new StorageNode({
           masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
-          tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: o.advertise?.replace(/\/$/, ''),
+          tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: advertise,
           // blocks in memory carry no checksum of their own to check
           scrubBytesPerSecond: disk ? scrubRate * MiB : 0, scrubStartDelayMs: scrubAfter * 1000,
         });
         const url = await node.start();
-        process.stdout.write(`storage: ${url}${o.advertise ? ` (advertised as ${o.advertise.replace(/\/$/, '')})` : ''}\n`);
+        process.stdout.write(`storage: ${url}${advertise ? ` (advertised as ${advertise})` : ''}\n`);
         onShutdown(() => node.stop());
       }),
     );

@@ -201,10 +201,13 @@ export class DfsClient implements ClientCore {
     return this.overlay(await this.attrCall('fs.getattr', { path: normalizePath(p), follow }));
   }
 
-  /** `a` with the local size if its inode is open here: writes may be ahead of the master. */
+  /**
+   * `a` grown to the end of the writes to its inode here that the master has not seen yet:
+   * the master's size is the newer one otherwise (another client may have changed it).
+   */
   overlay(a: Attr): Attr {
     const of = this.open.get(a.ino);
-    return of ? { ...a, size: of.size } : a;
+    return of?.hasLocalChanges() ? { ...a, size: Math.max(a.size, of.unpublishedEnd) } : a;
   }
 
   async readdir(p: string): Promise<DirEntry[]> {
@@ -339,14 +342,19 @@ export class DfsClient implements ClientCore {
     this.learnNodes(info);
     const ino = (info.attr as Attr).ino;
     let of = this.open.get(ino);
-    if (of) of.applyInfo(info);
-    else {
+    const shared = of !== undefined;
+    if (of) {
+      of.applyInfo(info);
+      // close-to-open: what other clients committed shows at this open, under our own unsaved writes
+      await of.rebaseDirty();
+    } else {
       of = new OpenFile(this, info);
       this.open.set(ino, of);
     }
     of.refs++;
-    // the master emptied the file; a shared view with local changes must drop them too
-    if (flags.truncate && flags.write && of.size > 0) await of.truncate(0);
+    // the master emptied the file; a shared view with local changes must drop them too, after
+    // the writes still on their way (which came before the open)
+    if (shared && flags.truncate && of.hasLocalChanges()) await of.truncate(0);
     return new FileHandle(of, flags, () => {
       of.refs--;
       if (of.refs <= 0 && !of.hasLocalChanges()) {

@@ -44,6 +44,8 @@ export class FileHandle {
   }
 
   truncate(size: number): Promise<void> {
+    // as Linux's ftruncate(2): a descriptor not open for writing is EINVAL, not EBADF
+    if (!this.closed && !this.flags.write) throw new DfsError('EINVAL', 'file was not opened for writing');
     this.check(true);
     return this.file.truncate(size);
   }

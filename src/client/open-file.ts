@@ -2,28 +2,54 @@
 // handles see each other's writes at once. Writes land in per-block buffers; full blocks
 // are sealed, uploaded and committed in the background, the rest on flush. Blocks are
 // immutable: every upload is a new block id, and a commit swaps ids in the master's list.
+//
+// What a commit may change (the rule the master enforces with it): a block goes in only in
+// place of the stored block it was built on (its base), so bytes this client never wrote
+// cannot come back from an old copy; a write commit can only grow the size, up to the end
+// of this client's writes; and a truncate reaches the master at once, with the block that
+// then ends the file cut to the new size, so no byte a truncate cut off survives anywhere.
 import { DEFAULTS } from '../defaults.js';
-import { CLOSED_REASON, DfsError, NO_NODES_REASON, STALE_ALLOCATION, toDfsError } from '../rpc/errors.js';
+import { CLOSED_REASON, DfsError, NO_NODES_REASON, STALE_ALLOCATION, STALE_BASE, toDfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Attr } from './types.js';
 import type { RemoteBlock } from './block-io.js';
 import { importBlockKey, openSegments, SEGMENT, segmentCount, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
 import type { Allocated, ClientCore } from './core.js';
+import { Extents } from './extents.js';
 
 /** A read this close to where the last one ended continues it (see readInto). */
 const NEAR_BYTES = 2 * 1024 * 1024;
 
-interface DirtyBlock {
-  /** A recycled buffer: only the first `length` bytes mean anything. */
+/** A recycled block buffer and the uploads that have yet to read it. */
+interface PinnedBuffer {
   data: Buffer;
-  /** Valid bytes; the file reads zeros past them (up to its size). */
-  length: number;
-  /** Bumped by every write, so an upload knows whether it sent the latest bytes. */
-  version: number;
   /** Uploads that have yet to read `data`; the buffer is recycled only at zero. */
   pins: number;
-  /** No longer in the dirty map: recycle once unpinned. */
-  dropped: boolean;
+  /** No dirty block holds it any more: recycle once unpinned. */
+  released: boolean;
+}
+
+interface DirtyBlock {
+  /** Only the first `length` bytes of `buf.data` mean anything. */
+  buf: PinnedBuffer;
+  /** Valid bytes; the file reads zeros past them (up to its size). */
+  length: number;
+  /** Bumped by every change, so an upload knows whether it sent the latest bytes. */
+  version: number;
+  /** The stored block these bytes were read from (null: none, the slot was a hole or past the end). */
+  base: string | null;
+  /** The bytes written here, which a rebase onto a newer stored block keeps (see rebase). */
+  extents: Extents;
+}
+
+/** What one upload took of a dirty block. */
+interface Snapshot {
+  index: number;
+  blk: DirtyBlock;
+  buf: PinnedBuffer;
+  version: number;
+  length: number;
+  base: string | null;
 }
 
 /** Plaintext of part of a block: pieces in order, the first starting at byte `start`. */
@@ -60,7 +86,12 @@ interface Placed {
   id: string;
   size: number;
   nodes: string[];
+  /** The block this one replaces, as the writer saw it: the master refuses the commit if the slot holds another. */
+  base: string | null;
 }
+
+/** Commits refused because another client changed a block first, rebuilt and sent again, before giving up with EIO. */
+const REBASE_ATTEMPTS = 20;
 
 export class OpenFile {
   readonly ino: number;
@@ -81,6 +112,14 @@ export class OpenFile {
   private readonly uploading = new Map<number, Promise<void>>();
   /** Size or times changed locally and not yet committed. */
   private metaDirty = false;
+  /**
+   * The end of the furthest write since the last commit that covered all of them: what a
+   * commit asks the size to grow to (the master keeps the larger of it and the file's size,
+   * so a size another client cut is not put back by a write that did not reach it).
+   */
+  private writeEnd = 0;
+  /** Bumped by every write, so a commit knows whether writes came in while it travelled. */
+  private writes = 0;
   /** Commits go one at a time so the master sees sizes in the order we made them. */
   private commitChain: Promise<unknown> = Promise.resolve();
   private lastReadEnd = -1;
@@ -106,11 +145,18 @@ export class OpenFile {
     if (Array.isArray(info.spare)) for (const a of info.spare as Allocated[]) this.spare.push({ a, at: Date.now() });
     if (typeof info.ticket === 'string') this.ticket = info.ticket;
     this.infoTime = Date.now();
-    const attr = info.attr as Attr;
-    if (!this.hasLocalChanges()) {
-      this.attr = attr;
-      this.size = attr.size;
-    }
+    this.takeAttr(info.attr as Attr);
+  }
+
+  /** The master's attributes; the local size is theirs unless writes here reach further. */
+  private takeAttr(attr: Attr): void {
+    this.attr = attr;
+    this.size = Math.max(attr.size, this.writeEnd);
+  }
+
+  /** The end of the writes here that no commit has published yet (0 when none). */
+  get unpublishedEnd(): number {
+    return this.writeEnd;
   }
 
   hasLocalChanges(): boolean {
@@ -156,7 +202,7 @@ export class OpenFile {
         // copied now, not after an await: a dirty buffer is recycled once committed
         const at = from - idx * bs;
         const have = Math.max(0, Math.min(to - idx * bs, d.length) - at);
-        if (have > 0) d.data.copy(dst, from - pos, at, at + have);
+        if (have > 0) d.buf.data.copy(dst, from - pos, at, at + have);
         if (have < to - from) dst.fill(0, from - pos + have, to - pos);
         continue;
       }
@@ -185,15 +231,33 @@ export class OpenFile {
    */
   private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<Plain | undefined> {
     const d = this.dirty.get(idx);
-    if (d) return { parts: [d.data.subarray(0, d.length)], start: 0 };
+    if (d) return { parts: [d.buf.data.subarray(0, d.length)], start: 0 };
+    return (await this.stored(idx, from, to, sequential)).plain;
+  }
+
+  /**
+   * Bytes [from, to) of the block stored in slot `idx`, and its id (null for a hole). A read
+   * that fails (a capability expired, the replicas moved, or another client replaced the
+   * block and its old copies were collected) asks the master for the file's blocks again,
+   * once, and reads what the slot holds now.
+   */
+  private async stored(idx: number, from: number, to: number, sequential: boolean): Promise<{ id: string | null; plain?: Plain }> {
     await this.refreshIfStale();
-    const b = this.blocks[idx];
-    if (!b) return undefined;
-    const first = Math.floor(from / SEGMENT);
-    const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
-    if (last < first) return undefined; // past the stored bytes: zeros
-    const span = sequential ? wholeBlock(b) : { first, last };
-    return { parts: await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi)), start: first * SEGMENT };
+    for (let attempt = 0; ; attempt++) {
+      const b = this.blocks[idx];
+      if (!b) return { id: null };
+      const first = Math.floor(from / SEGMENT);
+      const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
+      if (last < first) return { id: b.id }; // past the stored bytes: zeros
+      const span = sequential ? wholeBlock(b) : { first, last };
+      try {
+        const parts = await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
+        return { id: b.id, plain: { parts, start: first * SEGMENT } };
+      } catch (err) {
+        if (attempt > 0) throw err;
+        await this.refresh();
+      }
+    }
   }
 
   /**
@@ -222,26 +286,17 @@ export class OpenFile {
   }
 
   /** The plaintexts of segments first..last of a remote block. */
-  private async fetch(b: RemoteBlock, first: number, last: number, retried = false): Promise<Buffer[]> {
+  private fetch(b: RemoteBlock, first: number, last: number): Promise<Buffer[]> {
     const identity = { ino: this.ino, index: b.index, id: b.id };
     const whole = first === 0 && last === wholeBlock(b).last;
-    try {
-      const key = this.blockKey();
-      return await this.core.io.get(
-        b,
-        // the segments asked for, not as many as came back: a reply cut short is EIO
-        (sealed: Buffer) => openSegments(key, identity, b.size, first, last, sealed),
-        (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
-        whole ? undefined : sealedRange(b.size, first, last),
-      );
-    } catch (err) {
-      if (retried) throw err;
-      // an expired capability or a replica list gone stale: ask the master again, once
-      await this.refresh();
-      const fresh = this.blocks[b.index];
-      if (!fresh || fresh.id !== b.id) throw new DfsError('EIO', `block ${b.index} changed while it was read`);
-      return this.fetch(fresh, first, last, true);
-    }
+    const key = this.blockKey();
+    return this.core.io.get(
+      b,
+      // the segments asked for, not as many as came back: a reply cut short is EIO
+      (sealed: Buffer) => openSegments(key, identity, b.size, first, last, sealed),
+      (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
+      whole ? undefined : sealedRange(b.size, first, last),
+    );
   }
 
   private blockKey(): BlockKey {
@@ -280,10 +335,12 @@ export class OpenFile {
       const inBlock = at % bs;
       const n = Math.min(bs - inBlock, data.length - off);
       const blk = await this.dirtyBlock(idx, inBlock === 0 && n === bs);
+      const buf = blk.buf.data;
       // a write past the valid bytes leaves a gap that must read as zeros
-      if (inBlock > blk.length) blk.data.fill(0, blk.length, inBlock);
-      data.copy(blk.data, inBlock, off, off + n);
+      if (inBlock > blk.length) buf.fill(0, blk.length, inBlock);
+      data.copy(buf, inBlock, off, off + n);
       blk.length = Math.max(blk.length, inBlock + n);
+      blk.extents.add(inBlock, inBlock + n);
       blk.version++;
       // a writer that reached the end of the block is done with it: send it. (Not "the block
       // is full": a block read back for an overwrite is full from its first write, and was
@@ -291,40 +348,51 @@ export class OpenFile {
       if (inBlock + n === bs) full.push(idx);
       off += n;
     }
-    if (pos + data.length > this.size) this.size = pos + data.length;
+    this.writes++;
+    this.writeEnd = Math.max(this.writeEnd, pos + data.length);
+    if (this.writeEnd > this.size) this.size = this.writeEnd;
     this.metaDirty = true;
     for (const idx of full) this.startUpload(idx);
     await this.backpressure();
     return data.length;
   }
 
+  /** The dirty block of slot `idx`, made from what is stored there unless `whole` (the write covers it all). */
   private async dirtyBlock(idx: number, whole: boolean): Promise<DirtyBlock> {
-    let d = this.dirty.get(idx);
-    if (d) return d;
-    // bytes past the end of file in a kept block must read as zeros
-    const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
-    let plain: Buffer[] | undefined;
-    // nothing to read for a whole-block write, or for a block wholly past the end of file
-    // (appending: asking the master for the block list there would cost a call per block)
-    if (!whole && valid > 0) {
-      plain = (await this.plainPiece(idx, 0, this.blockSize, true))?.parts;
-      // another write may have made the block dirty while we fetched
-      d = this.dirty.get(idx);
+    for (;;) {
+      const d = this.dirty.get(idx);
       if (d) return d;
+      let base = this.blocks[idx]?.id ?? null;
+      let plain: Buffer[] | undefined;
+      // nothing to read for a whole-block write, or for a block wholly past the end of file
+      // (appending: asking the master for the block list there would cost a call per block)
+      if (!whole && this.size > idx * this.blockSize) {
+        const got = await this.stored(idx, 0, this.blockSize, true);
+        if (this.dirty.has(idx)) continue; // another write made it dirty while we fetched
+        base = got.id;
+        plain = got.plain?.parts;
+      }
+      // bytes past the end of file in a kept block must read as zeros
+      const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
+      const buf: PinnedBuffer = { data: this.core.pool(this.blockSize).take(), pins: 0, released: false };
+      const length = copyUpTo(plain, valid, buf.data);
+      // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
+      const made: DirtyBlock = { buf, length, version: 0, base, extents: new Extents() };
+      this.dirty.set(idx, made);
+      this.reserve();
+      return made;
     }
-    const data = this.core.pool(this.blockSize).take();
-    let length = 0;
-    for (const part of plain ?? []) {
-      const n = Math.min(part.length, valid - length);
-      if (n <= 0) break;
-      part.copy(data, length, 0, n);
-      length += n;
-    }
-    // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
-    d = { data, length, version: 0, pins: 0, dropped: false };
-    this.dirty.set(idx, d);
-    this.reserve();
-    return d;
+  }
+
+  /** A dirty block's buffer is no longer its own: recycled once no upload needs it. */
+  private release(buf: PinnedBuffer): void {
+    buf.released = true;
+    if (buf.pins === 0) this.core.pool(this.blockSize).give(buf.data);
+  }
+
+  private unpin(buf: PinnedBuffer): void {
+    buf.pins--;
+    if (buf.pins === 0 && buf.released) this.core.pool(this.blockSize).give(buf.data);
   }
 
   /** Takes a block out of the dirty map; its buffer is recycled once no upload needs it. */
@@ -332,13 +400,7 @@ export class OpenFile {
     const d = this.dirty.get(idx);
     if (!d) return;
     this.dirty.delete(idx);
-    d.dropped = true;
-    if (d.pins === 0) this.core.pool(this.blockSize).give(d.data);
-  }
-
-  private unpin(d: DirtyBlock): void {
-    d.pins--;
-    if (d.pins === 0 && d.dropped) this.core.pool(this.blockSize).give(d.data);
+    this.release(d.buf);
   }
 
   /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
@@ -415,20 +477,28 @@ export class OpenFile {
   }
 
   /**
-   * Seals, uploads and commits the given dirty blocks (plus the current size), riding out a
-   * master restart: while the master cannot be reached, or has forgotten the block ids it
-   * handed out (allocations live in its memory), the whole step runs again with fresh ids,
-   * for up to DEFAULTS.writeRetryMs. The bytes are still here: a dirty block leaves only
-   * once its commit lands. A repeated commit is harmless: it points the same slots at new
-   * ids, and the blocks of the earlier attempt become garbage or orphans the master sweeps.
+   * Seals, uploads and commits the given dirty blocks (plus the size), riding out a master
+   * restart: while the master cannot be reached, or has forgotten the block ids it handed
+   * out (allocations live in its memory), the whole step runs again with fresh ids, for up
+   * to DEFAULTS.writeRetryMs. The bytes are still here: a dirty block leaves only once its
+   * commit lands. A repeated commit is harmless: it points the same slots at new ids, and
+   * the blocks of the earlier attempt become garbage or orphans the master sweeps. A commit
+   * refused because another client replaced one of the blocks first is rebuilt on the new
+   * block (rebase) and sent again.
    */
-  private async uploadAndCommit(indices: number[], final = false): Promise<void> {
+  private async uploadAndCommit(indices: number[], kind: CommitKind = {}): Promise<void> {
     const deadline = Date.now() + DEFAULTS.writeRetryMs;
+    let rebases = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.uploadAndCommitOnce(indices, final);
+        return await this.uploadAndCommitOnce(indices, kind);
       } catch (err) {
         const e = toDfsError(err);
+        if (e.reason === STALE_BASE) {
+          if (++rebases > REBASE_ATTEMPTS) throw new DfsError('EIO', `the file kept changing under this write: ${e.message}`);
+          await this.rebase();
+          continue;
+        }
         const retry =
           e.reason === STALE_ALLOCATION || e.reason === NO_NODES_REASON || e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== CLOSED_REASON);
         if (!retry || Date.now() > deadline) throw e;
@@ -438,15 +508,17 @@ export class OpenFile {
     }
   }
 
-  private async uploadAndCommitOnce(indices: number[], final: boolean): Promise<void> {
-    const snaps = indices
-      .map((index) => ({ index, blk: this.dirty.get(index) }))
-      .filter((s): s is { index: number; blk: DirtyBlock } => s.blk !== undefined)
-      .map((s) => ({ index: s.index, blk: s.blk, version: s.blk.version, length: s.blk.length }));
-    for (const s of snaps) s.blk.pins++;
+  private async uploadAndCommitOnce(indices: number[], kind: CommitKind): Promise<void> {
+    if (kind.truncate !== undefined) indices = await this.cutFor(kind.truncate);
+    const snaps: Snapshot[] = [];
+    for (const index of indices) {
+      const blk = this.dirty.get(index);
+      if (blk) snaps.push({ index, blk, buf: blk.buf, version: blk.version, length: blk.length, base: blk.base });
+    }
+    for (const s of snaps) s.buf.pins++;
     const pinned = new Set(snaps);
-    const unpin = (s: (typeof snaps)[number]): void => {
-      if (pinned.delete(s)) this.unpin(s.blk);
+    const unpin = (s: Snapshot): void => {
+      if (pinned.delete(s)) this.unpin(s.buf);
     };
     const placed: Placed[] = [];
     try {
@@ -458,11 +530,11 @@ export class OpenFile {
               const a = alloc[i];
               const sealedPool = this.core.pool(sealedLength(this.blockSize));
               const into = sealedPool.take();
-              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: s.index, id: a.id }, s.blk.data.subarray(0, s.length), into);
+              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: s.index, id: a.id }, s.buf.data.subarray(0, s.length), into);
               unpin(s); // the plaintext has been read
               const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more
-              placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes });
+              placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes, base: s.base });
             }),
           ),
         );
@@ -470,35 +542,102 @@ export class OpenFile {
     } finally {
       for (const s of snaps) unpin(s);
     }
-    await this.commit(placed, final, snaps);
+    await this.commit(placed, kind, snaps);
   }
 
-  private commit(placed: Placed[], final: boolean, snaps: { index: number; blk: DirtyBlock; version: number }[]): Promise<void> {
+  /**
+   * Before a truncate to `size`: drops the dirty blocks past the new end and cuts the one
+   * that will end the file. That block goes with the truncate (returned) when the stored
+   * copy holds bytes past the new end, which must not outlive the truncate at the master.
+   */
+  private async cutFor(size: number): Promise<number[]> {
+    const bs = this.blockSize;
+    const keep = Math.ceil(size / bs);
+    for (const idx of [...this.dirty.keys()]) if (idx >= keep) this.dropDirty(idx);
+    const off = size % bs;
+    if (off === 0) return [];
+    const idx = Math.floor(size / bs);
+    const storedLonger = (this.blocks[idx]?.size ?? 0) > off;
+    if (!storedLonger && !this.dirty.has(idx)) return [];
+    const d = await this.dirtyBlock(idx, false);
+    if (d.length > off) {
+      d.length = off;
+      d.extents.clip(off);
+      d.version++;
+    }
+    return storedLonger ? [idx] : [];
+  }
+
+  /** After a commit was refused because another client replaced a block first: the master's block list, and the dirty blocks rebuilt on it. */
+  private async rebase(): Promise<void> {
+    await this.refresh();
+    await this.rebaseDirty();
+  }
+
+  /**
+   * Rebuilds every dirty block whose base is no longer what the block list (as last heard
+   * from the master) holds in its slot: on the stored block, with the bytes written here
+   * over it. Nothing to do, and no call, when the bases still hold.
+   */
+  async rebaseDirty(): Promise<void> {
+    const bs = this.blockSize;
+    for (const [idx, d] of [...this.dirty]) {
+      const now = this.blocks[idx]?.id ?? null;
+      if (d.base === now) continue;
+      if (d.extents.covers(bs)) {
+        d.base = now; // every byte is ours: nothing of the old base to replace
+        continue;
+      }
+      const got = now === null ? { id: null } : await this.stored(idx, 0, bs, true);
+      if (this.dirty.get(idx) !== d) continue; // cut by a truncate meanwhile
+      const buf: PinnedBuffer = { data: this.core.pool(bs).take(), pins: 0, released: false };
+      let length = copyUpTo(got.plain?.parts, Math.max(0, Math.min(bs, this.attr.size - idx * bs)), buf.data);
+      for (const [from, to] of d.extents.ranges()) {
+        if (from > length) buf.data.fill(0, length, from);
+        d.buf.data.copy(buf.data, from, from, to);
+        length = Math.max(length, to);
+      }
+      this.release(d.buf);
+      d.buf = buf;
+      d.length = length;
+      d.base = got.id;
+      d.version++;
+    }
+  }
+
+  private commit(placed: Placed[], kind: CommitKind, snaps: Snapshot[]): Promise<void> {
     const run = async (): Promise<void> => {
       const bs = this.blockSize;
-      // A background commit publishes only up to the blocks it sends, so a crash never
-      // leaves a size that covers bytes still in this process's buffers.
-      let size = this.size;
-      if (!final) {
-        const reach = Math.max(this.attr.size, ...placed.map((p) => Math.min(this.size, (p.index + 1) * bs)));
-        size = Math.min(this.size, reach);
-      }
-      const reply = await this.core.call('fs.commit', { ino: this.ino, ticket: this.ticket, size, blocks: placed });
+      // A truncate sets the size; a write commit asks it to grow to the end of the writes it
+      // publishes. A background commit publishes only up to the blocks it sends, so a crash
+      // never leaves a size that covers bytes still in this process's buffers.
+      let size = this.writeEnd;
+      if (kind.truncate !== undefined) size = kind.truncate;
+      else if (!kind.final) size = Math.min(this.writeEnd, Math.max(0, ...placed.map((p) => (p.index + 1) * bs)));
+      const reply = await this.core.call('fs.commit', {
+        ino: this.ino, ticket: this.ticket, size, blocks: placed, ...(kind.truncate === undefined ? {} : { truncate: true }),
+      });
       this.commits++;
-      this.attr = reply.meta.attr as Attr;
       for (const p of placed) {
         const s = snaps.find((x) => x.index === p.index)!;
-        const stillSame = this.dirty.get(p.index) === s.blk && s.blk.version === s.version;
         this.blocks[p.index] = {
           index: p.index, id: p.id, size: p.size,
           nodes: p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url),
           cap: '',
         };
-        if (stillSame) this.dropDirty(p.index);
+        if (this.dirty.get(p.index) !== s.blk) continue;
+        if (s.blk.version === s.version) this.dropDirty(p.index);
+        // written to since: what it holds now builds on the block just committed
+        else if (s.blk.base === s.base) s.blk.base = p.id;
       }
+      if (kind.truncate !== undefined && this.blocks.length > Math.ceil(size / bs)) this.blocks.length = Math.ceil(size / bs);
+      if (kind.final && this.dirty.size === 0) {
+        this.metaDirty = false;
+        this.writeEnd = 0;
+      }
+      this.takeAttr(reply.meta.attr as Attr);
       // the caps of freshly written blocks come from the master on the next refresh
       this.infoTime = 0;
-      if (final && this.dirty.size === 0) this.metaDirty = false;
     };
     const p = this.commitChain.then(run, run);
     this.commitChain = p.catch(() => undefined);
@@ -510,24 +649,40 @@ export class OpenFile {
     await Promise.allSettled([...this.uploading.values()]);
     this.throwIfFailed();
     if (!this.hasLocalChanges()) return;
-    await this.uploadAndCommit([...this.dirty.keys()], true);
+    await this.uploadAndCommit([...this.dirty.keys()], { final: true });
   }
 
+  /**
+   * Sets the size at the master at once, after the writes before it: what it cuts off is
+   * gone for every reader, here and in other clients, before this returns.
+   */
   async truncate(size: number): Promise<void> {
     this.throwIfFailed();
+    const max = DEFAULTS.maxBlocksPerFile * this.blockSize;
+    if (size > max) throw new DfsError('EFBIG', `a file holds at most ${max} bytes`);
     await Promise.allSettled([...this.uploading.values()]);
-    const bs = this.blockSize;
-    const keep = Math.ceil(size / bs);
-    for (const idx of [...this.dirty.keys()]) if (idx >= keep) this.dropDirty(idx);
-    if (size < this.size && size % bs !== 0) {
-      // the block that now ends the file must not keep the old bytes past the end
-      const idx = Math.floor(size / bs);
-      const blk = await this.dirtyBlock(idx, false);
-      blk.length = Math.min(blk.length, size % bs);
-      blk.version++;
-    }
-    if (this.blocks.length > keep) this.blocks.length = keep;
-    this.size = size;
-    this.metaDirty = true;
+    this.throwIfFailed();
+    this.writeEnd = Math.min(this.writeEnd, size);
+    await this.uploadAndCommit([], { truncate: size });
   }
+}
+
+/** What a commit does besides placing blocks. */
+interface CommitKind {
+  /** Publishes every write so far (flush, fsync, close). */
+  final?: boolean;
+  /** Sets the size to this (ftruncate), shrinking or growing. */
+  truncate?: number;
+}
+
+/** Copies the first `limit` bytes that `parts` hold into `dst`; returns how many. */
+function copyUpTo(parts: Buffer[] | undefined, limit: number, dst: Buffer): number {
+  let length = 0;
+  for (const part of parts ?? []) {
+    const n = Math.min(part.length, limit - length);
+    if (n <= 0) break;
+    part.copy(dst, length, 0, n);
+    length += n;
+  }
+  return length;
 }

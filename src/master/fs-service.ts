@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError, STALE_ALLOCATION } from '../rpc/errors.js';
+import { DfsError, STALE_ALLOCATION, STALE_BASE } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
@@ -232,9 +232,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const p = str(meta, 'path');
       const { node } = resolve(c, p, true);
       const write = bool(meta, 'write');
-      checkOpen(c, node, bool(meta, 'read'), write, p);
+      // as Linux: O_TRUNC empties the file even with O_RDONLY, and takes write permission
+      const truncate = bool(meta, 'truncate');
+      checkOpen(c, node, bool(meta, 'read'), write || truncate, p);
       if (node.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${p}`);
-      if (write && bool(meta, 'truncate') && node.size > 0) await truncateRecord(node);
+      if (truncate && node.size > 0) await truncateRecord(node);
       return { meta: { ...openInfo(c, node), ...(write ? spareBlocks(meta, node) : {}) } };
     },
 
@@ -292,23 +294,39 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       await m.maintenance.dropReplica(id, str(meta, 'node', 64));
     },
 
+    // A writer's new blocks and the size. Each block names the one it replaces (`base`, the
+    // block it was built on, null for none): a commit whose base is no longer in its slot is
+    // refused whole, so a writer never puts back bytes another client cut or replaced. A
+    // write commit grows the size to at most what it asks, never shrinks it; a truncate
+    // (`truncate: true`) sets it, and the slots past it go.
     'fs.commit': async ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
       if (!allowed(c, n, W_OK)) deny('write the file');
-      const size = int(meta, 'size', 0, DEFAULTS.maxBlocksPerFile * m.blockSize);
-      const placed: BlockPlacement[] = arr(meta, 'blocks', 65536).map((v, i) => {
+      const maxSize = DEFAULTS.maxBlocksPerFile * m.blockSize;
+      const asked = int(meta, 'size', 0);
+      if (asked > maxSize) throw new DfsError('EFBIG', `a file holds at most ${maxSize} bytes`);
+      const truncate = bool(meta, 'truncate');
+      const placed: (BlockPlacement & { base?: string | null })[] = arr(meta, 'blocks', 65536).map((v, i) => {
         const b = obj(v, `blocks[${i}]`);
         const id = str(b, 'id', 64);
         const a = allocatedTo(id, n.ino);
         const nodes = arr(b, 'nodes', 16).map(String);
         if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
-        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes };
+        const base = b.base === null ? null : optStr(b, 'base', 64);
+        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes, base };
       });
+      for (const p of placed) {
+        if (p.base !== undefined && (n.blocks![p.index]?.id ?? null) !== p.base) {
+          throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: STALE_BASE });
+        }
+      }
       for (const p of placed) m.allocations.delete(p.id);
-      await m.mutate([{ op: 'commit', ino: n.ino, size, blocks: placed, time: optInt(meta, 'mtime') ?? Date.now() }]);
+      const size = truncate ? asked : Math.max(asked, n.size);
+      const blocks = placed.map(({ index, id, size: bytes, nodes }) => ({ index, id, size: bytes, nodes }));
+      await m.mutate([{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }]);
       // the writer could not reach enough nodes: repair makes up the difference
       if (placed.some((p) => p.nodes.length < n.replicas)) m.maintenance.replication.requestScan();
       return { meta: { attr: attrOf(n) } };

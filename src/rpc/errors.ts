@@ -46,6 +46,13 @@ export const LOGIN_BUSY_REASON = 'login-busy';
  */
 export const STALE_ALLOCATION = 'stale-allocation';
 
+/**
+ * EAGAIN for a commit that names, for a slot, a base block the file no longer holds there:
+ * another client replaced or cut the block first. The writer rebuilds its block on what is
+ * stored now, with only the bytes it wrote, and commits again (src/client/open-file.ts).
+ */
+export const STALE_BASE = 'stale-base';
+
 /** No storage node is up to take a block (none alive, or none yet re-registered after a master restart). */
 export const NO_NODES_REASON = 'no-nodes';
 

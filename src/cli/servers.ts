@@ -50,6 +50,27 @@ function replicas(s: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * A new cluster's block size: 64 KiB to 4 MiB (a storage node takes one block per message),
+ * in whole 64 KiB segments. Accepts plain bytes or a K/M suffix. An existing cluster keeps its own.
+ */
+function blockSize(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)([KkMm]?)(i?B)?$/.exec(s.trim());
+  const n = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1024 : MiB) : NaN;
+  if (!Number.isSafeInteger(n) || n < 64 * 1024 || n > DEFAULTS.blockSize || n % (64 * 1024) !== 0) {
+    throw new UsageError(`--block-size must be a multiple of 64K from 64K to 4M: ${s}`);
+  }
+  return n;
+}
+
+/** A positive duration in seconds (fractions allowed), as milliseconds. */
+function seconds(flag: string, s: string): number {
+  const n = Number(s);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag} must be a positive number of seconds: ${s}`);
+  return Math.round(n * 1000);
+}
+
 function defaultDataDir(): string {
   if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -85,19 +106,26 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
+    .option('--block-size <size>', 'a new cluster\'s block size, 64K to 4M (default 4M)')
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--allocation-ttl <seconds>', 'a block handed to a writer and never committed is garbage after this', String(DEFAULTS.allocationTtlMs / 1000))
+    .option('--reconcile-every <seconds>', "check each storage node's block list against the master's this often (and delete what nothing references)", String(DEFAULTS.reconcileMs / 1000))
     .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
     .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string }) => {
+      action(async (o: {
+        host: string; port: string; dataDir: string; replicas?: string; blockSize?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string;
+        joinSecretFile?: string; allocationTtl: string; reconcileEvery: string;
+      }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
         if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
         const m = new Master({
-          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), blockSize: blockSize(o.blockSize),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
+          allocationTtlMs: seconds('--allocation-ttl', o.allocationTtl), replication: { reconcileMs: seconds('--reconcile-every', o.reconcileEvery) },
         });
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);
@@ -158,12 +186,13 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'master port', '7070')
     .option('--storage-nodes <n>', 'number of storage nodes', '3')
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
+    .option('--block-size <size>', 'a new cluster\'s block size, 64K to 4M (default 4M)')
     .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
     .action(
       action(async (o: {
-        dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string; tls?: boolean;
+        dataDir: string; port: string; storageNodes: string; replicas?: string; blockSize?: string; memory?: boolean; mount?: string; tls?: boolean;
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
@@ -175,7 +204,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
-          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
+          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, blockSize: blockSize(o.blockSize),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
         });
         const started = await master.start();

@@ -323,6 +323,15 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
           throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: STALE_BASE });
         }
       }
+      if (truncate && asked % m.blockSize !== 0) {
+        // the block that will end the file must end at the new size: a writer that did not
+        // know the stored block reached further (it has an old block list) gets to send it cut
+        const idx = Math.floor(asked / m.blockSize);
+        const ending = placed.find((p) => p.index === idx) ?? n.blocks![idx];
+        if (ending && ending.size > asked % m.blockSize) {
+          throw new DfsError('EAGAIN', `block ${idx} reaches past the new size`, { reason: STALE_BASE });
+        }
+      }
       for (const p of placed) m.allocations.delete(p.id);
       const size = truncate ? asked : Math.max(asked, n.size);
       const blocks = placed.map(({ index, id, size: bytes, nodes }) => ({ index, id, size: bytes, nodes }));

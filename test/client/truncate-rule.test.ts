@@ -98,3 +98,60 @@ t.test('a truncate past the largest file size fails and changes nothing', async 
   await h.close();
   t.equal((await c.getattr('/z')).size, 3);
 });
+
+// Cases the differential exerciser found (test/differential/), kept as they were shrunk.
+
+t.test('found: a truncate by a client whose block list is old still cuts the stored block', async (t) => {
+  const cl = await localCluster(t, { blockSize: 64 * KiB });
+  const [a, b] = [cl.admin, await cl.client('admin', 'admin-test-password')];
+  const hb = await b.create('/s', 0o644); // b's view: an empty file
+  const ha = await a.openFile('/s', { read: true, write: true });
+  await ha.write(0, Buffer.from('ab'));
+  await ha.fsync();
+  await hb.truncate(1); // b never saw block 0
+  await hb.write(64 * KiB, Buffer.from('c'));
+  await hb.close();
+  await ha.close();
+  const got = await (await a.openFile('/s', { read: true, write: false })).read(0, 70 * KiB);
+  t.equal(got.length, 64 * KiB + 1);
+  t.equal(got[0], 'a'.charCodeAt(0));
+  t.equal(got[1], 0, 'the byte the truncate cut reads as zero');
+});
+
+t.test('found: a stat through a client with unsaved writes shows the larger of its writes and the master\'s size', async (t) => {
+  const cl = await localCluster(t, { blockSize: 64 * KiB });
+  const [a, b] = [cl.admin, await cl.client('admin', 'admin-test-password')];
+  const hb = await b.create('/t', 0o644);
+  await a.truncate('/t', 2);
+  await hb.write(0, Buffer.from('x'));
+  t.equal((await b.getattr('/t')).size, 2);
+  await hb.close();
+  t.equal((await a.getattr('/t')).size, 2);
+});
+
+t.test('found: O_RDONLY|O_TRUNC empties the file, as on Linux', async (t) => {
+  const { admin: c } = await localCluster(t, { blockSize: 64 * KiB });
+  const h = await c.create('/u', 0o644);
+  await h.write(0, Buffer.from('data'));
+  await h.close();
+  const r = await c.openFile('/u', { read: true, write: false, truncate: true });
+  t.equal(r.size, 0);
+  await r.close();
+  t.equal((await c.getattr('/u')).size, 0);
+});
+
+t.test('found: an open sees another client\'s committed bytes under this client\'s unsaved ones', async (t) => {
+  const cl = await localCluster(t, { blockSize: 64 * KiB });
+  const [a, b] = [cl.admin, await cl.client('admin', 'admin-test-password')];
+  const hb = await b.create('/v', 0o644);
+  const ha = await a.openFile('/v', { read: true, write: true });
+  await ha.write(0, Buffer.alloc(64 * KiB, 'A'));
+  await ha.close();
+  await hb.write(0, Buffer.from('b')); // built on b's old view: an empty block
+  const again = await b.openFile('/v', { read: true, write: false });
+  const got = await again.read(0, 64 * KiB);
+  t.equal(got.length, 64 * KiB);
+  t.equal(got.subarray(0, 3).toString(), 'bAA', 'b\'s byte over a\'s block');
+  await again.close();
+  await hb.close();
+});

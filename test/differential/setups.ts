@@ -1,0 +1,56 @@
+// The dfs side of an exerciser run, three ways: the client library (two clients), one
+// mount with its default caches, and two mounts of one cluster. Each cluster has 64 KiB
+// blocks, so that runs cross block boundaries often; every run gets fresh directories.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ADMIN_PASSWORD, localCluster, spawnCluster, tempDir, type Teardown } from '../helpers/cluster.js';
+import { mount } from '../helpers/mount.js';
+import type { ExerciseOptions } from './exerciser.js';
+import { ClientTarget, LocalTarget, type Target } from './targets.js';
+
+export const BLOCK = 64 * 1024;
+
+export type SetupName = 'client' | 'mount' | 'mounts';
+export const SETUPS: readonly SetupName[] = ['client', 'mount', 'mounts'];
+
+type Prepared = Pick<ExerciseOptions, 'shape' | 'options' | 'newRun'>;
+
+export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> {
+  const base = tempDir(t, 'dfs-reference-');
+  let n = 0;
+  const refFor = (dir: string): { ref: Target; refRoot: string } => {
+    const refRoot = path.join(base, dir);
+    fs.mkdirSync(refRoot);
+    return { ref: new LocalTarget('local', refRoot), refRoot };
+  };
+  if (which === 'client') {
+    const cl = await localCluster(t, { blockSize: BLOCK });
+    const clients = [cl.admin, await cl.client('admin', ADMIN_PASSWORD)];
+    return {
+      shape: { blockSize: BLOCK, mounts: 2, mmap: false },
+      // the library keeps no unlinked file alive for its open handles (a mount does, by hiding it)
+      options: { unlinkOpenSameMount: false, renameToItself: true },
+      newRun: async () => {
+        const dir = `run-${n++}`;
+        await clients[0].mkdir(`/${dir}`);
+        return { ...refFor(dir), mounts: clients.map((c, i) => new ClientTarget(`client ${i}`, c, `/${dir}`)) };
+      },
+    };
+  }
+  const cluster = await spawnCluster(t, { args: ['--memory', '--block-size', '64K'] });
+  // two mounts share files close-to-open; their stat caches would add a second, documented,
+  // staleness (up to --attr-cache seconds) that a run would have to wait out
+  const mounts = which === 'mount' ? [await mount(t, cluster)] : [await mount(t, cluster, { args: ['--attr-cache', '0'] }), await mount(t, cluster, { args: ['--attr-cache', '0'] })];
+  return {
+    shape: { blockSize: BLOCK, mounts: mounts.length, mmap: true },
+    // not yet: libfuse 2's high-level API keeps such a file alive by renaming it to
+    // .fuse_hidden*, which keeps its link count and can move a rename's target aside; the
+    // low-level binding, by inode, will not need that (native-notes/)
+    options: { unlinkOpenSameMount: false, renameToItself: false },
+    newRun: async () => {
+      const dir = `run-${n++}`;
+      fs.mkdirSync(path.join(mounts[0].dir, dir));
+      return { ...refFor(dir), mounts: mounts.map((m, i) => new LocalTarget(`mount ${i}`, path.join(m.dir, dir))) };
+    },
+  };
+}

@@ -50,6 +50,16 @@ function replicas(s: string | undefined): number | undefined {
   return n;
 }
 
+/** A size in MiB, or with a unit: 512M, 20G, 1.5T. */
+function sizeBytes(flag: string, s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`${flag} must be a size such as 512M, 20G or 1T: ${s}`);
+  const unit = { '': MiB, K: 1024, M: MiB, G: 1024 * MiB, T: 1024 * 1024 * MiB }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n < 1) throw new UsageError(`${flag} must be more than nothing: ${s}`);
+  return n;
+}
+
 function defaultDataDir(): string {
   if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -121,10 +131,11 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--advertise <url>', 'the URL clients and other nodes reach this node at, when not the one it listens on (--host 0.0.0.0, NAT, containers)')
     .option('--scrub-rate <MiB/s>', 'with --data-dir: re-read and check held blocks in the background at this rate (0: never)', String(DEFAULTS.scrubBytesPerSecond / MiB))
     .option('--scrub-after <seconds>', 'start checking this long after the node starts', String(DEFAULTS.scrubStartDelayMs / 1000))
+    .option('--capacity <size>', 'with --data-dir: hold at most this much (512M, 20G; default: what the file system has free)')
     .action(
       action(async (o: {
         host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string; advertise?: string;
-        scrubRate: string; scrubAfter: string;
+        scrubRate: string; scrubAfter: string; capacity?: string;
       }) => {
         const scrubRate = Number(o.scrubRate);
         if (!Number.isFinite(scrubRate) || scrubRate < 0) throw new UsageError(`--scrub-rate must be a number of MiB/s, 0 or more: ${o.scrubRate}`);
@@ -138,7 +149,9 @@ export function registerServerCommands(program: Command, globals: () => { master
         const { secret } = joinSecretOf(o);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
-        const disk = o.dataDir ? DiskBlockStore.open(o.dataDir) : undefined;
+        if (o.capacity !== undefined && !o.dataDir) throw new UsageError('--capacity is for a node with --data-dir');
+        const capacityLimit = o.capacity === undefined ? undefined : sizeBytes('--capacity', o.capacity);
+        const disk = o.dataDir ? DiskBlockStore.open(o.dataDir, { capacityLimit }) : undefined;
         const node = new StorageNode({
           masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
           tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: advertise,

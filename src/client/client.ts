@@ -65,6 +65,8 @@ export interface NodeStatus {
   used: number;
   blocks: number;
   lastSeen: number;
+  /** The file system its blocks are on (host:device), null for a memory node; nodes that share one share its free space. */
+  volume?: string | null;
 }
 
 export interface ClusterStatus {
@@ -77,6 +79,8 @@ export interface ClusterStatus {
   underReplicated?: number;
   missing?: number;
   corrupt?: number;
+  /** Live nodes' space all told; a file system that several nodes share is counted once. */
+  space?: { capacity: number; used: number; free: number };
 }
 
 /** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */

@@ -464,20 +464,16 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
 
     'fs.statfs': ({ meta }) => {
       m.caller(meta);
-      let capacity = 0;
-      let used = 0;
-      for (const n of m.nodes.alive()) {
-        capacity += n.capacity;
-        used += n.used;
-      }
-      return { meta: { blockSize: m.blockSize, capacity, used, free: Math.max(0, capacity - used), files: ns.inodes.size } };
+      // a file system that several nodes share is counted once (nodes.ts)
+      const { capacity, used, free } = m.nodes.totals();
+      return { meta: { blockSize: m.blockSize, capacity, used, free, files: ns.inodes.size } };
     },
 
     'cluster.status': ({ meta }) => {
       m.caller(meta);
       const nodes = [...m.nodes.nodes.values()].map((n) => ({
         id: n.id, url: n.url, alive: n.alive, capacity: n.capacity, used: n.used, blocks: n.blockCount,
-        lastSeen: n.lastSeen,
+        lastSeen: n.lastSeen, volume: n.volume ?? null,
       }));
       let files = 0;
       let dirs = 0;
@@ -490,6 +486,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         meta: {
           nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size,
           underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
+          // the live nodes' space, a file system several nodes share counted once
+          space: m.nodes.totals(),
         },
       };
     },

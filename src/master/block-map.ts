@@ -55,6 +55,17 @@ export class BlockMap {
     for (const n of remove) b.nodes.delete(n);
   }
 
+  /** Copies of an unreferenced block on `nodes`, to delete there; a referenced block is never garbage. */
+  addGarbage(id: string, nodes: string[]): void {
+    if (this.blocks.has(id) || nodes.length === 0) return;
+    let g = this.garbage.get(id);
+    if (!g) {
+      g = new Set();
+      this.garbage.set(id, g);
+    }
+    for (const n of nodes) g.add(this.internNode(n));
+  }
+
   get(id: string): BlockInfo | undefined {
     return this.blocks.get(id);
   }

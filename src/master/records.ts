@@ -63,6 +63,14 @@ export type MutationRecord =
   | { op: 'endSession'; hash: string }
   /** The last TOTP time step a user logged in with: codes of that step or earlier are spent. */
   | { op: 'totpUsed'; user: string; step: number }
-  | { op: 'locate'; id: string; add?: string[]; remove?: string[] };
+  | { op: 'locate'; id: string; add?: string[]; remove?: string[] }
+  /**
+   * Copies of a block no file references, on these nodes, for the collector to delete: an
+   * allocation that expired uncommitted, a repair copy whose file went meanwhile, a copy a
+   * node listed. The garbage list changes only by records (this, unref through commit and
+   * unlink, locate's removals), so a snapshot built from the journal holds the same list as
+   * the live state, and neither a checkpoint nor a crash loses or leaks one.
+   */
+  | { op: 'garbage'; id: string; nodes: string[] };
 
 export type RecordOp = MutationRecord['op'];

@@ -269,7 +269,7 @@ export class Replicator {
       await this.m.mutate([{ op: 'locate', id, add: [target.id] }]);
     } else {
       // the file went while we copied: the new copy is garbage
-      this.addGarbage(id, [target.id]);
+      await this.m.mutate([{ op: 'garbage', id, nodes: [target.id] }]);
     }
   }
 
@@ -294,16 +294,6 @@ export class Replicator {
     } finally {
       this.removing.delete(key);
     }
-  }
-
-  private addGarbage(id: string, nodes: Iterable<string>): void {
-    const g = this.m.state.blocks.garbage;
-    let set = g.get(id);
-    if (!set) {
-      set = new Set();
-      g.set(id, set);
-    }
-    for (const n of nodes) set.add(n);
   }
 
   /**
@@ -353,7 +343,9 @@ export class Replicator {
         if (this.copying.get(id)?.has(nodeId) || this.removing.has(`${id}:${nodeId}`)) continue;
         if (b) {
           if (!b.nodes.has(nodeId)) records.push({ op: 'locate', id, add: [nodeId] });
-        } else if (blocks.garbage.has(id)) this.addGarbage(id, [nodeId]);
+        } else if (blocks.garbage.has(id)) {
+          if (!blocks.garbage.get(id)!.has(nodeId)) records.push({ op: 'garbage', id, nodes: [nodeId] });
+        }
         else if (!this.m.allocations.has(id)) orphans.push(id);
       }
       for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));

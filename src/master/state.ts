@@ -76,6 +76,9 @@ export class MasterState {
       case 'locate':
         this.blocks.locate(r.id, r.add, r.remove);
         break;
+      case 'garbage':
+        this.blocks.addGarbage(r.id, r.nodes);
+        break;
     }
   }
 }

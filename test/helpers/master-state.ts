@@ -33,7 +33,8 @@ const hex = (n: number, len = 32): string => n.toString(16).padStart(len, '0');
 
 /**
  * Mutation batches that exercise every record type: directories, files with block lists,
- * hard links, renames, attribute changes, unlinks that make garbage, users and sessions.
+ * hard links, renames, attribute changes, unlinks and expired allocations that make garbage,
+ * users and sessions.
  * Batch k depends only on k, so two runs produce the same stream.
  */
 export function sampleBatches(count: number, time = 1_700_000_000_000): MutationRecord[][] {
@@ -79,7 +80,11 @@ export function sampleBatches(count: number, time = 1_700_000_000_000): Mutation
         ]);
         break;
       case 7:
-        out.push([{ op: 'locate', id: hex(block - 1), add: ['n3'], remove: ['n1'] }]);
+        out.push([
+          { op: 'locate', id: hex(block - 1), add: ['n3'], remove: ['n1'] },
+          // an allocation that expired uncommitted: garbage on the nodes it was offered to
+          { op: 'garbage', id: `f${hex(k, 31)}`, nodes: ['n2', 'n3'] },
+        ]);
         break;
     }
   }

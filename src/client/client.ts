@@ -78,6 +78,8 @@ export interface ClusterStatus {
   garbage: number;
   underReplicated?: number;
   missing?: number;
+  /** Of the missing, blocks whose every copy failed a reader's check: unreadable, but kept. */
+  lost?: number;
   corrupt?: number;
   /** Live nodes' space all told; a file system that several nodes share is counted once. */
   space?: { capacity: number; used: number; free: number };

@@ -101,8 +101,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     const blocks = n.blocks!.map((b, index) => {
       if (!b) return null;
       const info = m.state.blocks.get(b.id);
+      // copies a client found bad are offered last: a read tries them only when nothing else is left
+      const suspect = (id: string): number => (info?.suspect?.has(id) ? 1 : 0);
       const nodes = [...(info?.nodes ?? [])]
         .filter((id) => m.nodes.isAlive(id))
+        .sort((x, y) => suspect(x) - suspect(y))
         .map((id) => ({ id, url: m.nodes.url(id)! }));
       return { index, id: b.id, size: b.size, nodes, cap: m.capability('r', b.id) };
     });
@@ -279,16 +282,15 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: { nodes } };
     },
 
-    // A reader whose replica failed its check. Only a reader of the file may say so, and
-    // a report never drops the last copy: a false report must not be able to lose data.
+    // A reader whose replica failed its check. Only a reader of the file may say so, and a
+    // report only marks the copy suspect (replication.ts): a false report, or damage to every
+    // copy, must not be able to lose data.
     'block.corrupt': async ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
       if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
       const id = str(meta, 'id', 64);
       if (!n.blocks?.some((b) => b?.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
-      const info = m.state.blocks.get(id);
-      if (!info || info.nodes.size <= 1) return;
       await m.maintenance.dropReplica(id, str(meta, 'node', 64));
     },
 
@@ -486,6 +488,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         meta: {
           nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size,
           underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
+          // of the missing, blocks whose every copy failed a reader's check: unreadable, kept
+          lost: health.lost,
           // the live nodes' space, a file system several nodes share counted once
           space: m.nodes.totals(),
         },

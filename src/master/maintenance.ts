@@ -49,8 +49,8 @@ export class Maintenance {
     }
   }
 
-  /** Blocks below their replication target, with no live copy, and with a corrupt copy not yet replaced, as of the last scan. */
-  counts(): { underReplicated: number; missing: number; corrupt: number } {
+  /** Blocks below their replication target, with no good live copy (and of those, every copy bad), and with a bad copy not yet replaced, as of the last scan. */
+  counts(): { underReplicated: number; missing: number; lost: number; corrupt: number } {
     return this.replication.health;
   }
 

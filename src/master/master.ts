@@ -196,7 +196,8 @@ export class Master {
     m.gauge('blocks', 'Blocks referenced by files', () => this.state.blocks.blocks.size);
     m.gauge('garbage_blocks', 'Unreferenced blocks still to delete from nodes', () => this.state.blocks.garbage.size);
     m.gauge('under_replicated_blocks', 'Blocks with fewer live copies than their file asks for', () => this.maintenance.counts().underReplicated);
-    m.gauge('missing_blocks', 'Blocks with no live copy', () => this.maintenance.counts().missing);
+    m.gauge('missing_blocks', 'Blocks with no good live copy', () => this.maintenance.counts().missing);
+    m.gauge('lost_blocks', 'Blocks whose every live copy failed a client\'s check (counted as missing too)', () => this.maintenance.counts().lost);
     m.gauge('corrupt_blocks', 'Blocks with a copy found corrupt, not yet back to their factor', () => this.maintenance.counts().corrupt);
     m.gauge('sessions', 'Live sessions', () => {
       const now = Date.now();

@@ -71,6 +71,12 @@ export type MutationRecord =
    * unlink, locate's removals), so a snapshot built from the journal holds the same list as
    * the live state, and neither a checkpoint nor a crash loses or leaks one.
    */
-  | { op: 'garbage'; id: string; nodes: string[] };
+  | { op: 'garbage'; id: string; nodes: string[] }
+  /**
+   * Copies a client found bad (its GCM check failed) where the node's own checksum passed:
+   * kept, but no longer counted, copied from or offered first, until enough good copies are
+   * whole to drop them; a block whose every copy is suspect is lost (status, fsck).
+   */
+  | { op: 'suspect'; id: string; nodes: string[] };
 
 export type RecordOp = MutationRecord['op'];

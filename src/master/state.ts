@@ -79,6 +79,9 @@ export class MasterState {
       case 'garbage':
         this.blocks.addGarbage(r.id, r.nodes);
         break;
+      case 'suspect':
+        this.blocks.suspect(r.id, r.nodes);
+        break;
     }
   }
 }

@@ -13,7 +13,7 @@ export function dumpState(s: MasterState): unknown {
     }));
   const blocks = [...s.blocks.blocks.values()]
     .sort((a, b) => (a.id < b.id ? -1 : 1))
-    .map((b) => ({ id: b.id, size: b.size, refs: b.refs, nodes: [...b.nodes].sort() }));
+    .map((b) => ({ id: b.id, size: b.size, refs: b.refs, nodes: [...b.nodes].sort(), ...(b.suspect?.size ? { suspect: [...b.suspect].sort() } : {}) }));
   const garbage = [...s.blocks.garbage].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, n]) => [id, [...n].sort()]);
   const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   // through JSON, as the snapshot stores it: a field set to undefined is no field
@@ -84,6 +84,8 @@ export function sampleBatches(count: number, time = 1_700_000_000_000): Mutation
           { op: 'locate', id: hex(block - 1), add: ['n3'], remove: ['n1'] },
           // an allocation that expired uncommitted: garbage on the nodes it was offered to
           { op: 'garbage', id: `f${hex(k, 31)}`, nodes: ['n2', 'n3'] },
+          // a client's GCM check failed on the new copy
+          { op: 'suspect', id: hex(block - 1), nodes: ['n3'] },
         ]);
         break;
     }

@@ -90,6 +90,14 @@ export const DEFAULTS = {
   clientReadahead: 4,
   /** Replication factor for new blocks. */
   replicas: 1,
+  /**
+   * A write succeeds once this many copies of each block are stored (or the file's factor, if
+   * that is less); with fewer the write fails (ENOSPC when nodes are full, else EIO). Between
+   * this and the file's factor it succeeds, status counts the block under-replicated at once,
+   * and the master copies it up to the factor. 1, as HDFS's dfs.namenode.replication.min and
+   * MooseFS: a cluster with a node down or full keeps taking writes, and says so.
+   */
+  minReplicas: 1,
   /** Master journal: bytes one group-commit write may gather before it is written. */
   journalBatchBytes: 8 * 1024 * 1024,
   /** Master journal and snapshot: the largest frame a reader accepts (a bigger length is damage). */

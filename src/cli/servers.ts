@@ -43,10 +43,10 @@ function joinSecretOf(o: { joinSecret?: string; joinSecretFile?: string }): { se
   return { secret: raw?.trim() || undefined, from };
 }
 
-function replicas(s: string | undefined): number | undefined {
+function replicas(s: string | undefined, flag = '--replicas'): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--replicas must be 1 to 16: ${s}`);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`${flag} must be 1 to 16: ${s}`);
   return n;
 }
 
@@ -95,18 +95,21 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
+    .option('--min-replicas <n>', 'copies of each block a write must store to succeed; fewer fail it (ENOSPC or EIO)', String(DEFAULTS.minReplicas))
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
     .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string }) => {
+      action(async (o: {
+        host: string; port: string; dataDir: string; replicas?: string; minReplicas: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string;
+      }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
         if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
         const m = new Master({
-          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), minReplicas: replicas(o.minReplicas, '--min-replicas'),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
         });
         const started = await m.start();
@@ -171,12 +174,13 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--port <port>', 'master port', '7070')
     .option('--storage-nodes <n>', 'number of storage nodes', '3')
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
+    .option('--min-replicas <n>', 'copies of each block a write must store to succeed', String(DEFAULTS.minReplicas))
     .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
     .action(
       action(async (o: {
-        dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string; tls?: boolean;
+        dataDir: string; port: string; storageNodes: string; replicas?: string; minReplicas: string; memory?: boolean; mount?: string; tls?: boolean;
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
@@ -188,7 +192,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
-          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
+          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, minReplicas: replicas(o.minReplicas, '--min-replicas'),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
         });
         const started = await master.start();

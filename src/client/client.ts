@@ -80,6 +80,8 @@ export interface ClusterStatus {
   missing?: number;
   /** Of the missing, blocks whose every copy failed a reader's check: unreadable, but kept. */
   lost?: number;
+  /** Copies of each block a write must store to succeed; between this and a file's factor it succeeds under-replicated. */
+  minReplicas?: number;
   corrupt?: number;
   /** Live nodes' space all told; a file system that several nodes share is counted once. */
   space?: { capacity: number; used: number; free: number };
@@ -382,24 +384,44 @@ export class DfsClient implements ClientCore {
     return this.nodeUrls.get(id);
   }
 
+  /**
+   * Stores a sealed block on the nodes allocated, asking the master for others in place of
+   * those that fail. It succeeds with at least `a.min` copies (the file's factor is `a.want`;
+   * the master repairs the rest and counts the block under-replicated meanwhile), and fails
+   * with fewer: ENOSPC when a node turned it away for lack of room (a full cluster is full,
+   * whichever part of it says so), EIO otherwise.
+   */
   async putReplicated(ino: number, ticket: string, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
     for (const n of a.nodes) this.nodeUrls.set(n.id, n.url);
+    const want = Math.max(a.want ?? a.nodes.length, a.nodes.length);
+    const min = a.min ?? 1;
     let r = await this.io.put(a.id, a.cap, a.nodes, sealed);
     const tried = new Set([...r.ok, ...r.failed]);
+    const errors = [...r.errors];
     // a node failed mid-write: ask the master for replacements and go on
-    while (r.failed.length > 0 && r.ok.length < a.nodes.length) {
-      const more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: a.nodes.length - r.ok.length, exclude: [...tried] })).meta
-        .nodes as { id: string; url: string }[];
+    while (r.failed.length > 0 && r.ok.length < want) {
+      let more: { id: string; url: string }[];
+      try {
+        more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: want - r.ok.length, exclude: [...tried] })).meta.nodes as typeof more;
+      } catch (err) {
+        if (r.ok.length >= min) break; // enough copies: the master repairs the rest
+        throw err;
+      }
       if (more.length === 0) break;
       for (const n of more) {
         this.nodeUrls.set(n.id, n.url);
         tried.add(n.id);
       }
       const again = await this.io.put(a.id, a.cap, more, sealed);
-      r = { ok: [...r.ok, ...again.ok], failed: again.failed, error: again.error };
+      errors.push(...again.errors);
+      r = { ok: [...r.ok, ...again.ok], failed: again.failed, errors: again.errors };
     }
-    if (r.ok.length === 0) {
-      throw new DfsError('EIO', `no storage node took block ${index}: ${(r.error as Error | undefined)?.message ?? 'none available'}`);
+    if (r.ok.length < min) {
+      const full = errors.some((e) => e.code === 'ENOSPC');
+      const last = errors[errors.length - 1];
+      const why = last ? last.detail || last.message : 'no node available';
+      const copies = min === 1 ? '' : ` (${r.ok.length} of the ${min} copies a write needs)`;
+      throw new DfsError(full ? 'ENOSPC' : 'EIO', `${full ? 'no room for' : 'cannot store'} block ${index}${copies}: ${why}`);
     }
     return { id: a.id, nodes: r.ok };
   }

@@ -277,7 +277,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const id = str(meta, 'id', 64);
       const a = allocatedTo(id, n.ino);
       const exclude = arr(meta, 'exclude', 64).map(String);
-      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockSize).map((x) => ({ id: x.id, url: x.url }));
+      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockBytesOnNode).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
       return { meta: { nodes } };
     },
@@ -305,7 +305,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         const id = str(b, 'id', 64);
         const a = allocatedTo(id, n.ino);
         const nodes = arr(b, 'nodes', 16).map(String);
-        if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
+        if (nodes.length < m.minCopies(n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${m.minCopies(n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes };
       });
@@ -490,6 +490,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
           underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
           // of the missing, blocks whose every copy failed a reader's check: unreadable, kept
           lost: health.lost,
+          // copies a write must store to succeed (a file's factor, if less, is enough)
+          minReplicas: m.minReplicas,
           // the live nodes' space, a file system several nodes share counted once
           space: m.nodes.totals(),
         },

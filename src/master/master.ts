@@ -6,6 +6,8 @@ import type { Meta } from '../rpc/frame.js';
 import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { signCapability, type BlockOp } from '../storage/capability.js';
+import { BLOCK_HEADER_BYTES } from '../storage/disk-store.js';
+import { sealedLength } from '../client/crypto.js';
 import { KeyWrapper, loadOrCreateSecret } from './keys.js';
 import { NodeRegistry } from './nodes.js';
 import type { Caller } from './permissions.js';
@@ -33,6 +35,8 @@ export interface MasterOptions {
   blockSize?: number;
   /** The cluster's default copies of each block (the root directory's, which new entries inherit). */
   replicas?: number;
+  /** Copies of each block a write must store to succeed (DEFAULTS.minReplicas); a file's factor, if less, is enough. */
+  minReplicas?: number;
   tls?: TlsFiles;
   heartbeatMs?: number;
   deadAfterMs?: number;
@@ -139,6 +143,21 @@ export class Master {
     return this.state.blockSize;
   }
 
+  /** Copies of each block a write must store to succeed (`dfs master --min-replicas`). */
+  get minReplicas(): number {
+    return this.options.minReplicas ?? DEFAULTS.minReplicas;
+  }
+
+  /** The copies a write of a file with `replicas` copies must store to succeed. */
+  minCopies(replicas: number): number {
+    return Math.max(1, Math.min(replicas, this.minReplicas));
+  }
+
+  /** Bytes a full block takes on a node's disk (sealed, with the node's header): what a node needs free to take one. */
+  get blockBytesOnNode(): number {
+    return sealedLength(this.blockSize) + BLOCK_HEADER_BYTES;
+  }
+
   /** Loads state and starts serving. Returns the admin password when one was generated. */
   async start(): Promise<{ url: string; generatedAdminPassword?: string; loaded: LoadReport }> {
     let report: LoadReport = { snapshotMs: 0, replayed: 0, replayMs: 0 };
@@ -228,20 +247,27 @@ export class Master {
     return signCapability(this.capKey, op, id, Date.now() + DEFAULTS.capabilityTtlMs);
   }
 
-  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string }[] {
+  /**
+   * Block ids for a writer, each with the nodes to store it on: `replicas` of them where as
+   * many have room, at least the minimum (minCopies) or none. Fewer nodes up than the
+   * minimum is EIO (reason no-nodes: just after a restart they have yet to dial in again,
+   * and the writer waits); enough up but too few with room is ENOSPC.
+   */
+  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string; want: number; min: number }[] {
     const out = [];
     const expires = Date.now() + (this.options.allocationTtlMs ?? DEFAULTS.allocationTtlMs);
+    const min = this.minCopies(replicas);
     for (let i = 0; i < count; i++) {
-      const nodes = this.nodes.choose(replicas, exclude, this.blockSize);
-      if (nodes.length === 0) {
-        // nodes that are down are a failure to write (EIO); nodes that are full are ENOSPC
-        // just after a restart the nodes have yet to dial in again: the writer waits and retries
-        if (this.nodes.choose(1, exclude).length === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
-        throw new DfsError('ENOSPC', 'no storage node has room for another block');
+      const nodes = this.nodes.choose(replicas, exclude, this.blockBytesOnNode);
+      if (nodes.length < min) {
+        const up = this.nodes.choose(min, exclude).length;
+        if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
+        if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
+        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room; a write needs ${min} copies`);
       }
       const id = randomBytes(16).toString('hex');
       this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
-      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id) });
+      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id), want: replicas, min });
     }
     return out;
   }

@@ -263,7 +263,8 @@ export class Replicator {
     const coming = this.copying.get(b.id) ?? new Set<string>();
     const exclude = new Set([...b.nodes, ...coming]);
     const targets = this.m.nodes
-      .choose(this.m.nodes.nodes.size, exclude, b.size)
+      // room for the sealed block, not just its plaintext: a copy that does not fit is ENOSPC on the target
+      .choose(this.m.nodes.nodes.size, exclude, this.m.blockBytesOnNode)
       .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
       .slice(0, count);
     if (targets.length === 0) {

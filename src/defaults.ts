@@ -50,6 +50,17 @@ export const DEFAULTS = {
    * refused or lost, or its block ids forgotten) tries again, with fresh ids, for this long.
    */
   writeRetryMs: 30_000,
+  /**
+   * Every other call to the master (create, mkdir, rename, getattr, ...) that finds it
+   * unreachable (refused, or the connection lost) is sent again for this long, with the same
+   * request id, so a change whose reply was lost is not made twice (src/master/request-once.ts).
+   */
+  metadataRetryMs: 30_000,
+  /** Client: pauses between those tries grow from this to `metadataRetryMaxPauseMs`. */
+  metadataRetryPauseMs: 50,
+  metadataRetryMaxPauseMs: 1_000,
+  /** Master: how long a request id is remembered (journaled and snapshotted): well past any retry. */
+  requestMemoryMs: 10 * 60_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,
@@ -132,8 +143,11 @@ export const DEFAULTS = {
   mountStatAheadDirs: 1024,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
-  /** Mount: the master unreachable this long counts as gone for good, and the daemon unmounts. */
-  mountMasterGoneMs: 20_000,
+  /**
+   * Mount: the master unreachable this long counts as gone for good, and the daemon unmounts.
+   * Longer than `metadataRetryMs`: a master restart that calls ride out must not end the mount.
+   */
+  mountMasterGoneMs: 60_000,
   /** Mount: on shutdown, how long to wait for open files to flush before unmounting anyway. */
   mountFlushOnExitMs: 30_000,
   /** Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists. */

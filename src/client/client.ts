@@ -11,6 +11,7 @@ import { BlockIO, Limiter } from './block-io.js';
 import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
+import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
 import type { Attr, DirEntry, FileTime, OpenFlags, StatFs } from './types.js';
 
@@ -122,8 +123,14 @@ export class DfsClient implements ClientCore {
     return p;
   }
 
-  call(method: string, meta: Meta = {}): Promise<Incoming> {
-    return this.master.call(method, this.token ? { ...meta, token: this.token } : meta);
+  /** A call to the master, riding out a short restart (master-calls.ts). */
+  call(method: string, meta: Meta = {}, options?: CallOptions): Promise<Incoming> {
+    return callMaster(this.master, method, this.token ? { ...meta, token: this.token } : meta, options);
+  }
+
+  /** One try, no retries: for a watcher that judges for itself how long the master may be away. */
+  async ping(): Promise<void> {
+    await this.call('auth.whoami', {}, { retryMs: 0 });
   }
 
   private async attrCall(method: string, meta: Meta): Promise<Attr> {
@@ -133,13 +140,18 @@ export class DfsClient implements ClientCore {
   // ---- sessions ----
 
   async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await this.master.call('auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    const r = (await callMaster(this.master, 'auth.login', { user, password, totp })).meta as unknown as LoginResult;
     this.token = r.token;
     return r;
   }
 
   async logout(): Promise<void> {
-    await this.call('auth.logout');
+    try {
+      await this.call('auth.logout');
+    } catch (err) {
+      // a retry of a logout whose reply was lost finds the session ended: what was asked
+      if ((err as DfsError).reason !== 'bad-session') throw err;
+    }
     this.token = undefined;
   }
 

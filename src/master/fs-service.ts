@@ -1,5 +1,6 @@
 // Namespace operations. Each handler: who is calling, resolve paths, check POSIX
-// permissions, then turn the change into records for `Master.mutate`.
+// permissions, then turn the change into records for `Master.mutate`. The changes that would
+// answer differently if done twice are made exactly once per request id (request-once.ts).
 import path from 'node:path';
 import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
@@ -7,13 +8,14 @@ import { DfsError, STALE_ALLOCATION } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
-import type { Handlers } from '../rpc/peer.js';
+import type { Handlers, Reply } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { BlockPlacement } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
+import { once } from './request-once.js';
 
 interface Resolved {
   node: Inode;
@@ -165,7 +167,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     }
   }
 
-  return {
+  const handlers: Handlers<ConnContext> = {
     'fs.getattr': ({ meta }) => {
       const c = m.caller(meta);
       const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
@@ -507,4 +509,21 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: fsck(m, node, p, lists, failed) as unknown as Meta };
     },
   };
+
+  // A retry of a change that was done already (its reply lost) is answered as done, from the
+  // state as it is now, and not done again (request-once.ts).
+  const attrAt = (c: Caller, p: string): Meta => ({ attr: attrOf(resolve(c, p, false).node) });
+  const done = (): Reply => ({});
+  return once(m, handlers, {
+    'fs.mkdir': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
+    'fs.symlink': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
+    'fs.link': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'to')) }),
+    // the file was made (or emptied): open it as it is
+    'fs.create': (req, peer) => handlers['fs.create']({ ...req, meta: { ...req.meta, exclusive: false, truncate: false } }, peer),
+    'fs.open': (req, peer) => handlers['fs.open']({ ...req, meta: { ...req.meta, truncate: false } }, peer),
+    'fs.unlink': done,
+    'fs.rmdir': done,
+    'fs.rename': done,
+    'fs.commit': ({ meta }, _peer, c) => ({ meta: { attr: attrOf(byIno(c, meta)) } }),
+  });
 }

@@ -26,6 +26,7 @@ import { MetadataStore, type LoadReport } from './persistence.js';
 import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
+import { currentRequest } from './request-once.js';
 
 export interface MasterOptions {
   host: string;
@@ -101,6 +102,8 @@ export class Master {
   readonly loginGuard: LoginGuard;
   /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
   private readonly ticketKey: Buffer;
+  /** Requests whose record is applied but not yet durable: a retry's answer waits for it. */
+  private readonly requestsInFlight = new Map<string, Promise<void>>();
 
   constructor(readonly options: MasterOptions) {
     this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize);
@@ -227,10 +230,30 @@ export class Master {
     m.gauge('storage_nodes_alive', 'Storage nodes answering heartbeats', () => this.nodes.alive().length);
   }
 
-  /** Applies records now (so later requests see them) and resolves once they are durable. */
+  /**
+   * Applies records now (so later requests see them) and resolves once they are durable.
+   * Within a request that carries an id (request-once.ts) the first batch also records the
+   * request, so that a retry of it is answered as done and not done again.
+   */
   mutate(records: MutationRecord[]): Promise<void> {
-    for (const r of records) this.state.apply(r);
-    return this.log.append(records);
+    const key = currentRequest.getStore();
+    const request = key !== undefined && !this.state.requests.has(key);
+    const batch: MutationRecord[] = request ? [...records, { op: 'request', key, time: Date.now() }] : records;
+    for (const r of batch) this.state.apply(r);
+    const durable = this.log.append(batch);
+    if (request) {
+      this.requestsInFlight.set(key, durable);
+      const forget = (): void => void this.requestsInFlight.delete(key);
+      durable.then(forget, forget);
+    }
+    return durable;
+  }
+
+  /** Whether a request is on record (request-once.ts); waits until that record is durable. */
+  async requestDone(key: string): Promise<boolean> {
+    if (!this.state.requests.has(key)) return false;
+    await this.requestsInFlight.get(key);
+    return true;
   }
 
   /** A session for `user` without a password: for `dfs up`, which owns the data dir anyway. */

@@ -77,6 +77,12 @@ export type MutationRecord =
    * kept, but no longer counted, copied from or offered first, until enough good copies are
    * whole to drop them; a block whose every copy is suspect is lost (status, fsck).
    */
-  | { op: 'suspect'; id: string; nodes: string[] };
+  | { op: 'suspect'; id: string; nodes: string[] }
+  /**
+   * A client's request (session hash prefix and the request id it chose) whose changes are
+   * the other records of this batch: a retry of it, after a lost reply, is answered as done
+   * instead of being done twice (src/master/request-once.ts).
+   */
+  | { op: 'request'; key: string; time: number };
 
 export type RecordOp = MutationRecord['op'];

@@ -5,6 +5,7 @@
 //   {t:'users'|'groups'|'sessions', list}
 //   {t:'blocks', list: [id, size, refs, nodes, suspect?][]} replica locations (suspect: copies a client found bad)
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
+//   {t:'requests', list: [key, time][]}                     requests done lately (retries are answered as done)
 //   {t:'inodes', list}                                      inodes, small block lists and entries inline
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
@@ -73,6 +74,7 @@ type Frame =
   | { t: 'fileblocks'; ino: number; list: ([string, number] | null)[] }
   | { t: 'blocks'; list: [string, number, number, string[], string[]?][] }
   | { t: 'garbage'; list: [string, string[]][] }
+  | { t: 'requests'; list: [string, number][] }
   | { t: 'end'; inodes: number; blocks: number; garbage: number };
 
 /** Buffers frames and writes them to a file descriptor in large pieces. */
@@ -178,6 +180,9 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   const garbage = new ListFrames(out, '{"t":"garbage","list":');
   for (const [id, nodes] of state.blocks.garbage) garbage.add(JSON.stringify([id, [...nodes]]));
   garbage.flush();
+  const requests = new ListFrames(out, '{"t":"requests","list":');
+  for (const entry of state.requests) requests.add(JSON.stringify(entry));
+  requests.flush();
   const inodes = new ListFrames(out, '{"t":"inodes","list":');
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
@@ -283,6 +288,9 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
         break;
       case 'garbage':
         for (const [id, nodes] of f.list) state.blocks.garbage.set(id, new Set(nodes.map(node)));
+        break;
+      case 'requests':
+        for (const [key, time] of f.list) state.requests.set(key, time);
         break;
       case 'end':
         end = f;

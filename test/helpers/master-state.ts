@@ -26,6 +26,8 @@ export function dumpState(s: MasterState): unknown {
     users: sorted(s.users.users),
     groups: sorted(s.users.groups),
     sessions: sorted(s.users.sessions),
+    // absent when empty, as in states dumped before there were any
+    ...(s.requests.size ? { requests: [...s.requests] } : {}),
   })) as unknown;
 }
 
@@ -77,6 +79,8 @@ export function sampleBatches(count: number, time = 1_700_000_000_000): Mutation
         out.push([
           { op: 'link', ino: ino - 1, parent: 1, name: `h${k}`, time: t },
           { op: 'session', hash: hex(k, 64), user: 'admin', expires: time + 1e12 },
+          // a client's request id: a retry of the link is answered as done
+          { op: 'request', key: `${hex(k, 16)}:r${k}`, time: t },
         ]);
         break;
       case 7:

@@ -56,7 +56,7 @@ function fusermountLazy(dir: string): Promise<void> {
 /** Mounts `cluster` at a fresh directory (or `opts.dir`) with `dfs mount` as its own process. */
 export async function mount(
   t: Teardown,
-  cluster: SpawnedCluster,
+  cluster: Pick<SpawnedCluster, 'url' | 'env'>,
   opts: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Mounted> {
   const dir = opts.dir ?? path.join(tempDir(t, 'dfs-mnt-'), 'mnt');

@@ -27,10 +27,20 @@ export const DEFAULTS = {
   scrubBytesPerSecond: 4 * 1024 * 1024,
   /** The first scrub read waits this long after a node starts. */
   scrubStartDelayMs: 60_000,
-  /** Connections (TCP, before any handshake) one remote address may hold at a server. */
+  /**
+   * Unproven connections (counted from the TCP accept, until one of its calls succeeds) one
+   * remote address may hold at a server; one more evicts the oldest (src/rpc/server.ts).
+   * Connections that have proved themselves (a session, a node, a capability) do not count.
+   */
   maxConnectionsPerAddress: 128,
-  /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this. */
+  /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this… */
   handshakeTimeoutMs: 10_000,
+  /** …and then make a call that succeeds within this, or it is closed. */
+  proveWithinMs: 30_000,
+  /** A server closes a connection that has sent nothing and has nothing in flight for this long; clients dial again. */
+  idleConnectionMs: 5 * 60_000,
+  /** A message must arrive whole within this of its first byte (a 4 MiB block at 200 KiB/s). */
+  messageTimeoutMs: 20_000,
   /** A call with no reply by then fails with ETIMEDOUT. */
   requestTimeoutMs: 30_000,
   /**

@@ -112,11 +112,14 @@ export const DEFAULTS = {
   /** Replication factor for new blocks. */
   replicas: 1,
   /**
-   * A write succeeds once this many copies of each block are stored (or the file's factor, if
-   * that is less); with fewer the write fails (ENOSPC when nodes are full, else EIO). Between
-   * this and the file's factor it succeeds, status counts the block under-replicated at once,
-   * and the master copies it up to the factor. 1, as HDFS's dfs.namenode.replication.min and
-   * MooseFS: a cluster with a node down or full keeps taking writes, and says so.
+   * A write with storage nodes down succeeds once this many copies of each block are stored
+   * (or the file's factor, if that is less), and fails (EIO) with fewer. Between this and the
+   * file's factor it succeeds, status counts the block under-replicated at once, and the
+   * master copies it up to the factor when nodes are back. 1, as HDFS's
+   * dfs.namenode.replication.min and MooseFS: a cluster with a node down keeps taking
+   * writes, and says so. Room is another matter: a node that is up but full is no reason to
+   * store fewer copies (repair could not make them up), so a cluster without room for every
+   * copy answers ENOSPC.
    */
   minReplicas: 1,
   /** Master journal: bytes one group-commit write may gather before it is written. */

@@ -398,10 +398,13 @@ export class DfsClient implements ClientCore {
 
   /**
    * Stores a sealed block on the nodes allocated, asking the master for others in place of
-   * those that fail. It succeeds with at least `a.min` copies (the file's factor is `a.want`;
-   * the master repairs the rest and counts the block under-replicated meanwhile), and fails
-   * with fewer: ENOSPC when a node turned it away for lack of room (a full cluster is full,
-   * whichever part of it says so), EIO otherwise.
+   * those that fail. With nodes failing it succeeds with at least `a.min` copies (the file's
+   * factor is `a.want`; the master repairs the rest and counts the block under-replicated
+   * meanwhile) and fails with fewer (EIO). A node that turns the block away for lack of room
+   * is no reason for fewer copies: with fewer than `a.want`, that is ENOSPC (a full cluster
+   * is full, whichever part of it says so; DEFAULTS.minReplicas). The copies of a block
+   * that failed are handed back to the master as garbage at once, not at the allocation's
+   * expiry: on a full cluster they hold room the next write needs.
    */
   async putReplicated(ino: number, ticket: string, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
     for (const n of a.nodes) this.nodeUrls.set(n.id, n.url);
@@ -428,11 +431,12 @@ export class DfsClient implements ClientCore {
       errors.push(...again.errors);
       r = { ok: [...r.ok, ...again.ok], failed: again.failed, errors: again.errors };
     }
-    if (r.ok.length < min) {
-      const full = errors.some((e) => e.code === 'ENOSPC');
+    const full = errors.some((e) => e.code === 'ENOSPC');
+    if (r.ok.length < min || (full && r.ok.length < want)) {
+      if (r.ok.length > 0) this.call('fs.unallocate', { ino, ticket, ids: [a.id], stored: true }, { retryMs: 0 }).catch(() => undefined);
       const last = errors[errors.length - 1];
       const why = last ? last.detail || last.message : 'no node available';
-      const copies = min === 1 ? '' : ` (${r.ok.length} of the ${min} copies a write needs)`;
+      const copies = full ? ` (${r.ok.length} of ${want} copies)` : min === 1 ? '' : ` (${r.ok.length} of the ${min} copies a write needs)`;
       throw new DfsError(full ? 'ENOSPC' : 'EIO', `${full ? 'no room for' : 'cannot store'} block ${index}${copies}: ${why}`);
     }
     return { id: a.id, nodes: r.ok };

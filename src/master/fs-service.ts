@@ -13,7 +13,7 @@ import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
-import type { BlockPlacement } from './records.js';
+import type { BlockPlacement, MutationRecord } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
 import { once } from './request-once.js';
 
@@ -261,15 +261,20 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: { blocks: m.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
     },
 
-    // block ids a writer was given and did not use (a file opened for writing, then closed)
-    'fs.unallocate': ({ meta }) => {
+    // block ids a writer was given and did not use (a file opened for writing, then closed),
+    // or (`stored`) used for a block whose write failed: copies that landed are garbage now
+    'fs.unallocate': async ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
       if (!allowed(c, n, W_OK)) deny('write the file');
+      const garbage: MutationRecord[] = [];
       for (const id of arr(meta, 'ids', 1024)) {
         const a = typeof id === 'string' ? m.allocations.get(id) : undefined;
-        if (a && a.ino === n.ino) m.allocations.delete(id as string);
+        if (!a || a.ino !== n.ino) continue;
+        m.allocations.delete(id as string);
+        if (bool(meta, 'stored')) garbage.push({ op: 'garbage', id: id as string, nodes: [...a.nodes] });
       }
+      if (garbage.length) await m.mutate(garbage);
     },
 
     'fs.replace': ({ meta }) => {

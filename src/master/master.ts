@@ -271,10 +271,10 @@ export class Master {
   }
 
   /**
-   * Block ids for a writer, each with the nodes to store it on: `replicas` of them where as
-   * many have room, at least the minimum (minCopies) or none. Fewer nodes up than the
-   * minimum is EIO (reason no-nodes: just after a restart they have yet to dial in again,
-   * and the writer waits); enough up but too few with room is ENOSPC.
+   * Block ids for a writer, each with the nodes to store it on: `replicas` of them, or as
+   * many as are up, down to the minimum (minCopies). Fewer up than the minimum is EIO (reason
+   * no-nodes: just after a restart they have yet to dial in again, and the writer waits); a
+   * node up but without room for the block is ENOSPC (DEFAULTS.minReplicas says why).
    */
   allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string; want: number; min: number }[] {
     const out = [];
@@ -282,12 +282,12 @@ export class Master {
     const min = this.minCopies(replicas);
     for (let i = 0; i < count; i++) {
       const nodes = this.nodes.choose(replicas, exclude, this.blockBytesOnNode);
-      if (nodes.length < min) {
-        const up = this.nodes.choose(min, exclude).length;
-        if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
-        if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
-        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room; a write needs ${min} copies`);
+      const up = this.nodes.choose(replicas, exclude).length;
+      if (nodes.length < up) {
+        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room for the ${replicas} copies of a block`);
       }
+      if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
+      if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
       const id = randomBytes(16).toString('hex');
       this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
       out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id), want: replicas, min });

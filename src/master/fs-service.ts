@@ -286,6 +286,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const exclude = arr(meta, 'exclude', 64).map(String);
       const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockBytesOnNode).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
+      m.nodes.reserve(nodes.map((x) => x.id), m.blockBytesOnNode);
       return { meta: { nodes } };
     },
 

@@ -290,6 +290,7 @@ export class Master {
       if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
       const id = randomBytes(16).toString('hex');
       this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
+      this.nodes.reserve(nodes.map((n) => n.id), this.blockBytesOnNode);
       out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id), want: replicas, min });
     }
     return out;

@@ -30,6 +30,8 @@ export interface StorageNode extends NodeSpace {
   alive: boolean;
   /** The node's registration link, over which the master sends it work. */
   peer?: Peer<unknown>;
+  /** Bytes of blocks placed here since its last heartbeat (see reserve). */
+  reserved?: number;
 }
 
 export class NodeRegistry {
@@ -47,8 +49,23 @@ export class NodeRegistry {
     const n = this.nodes.get(id);
     if (!n) return;
     Object.assign(n, stats);
+    n.reserved = 0;
     n.lastSeen = now;
     n.alive = true;
+  }
+
+  /**
+   * Counts `bytes` against `ids` for placement, for a block about to be stored there: a writer
+   * sends many blocks between two heartbeats, and without this every one of them would go to
+   * the nodes that looked emptiest at the last. Only the ranking counts it (a block may be
+   * smaller than reserved, or never come): whether a node has room is what it last said. The
+   * next heartbeat starts afresh.
+   */
+  reserve(ids: Iterable<string>, bytes: number): void {
+    for (const id of ids) {
+      const n = this.nodes.get(id);
+      if (n) n.reserved = (n.reserved ?? 0) + bytes;
+    }
   }
 
   /** Marks nodes dead that have missed their heartbeats; returns the newly dead. */
@@ -77,7 +94,7 @@ export class NodeRegistry {
     const candidates = this.alive().filter((n) => !skip.has(n.id) && n.capacity - n.used >= minFree);
     // Free space decides; a random nudge of up to one block keeps equal nodes from
     // all receiving the same block stream in lock-step.
-    const score = new Map(candidates.map((n) => [n.id, n.capacity - n.used + Math.random() * 4 * 1024 * 1024]));
+    const score = new Map(candidates.map((n) => [n.id, n.capacity - n.used - (n.reserved ?? 0) + Math.random() * 4 * 1024 * 1024]));
     candidates.sort((a, b) => score.get(b.id)! - score.get(a.id)!);
     return candidates.slice(0, count);
   }

@@ -281,6 +281,7 @@ export class Replicator {
           return;
         }
         coming.add(t.id);
+        this.m.nodes.reserve([t.id], this.m.blockBytesOnNode);
         this.hold(t.id, 1);
         this.hold(source.id, 1);
         try {

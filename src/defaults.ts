@@ -69,8 +69,12 @@ export const DEFAULTS = {
   /** Client: pauses between those tries grow from this to `metadataRetryMaxPauseMs`. */
   metadataRetryPauseMs: 50,
   metadataRetryMaxPauseMs: 1_000,
-  /** Master: how long a request id is remembered (journaled and snapshotted): well past any retry. */
-  requestMemoryMs: 10 * 60_000,
+  /**
+   * Master: how long a request id is remembered (journaled and snapshotted), well past any
+   * retry, and at most how many (~100 bytes each; at 2,000 changes a second, 100 s of them).
+   */
+  requestMemoryMs: 2 * 60_000,
+  requestsRemembered: 200_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,

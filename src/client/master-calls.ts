@@ -25,7 +25,7 @@ function unreachable(e: DfsError): boolean {
 
 export async function callMaster(master: RpcClient, method: string, meta: Meta, options: CallOptions = {}): Promise<Incoming> {
   const retryMs = options.retryMs ?? DEFAULTS.metadataRetryMs;
-  const body = { ...meta, rid: randomBytes(16).toString('base64url') };
+  const body = { ...meta, rid: randomBytes(12).toString('base64url') };
   const deadline = Date.now() + retryMs;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -88,7 +88,7 @@ export class MasterState {
         this.requests.set(r.key, r.time);
         // forgotten once no retry can still come; by the records' own times, so replay agrees
         for (const [key, time] of this.requests) {
-          if (time >= r.time - DEFAULTS.requestMemoryMs) break;
+          if (time >= r.time - DEFAULTS.requestMemoryMs && this.requests.size <= DEFAULTS.requestsRemembered) break;
           this.requests.delete(key);
         }
         break;

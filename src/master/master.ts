@@ -156,9 +156,14 @@ export class Master {
     return Math.max(1, Math.min(replicas, this.minReplicas));
   }
 
-  /** Bytes a full block takes on a node's disk (sealed, with the node's header): what a node needs free to take one. */
+  /** Bytes a block of `plain` bytes takes on a node's disk (sealed, with the node's header): what a node needs free to take it. */
+  bytesOnNode(plain: number): number {
+    return sealedLength(plain) + BLOCK_HEADER_BYTES;
+  }
+
+  /** The same for a full block: what a new block may take. */
   get blockBytesOnNode(): number {
-    return sealedLength(this.blockSize) + BLOCK_HEADER_BYTES;
+    return this.bytesOnNode(this.blockSize);
   }
 
   /** Loads state and starts serving. Returns the admin password when one was generated. */

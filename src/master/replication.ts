@@ -264,7 +264,7 @@ export class Replicator {
     const exclude = new Set([...b.nodes, ...coming]);
     const targets = this.m.nodes
       // room for the sealed block, not just its plaintext: a copy that does not fit is ENOSPC on the target
-      .choose(this.m.nodes.nodes.size, exclude, this.m.blockBytesOnNode)
+      .choose(this.m.nodes.nodes.size, exclude, this.m.bytesOnNode(b.size))
       .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
       .slice(0, count);
     if (targets.length === 0) {
@@ -281,7 +281,7 @@ export class Replicator {
           return;
         }
         coming.add(t.id);
-        this.m.nodes.reserve([t.id], this.m.blockBytesOnNode);
+        this.m.nodes.reserve([t.id], this.m.bytesOnNode(b.size));
         this.hold(t.id, 1);
         this.hold(source.id, 1);
         try {

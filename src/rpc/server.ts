@@ -123,7 +123,7 @@ export class RpcServer<C> {
     if (mine.size >= limit) {
       // the oldest unproven one makes room: the newest may be a member about to prove itself
       const oldest = mine.values().next().value as Slot;
-      this.prove(oldest);
+      this.uncount(oldest);
       oldest.socket.destroy();
     }
     const slot: Slot = { address, socket, proven: false };
@@ -134,7 +134,7 @@ export class RpcServer<C> {
     slot.timer = setTimeout(() => socket.destroy(), this.handshakeMs);
     slot.timer.unref();
     socket.once('close', () => {
-      this.prove(slot);
+      this.uncount(slot);
       if (this.slots.get(key) === slot) this.slots.delete(key);
     });
   }
@@ -145,8 +145,8 @@ export class RpcServer<C> {
     if (slot) slot.timer = undefined;
   }
 
-  /** The slot no longer counts against its address (proven, or gone). */
-  private prove(slot: Slot): void {
+  /** The slot no longer counts against its address: proven, evicted or closed. */
+  private uncount(slot: Slot): void {
     this.settle(slot);
     if (slot.proven) return;
     slot.proven = true;
@@ -171,7 +171,7 @@ export class RpcServer<C> {
       ...this.options,
       observe: this.options.metrics?.observe,
       idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULTS.idleConnectionMs,
-      onSuccess: () => slot && this.prove(slot),
+      onSuccess: () => slot && this.uncount(slot),
     };
     const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), peerOptions, address);
     this.peers.add(peer);

@@ -64,8 +64,9 @@ t.test('a silent TCP socket is closed at the handshake deadline (the default 10 
   const m = new Master({ host: '127.0.0.1', port: 0, dataDir: tempDir(t), adminPassword: 'pw-pw-pw' });
   const { url } = await m.start();
   t.teardown(() => m.stop());
-  const lived = await lifetime(rawSocket(t, Number(new URL(url).port)), 13_000);
-  t.ok(lived !== 'open' && lived >= 9_500 && lived <= 11_500, `closed after ${String(lived)} ms`);
+  // the bound is loose for a loaded machine (timers run late); before, such sockets lived 27-40 s or for ever
+  const lived = await lifetime(rawSocket(t, Number(new URL(url).port)), 25_000);
+  t.ok(lived !== 'open' && lived >= 9_500 && lived <= 20_000, `closed after ${String(lived)} ms`);
 });
 
 t.test('a half-sent handshake is closed at its deadline too', async (t) => {

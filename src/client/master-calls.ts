@@ -23,9 +23,13 @@ function unreachable(e: DfsError): boolean {
   return e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== CLOSED_REASON);
 }
 
+/** Request ids: unique to this process (a random prefix) and to the call (a counter); cheaper than random bytes a call. */
+const ridPrefix = randomBytes(9).toString('base64url');
+let ridCounter = 0;
+
 export async function callMaster(master: RpcClient, method: string, meta: Meta, options: CallOptions = {}): Promise<Incoming> {
   const retryMs = options.retryMs ?? DEFAULTS.metadataRetryMs;
-  const body = { ...meta, rid: randomBytes(12).toString('base64url') };
+  const body = { ...meta, rid: `${ridPrefix}${(ridCounter++).toString(36)}` };
   const deadline = Date.now() + retryMs;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -524,8 +524,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     'fs.mkdir': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
     'fs.symlink': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
     'fs.link': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'to')) }),
-    // the file was made (or emptied): open it as it is
-    'fs.create': (req, peer) => handlers['fs.create']({ ...req, meta: { ...req.meta, exclusive: false, truncate: false } }, peer),
+    // the file was made (or emptied): open it as it is; gone since, it is not made again
+    'fs.create': (req, peer, c) => {
+      resolve(c, str(req.meta, 'path'), false);
+      return handlers['fs.create']({ ...req, meta: { ...req.meta, exclusive: false, truncate: false } }, peer);
+    },
     'fs.open': (req, peer) => handlers['fs.open']({ ...req, meta: { ...req.meta, truncate: false } }, peer),
     'fs.unlink': done,
     'fs.rmdir': done,

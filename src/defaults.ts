@@ -27,10 +27,20 @@ export const DEFAULTS = {
   scrubBytesPerSecond: 4 * 1024 * 1024,
   /** The first scrub read waits this long after a node starts. */
   scrubStartDelayMs: 60_000,
-  /** Connections (TCP, before any handshake) one remote address may hold at a server. */
+  /**
+   * Unproven connections (counted from the TCP accept, until one of its calls succeeds) one
+   * remote address may hold at a server; one more evicts the oldest (src/rpc/server.ts).
+   * Connections that have proved themselves (a session, a node, a capability) do not count.
+   */
   maxConnectionsPerAddress: 128,
-  /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this. */
+  /** A connection must finish its HTTP/WebSocket handshake (and TLS) within this… */
   handshakeTimeoutMs: 10_000,
+  /** …and then make a call that succeeds within this, or it is closed. */
+  proveWithinMs: 30_000,
+  /** A server closes a connection that has sent nothing and has nothing in flight for this long; clients dial again. */
+  idleConnectionMs: 5 * 60_000,
+  /** A message must arrive whole within this of its first byte (a 4 MiB block at 200 KiB/s). */
+  messageTimeoutMs: 20_000,
   /** A call with no reply by then fails with ETIMEDOUT. */
   requestTimeoutMs: 30_000,
   /**
@@ -50,6 +60,21 @@ export const DEFAULTS = {
    * refused or lost, or its block ids forgotten) tries again, with fresh ids, for this long.
    */
   writeRetryMs: 30_000,
+  /**
+   * Every other call to the master (create, mkdir, rename, getattr, ...) that finds it
+   * unreachable (refused, or the connection lost) is sent again for this long, with the same
+   * request id, so a change whose reply was lost is not made twice (src/master/request-once.ts).
+   */
+  metadataRetryMs: 30_000,
+  /** Client: pauses between those tries grow from this to `metadataRetryMaxPauseMs`. */
+  metadataRetryPauseMs: 50,
+  metadataRetryMaxPauseMs: 1_000,
+  /**
+   * Master: how long a request id is remembered (journaled and snapshotted), well past any
+   * retry, and at most how many (~100 bytes each; at 2,000 changes a second, 100 s of them).
+   */
+  requestMemoryMs: 2 * 60_000,
+  requestsRemembered: 200_000,
   /** Storage nodes heartbeat this often; the master marks a node dead after `deadAfterMs`. */
   heartbeatMs: 1_000,
   deadAfterMs: 5_000,
@@ -90,6 +115,17 @@ export const DEFAULTS = {
   clientReadahead: 4,
   /** Replication factor for new blocks. */
   replicas: 1,
+  /**
+   * A write with storage nodes down succeeds once this many copies of each block are stored
+   * (or the file's factor, if that is less), and fails (EIO) with fewer. Between this and the
+   * file's factor it succeeds, status counts the block under-replicated at once, and the
+   * master copies it up to the factor when nodes are back. 1, as HDFS's
+   * dfs.namenode.replication.min and MooseFS: a cluster with a node down keeps taking
+   * writes, and says so. Room is another matter: a node that is up but full is no reason to
+   * store fewer copies (repair could not make them up), so a cluster without room for every
+   * copy answers ENOSPC.
+   */
+  minReplicas: 1,
   /** Master journal: bytes one group-commit write may gather before it is written. */
   journalBatchBytes: 8 * 1024 * 1024,
   /** Master journal and snapshot: the largest frame a reader accepts (a bigger length is damage). */
@@ -124,8 +160,11 @@ export const DEFAULTS = {
   mountStatAheadDirs: 1024,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
-  /** Mount: the master unreachable this long counts as gone for good, and the daemon unmounts. */
-  mountMasterGoneMs: 20_000,
+  /**
+   * Mount: the master unreachable this long counts as gone for good, and the daemon unmounts.
+   * Longer than `metadataRetryMs`: a master restart that calls ride out must not end the mount.
+   */
+  mountMasterGoneMs: 60_000,
   /** Mount: on shutdown, how long to wait for open files to flush before unmounting anyway. */
   mountFlushOnExitMs: 30_000,
   /** Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists. */

@@ -43,10 +43,20 @@ function joinSecretOf(o: { joinSecret?: string; joinSecretFile?: string }): { se
   return { secret: raw?.trim() || undefined, from };
 }
 
-function replicas(s: string | undefined): number | undefined {
+function replicas(s: string | undefined, flag = '--replicas'): number | undefined {
   if (s === undefined) return undefined;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--replicas must be 1 to 16: ${s}`);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`${flag} must be 1 to 16: ${s}`);
+  return n;
+}
+
+/** A size in MiB, or with a unit: 512M, 20G, 1.5T. */
+function sizeBytes(flag: string, s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`${flag} must be a size such as 512M, 20G or 1T: ${s}`);
+  const unit = { '': MiB, K: 1024, M: MiB, G: 1024 * MiB, T: 1024 * 1024 * MiB }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n < 1) throw new UsageError(`${flag} must be more than nothing: ${s}`);
   return n;
 }
 
@@ -107,6 +117,7 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 1)')
     .option('--block-size <size>', 'a new cluster\'s block size, 64K to 4M (default 4M)')
+    .option('--min-replicas <n>', 'copies of each block a write must store to succeed; fewer fail it (ENOSPC or EIO)', String(DEFAULTS.minReplicas))
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM)')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--allocation-ttl <seconds>', 'a block handed to a writer and never committed is garbage after this', String(DEFAULTS.allocationTtlMs / 1000))
@@ -115,15 +126,16 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
     .action(
       action(async (o: {
-        host: string; port: string; dataDir: string; replicas?: string; blockSize?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string;
-        joinSecretFile?: string; allocationTtl: string; reconcileEvery: string;
+        host: string; port: string; dataDir: string; replicas?: string; minReplicas: string; blockSize?: string; tlsCert?: string; tlsKey?: string;
+        snapshotEvery: string; joinSecretFile?: string; allocationTtl: string; reconcileEvery: string;
       }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
         if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
         const m = new Master({
-          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), blockSize: blockSize(o.blockSize),
+          host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), minReplicas: replicas(o.minReplicas, '--min-replicas'),
+          blockSize: blockSize(o.blockSize),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
           allocationTtlMs: seconds('--allocation-ttl', o.allocationTtl), replication: { reconcileMs: seconds('--reconcile-every', o.reconcileEvery) },
         });
@@ -149,10 +161,11 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--advertise <url>', 'the URL clients and other nodes reach this node at, when not the one it listens on (--host 0.0.0.0, NAT, containers)')
     .option('--scrub-rate <MiB/s>', 'with --data-dir: re-read and check held blocks in the background at this rate (0: never)', String(DEFAULTS.scrubBytesPerSecond / MiB))
     .option('--scrub-after <seconds>', 'start checking this long after the node starts', String(DEFAULTS.scrubStartDelayMs / 1000))
+    .option('--capacity <size>', 'with --data-dir: hold at most this much (512M, 20G; default: what the file system has free)')
     .action(
       action(async (o: {
         host: string; port: string; dataDir?: string; memory?: boolean; joinSecret?: string; joinSecretFile?: string; tlsCert?: string; tlsKey?: string; advertise?: string;
-        scrubRate: string; scrubAfter: string;
+        scrubRate: string; scrubAfter: string; capacity?: string;
       }) => {
         const scrubRate = Number(o.scrubRate);
         if (!Number.isFinite(scrubRate) || scrubRate < 0) throw new UsageError(`--scrub-rate must be a number of MiB/s, 0 or more: ${o.scrubRate}`);
@@ -166,7 +179,9 @@ export function registerServerCommands(program: Command, globals: () => { master
         const { secret } = joinSecretOf(o);
         if (!secret) throw new UsageError('a storage node needs the join secret: --join-secret, --join-secret-file or DFS_JOIN_SECRET');
         if (!o.memory === !o.dataDir) throw new UsageError('choose where blocks live: --data-dir DIR or --memory');
-        const disk = o.dataDir ? DiskBlockStore.open(o.dataDir) : undefined;
+        if (o.capacity !== undefined && !o.dataDir) throw new UsageError('--capacity is for a node with --data-dir');
+        const capacityLimit = o.capacity === undefined ? undefined : sizeBytes('--capacity', o.capacity);
+        const disk = o.dataDir ? DiskBlockStore.open(o.dataDir, { capacityLimit }) : undefined;
         const node = new StorageNode({
           masterUrl, host: o.host, port: port(o.port), store: disk ?? new MemoryBlockStore(), nodeId: disk?.nodeId, joinSecret: secret,
           tls: readTlsFiles(o.tlsCert, o.tlsKey), ca: readCa(globals().ca ?? process.env.DFS_CA), advertiseUrl: advertise,
@@ -187,12 +202,14 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--storage-nodes <n>', 'number of storage nodes', '3')
     .option('--replicas <n>', 'the cluster\'s default copies of each block (a new cluster: 2, or 1 with one node)')
     .option('--block-size <size>', 'a new cluster\'s block size, 64K to 4M (default 4M)')
+    .option('--min-replicas <n>', 'copies of each block a write must store to succeed', String(DEFAULTS.minReplicas))
     .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
     .action(
       action(async (o: {
-        dataDir: string; port: string; storageNodes: string; replicas?: string; blockSize?: string; memory?: boolean; mount?: string; tls?: boolean;
+        dataDir: string; port: string; storageNodes: string; replicas?: string; minReplicas: string; blockSize?: string; memory?: boolean; mount?: string;
+        tls?: boolean;
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
@@ -204,7 +221,8 @@ export function registerServerCommands(program: Command, globals: () => { master
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
-          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, blockSize: blockSize(o.blockSize),
+          host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, minReplicas: replicas(o.minReplicas, '--min-replicas'),
+          blockSize: blockSize(o.blockSize),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
         });
         const started = await master.start();

@@ -48,11 +48,11 @@ export class BlockIO {
     return c;
   }
 
-  /** Writes to every node; returns the ids of the nodes that took the block. */
-  async put(id: string, cap: string, nodes: NodeRef[], sealed: Buffer): Promise<{ ok: string[]; failed: string[]; error?: unknown }> {
+  /** Writes to every node; returns the ids of the nodes that took the block, and why the others did not. */
+  async put(id: string, cap: string, nodes: NodeRef[], sealed: Buffer): Promise<{ ok: string[]; failed: string[]; errors: DfsError[] }> {
     const ok: string[] = [];
     const failed: string[] = [];
-    let error: unknown;
+    const errors: DfsError[] = [];
     await Promise.all(
       nodes.map(async (n) => {
         try {
@@ -60,11 +60,11 @@ export class BlockIO {
           ok.push(n.id);
         } catch (err) {
           failed.push(n.id);
-          error = err;
+          errors.push(toDfsError(err));
         }
       }),
     );
-    return { ok, failed, error };
+    return { ok, failed, errors };
   }
 
   /**

@@ -11,6 +11,7 @@ import { BlockIO, Limiter } from './block-io.js';
 import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
+import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
 import type { Attr, DirEntry, FileTime, OpenFlags, StatFs } from './types.js';
 
@@ -65,6 +66,8 @@ export interface NodeStatus {
   used: number;
   blocks: number;
   lastSeen: number;
+  /** The file system its blocks are on (host:device), null for a memory node; nodes that share one share its free space. */
+  volume?: string | null;
 }
 
 export interface ClusterStatus {
@@ -76,7 +79,13 @@ export interface ClusterStatus {
   garbage: number;
   underReplicated?: number;
   missing?: number;
+  /** Of the missing, blocks whose every copy failed a reader's check: unreadable, but kept. */
+  lost?: number;
+  /** Copies of each block a write must store to succeed; between this and a file's factor it succeeds under-replicated. */
+  minReplicas?: number;
   corrupt?: number;
+  /** Live nodes' space all told; a file system that several nodes share is counted once. */
+  space?: { capacity: number; used: number; free: number };
 }
 
 /** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */
@@ -114,8 +123,14 @@ export class DfsClient implements ClientCore {
     return p;
   }
 
-  call(method: string, meta: Meta = {}): Promise<Incoming> {
-    return this.master.call(method, this.token ? { ...meta, token: this.token } : meta);
+  /** A call to the master, riding out a short restart (master-calls.ts). */
+  call(method: string, meta: Meta = {}, options?: CallOptions): Promise<Incoming> {
+    return callMaster(this.master, method, this.token ? { ...meta, token: this.token } : meta, options);
+  }
+
+  /** One try, no retries: for a watcher that judges for itself how long the master may be away. */
+  async ping(): Promise<void> {
+    await this.call('auth.whoami', {}, { retryMs: 0 });
   }
 
   private async attrCall(method: string, meta: Meta): Promise<Attr> {
@@ -125,13 +140,18 @@ export class DfsClient implements ClientCore {
   // ---- sessions ----
 
   async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await this.master.call('auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    const r = (await callMaster(this.master, 'auth.login', { user, password, totp })).meta as unknown as LoginResult;
     this.token = r.token;
     return r;
   }
 
   async logout(): Promise<void> {
-    await this.call('auth.logout');
+    try {
+      await this.call('auth.logout');
+    } catch (err) {
+      // a retry of a logout whose reply was lost finds the session ended: what was asked
+      if ((err as DfsError).reason !== 'bad-session') throw err;
+    }
     this.token = undefined;
   }
 
@@ -384,24 +404,48 @@ export class DfsClient implements ClientCore {
     return this.nodeUrls.get(id);
   }
 
+  /**
+   * Stores a sealed block on the nodes allocated, asking the master for others in place of
+   * those that fail. With nodes failing it succeeds with at least `a.min` copies (the file's
+   * factor is `a.want`; the master repairs the rest and counts the block under-replicated
+   * meanwhile) and fails with fewer (EIO). A node that turns the block away for lack of room
+   * is no reason for fewer copies: with fewer than `a.want`, that is ENOSPC (a full cluster
+   * is full, whichever part of it says so; DEFAULTS.minReplicas). The copies of a block
+   * that failed are handed back to the master as garbage at once, not at the allocation's
+   * expiry: on a full cluster they hold room the next write needs.
+   */
   async putReplicated(ino: number, ticket: string, index: number, a: Allocated, sealed: Buffer): Promise<{ id: string; nodes: string[] }> {
     for (const n of a.nodes) this.nodeUrls.set(n.id, n.url);
+    const want = Math.max(a.want ?? a.nodes.length, a.nodes.length);
+    const min = a.min ?? 1;
     let r = await this.io.put(a.id, a.cap, a.nodes, sealed);
     const tried = new Set([...r.ok, ...r.failed]);
+    const errors = [...r.errors];
     // a node failed mid-write: ask the master for replacements and go on
-    while (r.failed.length > 0 && r.ok.length < a.nodes.length) {
-      const more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: a.nodes.length - r.ok.length, exclude: [...tried] })).meta
-        .nodes as { id: string; url: string }[];
+    while (r.failed.length > 0 && r.ok.length < want) {
+      let more: { id: string; url: string }[];
+      try {
+        more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: want - r.ok.length, exclude: [...tried] })).meta.nodes as typeof more;
+      } catch (err) {
+        if (r.ok.length >= min) break; // enough copies: the master repairs the rest
+        throw err;
+      }
       if (more.length === 0) break;
       for (const n of more) {
         this.nodeUrls.set(n.id, n.url);
         tried.add(n.id);
       }
       const again = await this.io.put(a.id, a.cap, more, sealed);
-      r = { ok: [...r.ok, ...again.ok], failed: again.failed, error: again.error };
+      errors.push(...again.errors);
+      r = { ok: [...r.ok, ...again.ok], failed: again.failed, errors: again.errors };
     }
-    if (r.ok.length === 0) {
-      throw new DfsError('EIO', `no storage node took block ${index}: ${(r.error as Error | undefined)?.message ?? 'none available'}`);
+    const full = errors.some((e) => e.code === 'ENOSPC');
+    if (r.ok.length < min || (full && r.ok.length < want)) {
+      if (r.ok.length > 0) this.call('fs.unallocate', { ino, ticket, ids: [a.id], stored: true }, { retryMs: 0 }).catch(() => undefined);
+      const last = errors[errors.length - 1];
+      const why = last ? last.detail || last.message : 'no node available';
+      const copies = full ? ` (${r.ok.length} of ${want} copies)` : min === 1 ? '' : ` (${r.ok.length} of the ${min} copies a write needs)`;
+      throw new DfsError(full ? 'ENOSPC' : 'EIO', `${full ? 'no room for' : 'cannot store'} block ${index}${copies}: ${why}`);
     }
     return { id: a.id, nodes: r.ok };
   }

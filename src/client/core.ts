@@ -9,6 +9,9 @@ export interface Allocated {
   id: string;
   nodes: { id: string; url: string }[];
   cap: string;
+  /** The file's copies of each block, and how many a write must store to succeed (absent from an older master: as many as `nodes`, and 1). */
+  want?: number;
+  min?: number;
 }
 
 export interface ClientCore {

@@ -191,7 +191,7 @@ export class MountDaemon {
     if (this.probing) return;
     this.probing = true;
     try {
-      await this.o.client.whoami();
+      await this.o.client.ping(); // one try: the give-up time is counted here
       this.masterDownSince = undefined;
     } catch (err) {
       const code = toDfsError(err).code;

@@ -6,6 +6,7 @@ import type { Handlers } from '../rpc/peer.js';
 import { userRecord } from './auth-service.js';
 import type { ConnContext, Master } from './master.js';
 import type { Caller } from './permissions.js';
+import { once } from './request-once.js';
 import { newPasswordHash } from './users.js';
 
 const NAME_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -19,6 +20,22 @@ function checkAccountName(name: string, what: string): void {
 }
 
 export function accountHandlers(m: Master): Handlers<ConnContext> {
+  return once(m, plainAccountHandlers(m), {
+    // a retry of an addition that was done (its reply lost): the account as it is
+    'user.add': ({ meta }) => {
+      const u = m.state.users.users.get(str(meta, 'name', 64));
+      if (!u) throw new DfsError('ENOENT', 'the user added has been removed since');
+      return { meta: { name: u.name, uid: u.uid, gid: u.gid } };
+    },
+    'group.add': ({ meta }) => {
+      const g = m.state.users.groups.get(str(meta, 'name', 64));
+      if (!g) throw new DfsError('ENOENT', 'the group added has been removed since');
+      return { meta: { name: g.name, gid: g.gid } };
+    },
+  });
+}
+
+function plainAccountHandlers(m: Master): Handlers<ConnContext> {
   const users = m.state.users;
 
   /** Users and groups share one name space: a user's own group is named after the user. */

@@ -5,6 +5,7 @@ import { optStr, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import type { MutationRecord } from './records.js';
+import type { LoginAttempt } from './login-guard.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 import { hashToken, newPasswordHash, newToken, passwordMatches, sessionId, type User } from './users.js';
 
@@ -54,13 +55,14 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
       const guard = m.loginGuard;
       const release = await guard.enter(address);
       let delay = 0;
+      let attempt: LoginAttempt | undefined;
       try {
-        guard.check(name, address);
+        attempt = guard.attempt(name, address);
         const user = users.users.get(name);
         // Same work whether or not the user exists, so timing does not tell.
         const ok = user ? await passwordMatches(user, password) : (await newPasswordHash(password), false);
         if (!user || !ok) {
-          delay = guard.fail(name, address);
+          delay = attempt.fail();
           throw new DfsError('EACCES', 'wrong user name or password', { reason: 'bad-password' });
         }
         const records: MutationRecord[] = [];
@@ -69,11 +71,11 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
             records.push({ op: 'totpUsed', user: name, step: checkCode(user, user.totp, code) });
           } catch (err) {
             // asking for the code is no failure; a wrong or replayed one is
-            if ((err as DfsError).reason !== 'totp-required') delay = guard.fail(name, address);
+            if ((err as DfsError).reason !== 'totp-required') delay = attempt.fail();
             throw err;
           }
         }
-        guard.succeed(name);
+        attempt.succeed();
         const token = newToken();
         const now = Date.now();
         const expires = now + m.sessionTtlMs;
@@ -81,6 +83,7 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
         await m.mutate([...records, ...expiredSessions(now)]);
         return { meta: { token, expires, user: name, uid: user.uid, gid: user.gid, admin: user.admin } };
       } finally {
+        attempt?.end();
         release();
         if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       }

@@ -5,6 +5,8 @@ export interface BlockInfo {
   size: number;
   refs: number;
   nodes: Set<string>;
+  /** Nodes among `nodes` whose copy a client found bad: kept, but not a good copy (records.ts 'suspect'). */
+  suspect?: Set<string>;
 }
 
 export class BlockMap {
@@ -52,7 +54,33 @@ export class BlockMap {
       return;
     }
     for (const n of add) b.nodes.add(this.internNode(n));
-    for (const n of remove) b.nodes.delete(n);
+    for (const n of remove) {
+      b.nodes.delete(n);
+      b.suspect?.delete(n);
+    }
+    if (b.suspect?.size === 0) delete b.suspect;
+  }
+
+  /** Marks the copies of `id` on `nodes` suspect (a node that holds none is skipped). */
+  suspect(id: string, nodes: string[]): void {
+    const b = this.blocks.get(id);
+    if (!b) return;
+    for (const n of nodes) {
+      if (!b.nodes.has(n)) continue;
+      b.suspect ??= new Set();
+      b.suspect.add(this.internNode(n));
+    }
+  }
+
+  /** Copies of an unreferenced block on `nodes`, to delete there; a referenced block is never garbage. */
+  addGarbage(id: string, nodes: string[]): void {
+    if (this.blocks.has(id) || nodes.length === 0) return;
+    let g = this.garbage.get(id);
+    if (!g) {
+      g = new Set();
+      this.garbage.set(id, g);
+    }
+    for (const n of nodes) g.add(this.internNode(n));
   }
 
   get(id: string): BlockInfo | undefined {

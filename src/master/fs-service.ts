@@ -1,5 +1,6 @@
 // Namespace operations. Each handler: who is calling, resolve paths, check POSIX
-// permissions, then turn the change into records for `Master.mutate`.
+// permissions, then turn the change into records for `Master.mutate`. The changes that would
+// answer differently if done twice are made exactly once per request id (request-once.ts).
 import path from 'node:path';
 import type { Attr } from '../client/types.js';
 import { DEFAULTS } from '../defaults.js';
@@ -7,13 +8,14 @@ import { DfsError, STALE_ALLOCATION, STALE_BASE } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
-import type { Handlers } from '../rpc/peer.js';
+import type { Handlers, Reply } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
-import type { BlockPlacement } from './records.js';
+import type { BlockPlacement, MutationRecord } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
+import { once } from './request-once.js';
 
 interface Resolved {
   node: Inode;
@@ -101,8 +103,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     const blocks = n.blocks!.map((b, index) => {
       if (!b) return null;
       const info = m.state.blocks.get(b.id);
+      // copies a client found bad are offered last: a read tries them only when nothing else is left
+      const suspect = (id: string): number => (info?.suspect?.has(id) ? 1 : 0);
       const nodes = [...(info?.nodes ?? [])]
         .filter((id) => m.nodes.isAlive(id))
+        .sort((x, y) => suspect(x) - suspect(y))
         .map((id) => ({ id, url: m.nodes.url(id)! }));
       return { index, id: b.id, size: b.size, nodes, cap: m.capability('r', b.id) };
     });
@@ -162,7 +167,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     }
   }
 
-  return {
+  const handlers: Handlers<ConnContext> = {
     'fs.getattr': ({ meta }) => {
       const c = m.caller(meta);
       const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
@@ -258,15 +263,20 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: { blocks: m.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
     },
 
-    // block ids a writer was given and did not use (a file opened for writing, then closed)
-    'fs.unallocate': ({ meta }) => {
+    // block ids a writer was given and did not use (a file opened for writing, then closed),
+    // or (`stored`) used for a block whose write failed: copies that landed are garbage now
+    'fs.unallocate': async ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
       if (!allowed(c, n, W_OK)) deny('write the file');
+      const garbage: MutationRecord[] = [];
       for (const id of arr(meta, 'ids', 1024)) {
         const a = typeof id === 'string' ? m.allocations.get(id) : undefined;
-        if (a && a.ino === n.ino) m.allocations.delete(id as string);
+        if (!a || a.ino !== n.ino) continue;
+        m.allocations.delete(id as string);
+        if (bool(meta, 'stored')) garbage.push({ op: 'garbage', id: id as string, nodes: [...a.nodes] });
       }
+      if (garbage.length) await m.mutate(garbage);
     },
 
     'fs.replace': ({ meta }) => {
@@ -276,21 +286,21 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const id = str(meta, 'id', 64);
       const a = allocatedTo(id, n.ino);
       const exclude = arr(meta, 'exclude', 64).map(String);
-      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockSize).map((x) => ({ id: x.id, url: x.url }));
+      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockBytesOnNode).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
+      m.nodes.reserve(nodes.map((x) => x.id), m.blockBytesOnNode);
       return { meta: { nodes } };
     },
 
-    // A reader whose replica failed its check. Only a reader of the file may say so, and
-    // a report never drops the last copy: a false report must not be able to lose data.
+    // A reader whose replica failed its check. Only a reader of the file may say so, and a
+    // report only marks the copy suspect (replication.ts): a false report, or damage to every
+    // copy, must not be able to lose data.
     'block.corrupt': async ({ meta }) => {
       const c = m.caller(meta);
       const n = byIno(c, meta);
       if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
       const id = str(meta, 'id', 64);
       if (!n.blocks?.some((b) => b?.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
-      const info = m.state.blocks.get(id);
-      if (!info || info.nodes.size <= 1) return;
       await m.maintenance.dropReplica(id, str(meta, 'node', 64));
     },
 
@@ -313,7 +323,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         const id = str(b, 'id', 64);
         const a = allocatedTo(id, n.ino);
         const nodes = arr(b, 'nodes', 16).map(String);
-        if (nodes.length === 0) throw new DfsError('EINVAL', `block ${id} names no node`);
+        if (nodes.length < m.minCopies(n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${m.minCopies(n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         const base = b.base === null ? null : optStr(b, 'base', 64);
         return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes, base };
@@ -491,20 +501,16 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
 
     'fs.statfs': ({ meta }) => {
       m.caller(meta);
-      let capacity = 0;
-      let used = 0;
-      for (const n of m.nodes.alive()) {
-        capacity += n.capacity;
-        used += n.used;
-      }
-      return { meta: { blockSize: m.blockSize, capacity, used, free: Math.max(0, capacity - used), files: ns.inodes.size } };
+      // a file system that several nodes share is counted once (nodes.ts)
+      const { capacity, used, free } = m.nodes.totals();
+      return { meta: { blockSize: m.blockSize, capacity, used, free, files: ns.inodes.size } };
     },
 
     'cluster.status': ({ meta }) => {
       m.caller(meta);
       const nodes = [...m.nodes.nodes.values()].map((n) => ({
         id: n.id, url: n.url, alive: n.alive, capacity: n.capacity, used: n.used, blocks: n.blockCount,
-        lastSeen: n.lastSeen,
+        lastSeen: n.lastSeen, volume: n.volume ?? null,
       }));
       let files = 0;
       let dirs = 0;
@@ -517,6 +523,12 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         meta: {
           nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size,
           underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
+          // of the missing, blocks whose every copy failed a reader's check: unreadable, kept
+          lost: health.lost,
+          // copies a write must store to succeed (a file's factor, if less, is enough)
+          minReplicas: m.minReplicas,
+          // the live nodes' space, a file system several nodes share counted once
+          space: m.nodes.totals(),
         },
       };
     },
@@ -530,4 +542,24 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       return { meta: fsck(m, node, p, lists, failed) as unknown as Meta };
     },
   };
+
+  // A retry of a change that was done already (its reply lost) is answered as done, from the
+  // state as it is now, and not done again (request-once.ts).
+  const attrAt = (c: Caller, p: string): Meta => ({ attr: attrOf(resolve(c, p, false).node) });
+  const done = (): Reply => ({});
+  return once(m, handlers, {
+    'fs.mkdir': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
+    'fs.symlink': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
+    'fs.link': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'to')) }),
+    // the file was made (or emptied): open it as it is; gone since, it is not made again
+    'fs.create': (req, peer, c) => {
+      resolve(c, str(req.meta, 'path'), false);
+      return handlers['fs.create']({ ...req, meta: { ...req.meta, exclusive: false, truncate: false } }, peer);
+    },
+    'fs.open': (req, peer) => handlers['fs.open']({ ...req, meta: { ...req.meta, truncate: false } }, peer),
+    'fs.unlink': done,
+    'fs.rmdir': done,
+    'fs.rename': done,
+    'fs.commit': ({ meta }, _peer, c) => ({ meta: { attr: attrOf(byIno(c, meta)) } }),
+  });
 }

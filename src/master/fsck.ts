@@ -9,8 +9,10 @@ export interface DamagedFile {
   path: string;
   ino: number;
   blocks: number;
-  /** Blocks with no live copy: their bytes cannot be read now. */
+  /** Blocks with no good live copy: their bytes cannot be read now. */
   missing: number;
+  /** Of the missing, blocks whose every live copy failed a reader's check (lost, not just away). */
+  lost: number;
   /** Blocks with fewer live copies than `replicas` (but at least one). */
   underReplicated: number;
   replicas: number;
@@ -22,6 +24,7 @@ export interface FsckReport {
   dirs: number;
   blocks: number;
   missing: number;
+  lost: number;
   underReplicated: number;
   /** Blocks with a copy found corrupt that are not yet back to their factor (cluster-wide). */
   corrupt: number;
@@ -56,8 +59,8 @@ export async function fetchBlockLists(m: Master): Promise<{ lists: Map<string, S
 
 export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string, Set<string>>, unverified: string[]): FsckReport {
   const r: FsckReport = {
-    path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, underReplicated: 0,
-    corrupt: m.maintenance.replication.corrupt.size, dangling: [], damaged: [], truncated: false,
+    path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, lost: 0, underReplicated: 0,
+    corrupt: m.maintenance.replication.scan().corrupt, dangling: [], damaged: [], truncated: false,
     unverifiedNodes: unverified, healthy: true,
   };
   const ns = m.state.ns;
@@ -80,19 +83,22 @@ export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string
     }
     if (n.type !== 'file') continue;
     r.files++;
-    const d: DamagedFile = { path: p, ino: n.ino, blocks: 0, missing: 0, underReplicated: 0, replicas: n.replicas };
+    const d: DamagedFile = { path: p, ino: n.ino, blocks: 0, missing: 0, lost: 0, underReplicated: 0, replicas: n.replicas };
     for (const ref of n.blocks!) {
       if (!ref) continue;
       d.blocks++;
       const info = m.state.blocks.get(ref.id);
-      const copies = info
-        ? replication.holders(info).filter((node) => lists.get(node)?.has(ref.id) ?? unverified.includes(node)).length
-        : 0;
-      if (copies === 0) d.missing++;
-      else if (copies < n.replicas) d.underReplicated++;
+      const held = info ? replication.holders(info).filter((node) => lists.get(node)?.has(ref.id) ?? unverified.includes(node)) : [];
+      // a copy a reader found bad is no copy to count on
+      const copies = held.filter((node) => !info?.suspect?.has(node)).length;
+      if (copies === 0) {
+        d.missing++;
+        if (held.length > 0) d.lost++;
+      } else if (copies < n.replicas) d.underReplicated++;
     }
     r.blocks += d.blocks;
     r.missing += d.missing;
+    r.lost += d.lost;
     r.underReplicated += d.underReplicated;
     if (d.missing || d.underReplicated) {
       if (r.damaged.length < MAX_LISTED) r.damaged.push(d);

@@ -1,6 +1,11 @@
 // Slows and then locks out password guessing, per user name and per remote address.
 // The counters live in memory only: they are throttling state, not file-system state,
 // and writing every failed guess to the journal would hand an attacker the disk.
+//
+// A guess being checked counts against the limit before its answer is known: with 4
+// failures and a limit of 5, only one more guess is checked at a time, and a guess that
+// arrives meanwhile is turned away unchecked (EAGAIN, login-busy, which the client sends
+// again). So parallel guesses get no more wrong-password answers than the limit.
 import { DfsError, LOGIN_BUSY_REASON } from '../rpc/errors.js';
 
 export interface LoginLimits {
@@ -31,8 +36,20 @@ interface Tally {
   lockedUntil: number;
 }
 
+/** One guess admitted by `LoginGuard.attempt`: exactly one of its ends is called. */
+export interface LoginAttempt {
+  /** The guess was wrong: counted; returns how long to wait before replying. */
+  fail(): number;
+  /** The guess was right: the user's tally is cleared. */
+  succeed(): void;
+  /** Neither (a second factor asked for, an error): the guess is not counted. */
+  end(): void;
+}
+
 export class LoginGuard {
   private readonly tallies = new Map<string, Tally>();
+  /** Guesses being checked, per user and address key: they count against the limit. */
+  private readonly checking = new Map<string, number>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly perAddress = new Map<string, number>();
@@ -64,9 +81,16 @@ export class LoginGuard {
     };
   }
 
-  /** Throws EACCES (reason 'locked-out') while the user or the address is locked. */
-  check(user: string, address: string, now = Date.now()): void {
-    for (const key of [`u:${user}`, `a:${address}`]) {
+  /**
+   * Admits one guess for `user` from `address`: EACCES (reason 'locked-out') while either is
+   * locked, EAGAIN (login-busy) while the guesses being checked could reach the limit.
+   */
+  attempt(user: string, address: string, now = Date.now()): LoginAttempt {
+    const keys: [string, number][] = [
+      [`u:${user}`, this.limits.maxFailuresPerUser],
+      [`a:${address}`, this.limits.maxFailuresPerAddress],
+    ];
+    for (const [key] of keys) {
       const t = this.live(key, now);
       if (t && t.lockedUntil > now) {
         const secs = Math.ceil((t.lockedUntil - now) / 1000);
@@ -74,18 +98,39 @@ export class LoginGuard {
         throw new DfsError('EACCES', `too many failed logins for ${who}; try again in ${secs} s`, { reason: 'locked-out' });
       }
     }
-  }
-
-  /** Counts a failure for both keys; returns how long to wait before replying. */
-  fail(user: string, address: string, now = Date.now()): number {
-    const u = this.bump(`u:${user}`, this.limits.maxFailuresPerUser, now);
-    const a = this.bump(`a:${address}`, this.limits.maxFailuresPerAddress, now);
-    return Math.min(this.limits.maxDelayMs, this.limits.failureDelayMs * Math.max(u, a));
-  }
-
-  /** A good login clears the user's tally (the address keeps its own). */
-  succeed(user: string): void {
-    this.tallies.delete(`u:${user}`);
+    for (const [key, max] of keys) {
+      const t = this.live(key, now);
+      const failures = t && t.lockedUntil === 0 ? t.failures : 0;
+      if (failures + (this.checking.get(key) ?? 0) >= max) {
+        throw new DfsError('EAGAIN', 'another login for this name or address is being checked; try again shortly', { reason: LOGIN_BUSY_REASON });
+      }
+    }
+    for (const [key] of keys) this.checking.set(key, (this.checking.get(key) ?? 0) + 1);
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      for (const [key] of keys) {
+        const n = (this.checking.get(key) ?? 1) - 1;
+        if (n <= 0) this.checking.delete(key);
+        else this.checking.set(key, n);
+      }
+    };
+    return {
+      fail: () => {
+        if (ended) return 0;
+        end();
+        const at = Date.now();
+        const u = this.bump(keys[0][0], keys[0][1], at);
+        const a = this.bump(keys[1][0], keys[1][1], at);
+        return Math.min(this.limits.maxDelayMs, this.limits.failureDelayMs * Math.max(u, a));
+      },
+      succeed: () => {
+        end();
+        this.tallies.delete(keys[0][0]); // the address keeps its own
+      },
+      end,
+    };
   }
 
   private live(key: string, now: number): Tally | undefined {

@@ -3,6 +3,7 @@
 // Runs on a timer; every step is safe to repeat.
 import { DEFAULTS } from '../defaults.js';
 import type { Master } from './master.js';
+import type { MutationRecord } from './records.js';
 import { Replicator, type ReplicationOptions } from './replication.js';
 
 export class Maintenance {
@@ -36,7 +37,7 @@ export class Maintenance {
         this.m.logger.warn({ node: dead.id }, 'node missed its heartbeats; its copies no longer count');
         this.replication.nodeDied(dead.id);
       }
-      this.expireAllocations(now);
+      await this.expireAllocations(now);
       await this.collectGarbage();
       await this.replication.tick(now);
       const store = this.m.store;
@@ -48,22 +49,22 @@ export class Maintenance {
     }
   }
 
-  /** Blocks below their replication target, with no live copy, and with a corrupt copy not yet replaced, as of the last scan. */
-  counts(): { underReplicated: number; missing: number; corrupt: number } {
+  /** Blocks below their replication target, with no good live copy (and of those, every copy bad), and with a bad copy not yet replaced, as of the last scan. */
+  counts(): { underReplicated: number; missing: number; lost: number; corrupt: number } {
     return this.replication.health;
   }
 
-  /** A block allocated and never committed is garbage on every node it was offered to. */
-  private expireAllocations(now: number): void {
+  /** A block allocated and never committed is garbage on every node it was offered to (journaled: records.ts). */
+  private async expireAllocations(now: number): Promise<void> {
     const blocks = this.m.state.blocks;
+    const records: MutationRecord[] = [];
     for (const [id, a] of this.m.allocations) {
       if (a.expires >= now) continue;
       this.m.allocations.delete(id);
       if (blocks.get(id) || a.nodes.size === 0) continue;
-      const g = blocks.garbage.get(id) ?? new Set<string>();
-      for (const n of a.nodes) g.add(n);
-      blocks.garbage.set(id, g);
+      records.push({ op: 'garbage', id, nodes: [...a.nodes] });
     }
+    for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));
   }
 
   /** A replica failed its check: forget it, have its node delete it, and let repair re-copy. */

@@ -6,6 +6,8 @@ import type { Meta } from '../rpc/frame.js';
 import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { signCapability, type BlockOp } from '../storage/capability.js';
+import { BLOCK_HEADER_BYTES } from '../storage/disk-store.js';
+import { sealedLength } from '../client/crypto.js';
 import { KeyWrapper, loadOrCreateSecret } from './keys.js';
 import { NodeRegistry } from './nodes.js';
 import type { Caller } from './permissions.js';
@@ -24,6 +26,7 @@ import { MetadataStore, type LoadReport } from './persistence.js';
 import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
+import { currentRequest } from './request-once.js';
 
 export interface MasterOptions {
   host: string;
@@ -33,6 +36,8 @@ export interface MasterOptions {
   blockSize?: number;
   /** The cluster's default copies of each block (the root directory's, which new entries inherit). */
   replicas?: number;
+  /** Copies of each block a write must store to succeed (DEFAULTS.minReplicas); a file's factor, if less, is enough. */
+  minReplicas?: number;
   tls?: TlsFiles;
   heartbeatMs?: number;
   deadAfterMs?: number;
@@ -97,6 +102,8 @@ export class Master {
   readonly loginGuard: LoginGuard;
   /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
   private readonly ticketKey: Buffer;
+  /** Requests whose record is applied but not yet durable: a retry's answer waits for it. */
+  private readonly requestsInFlight = new Map<string, Promise<void>>();
 
   constructor(readonly options: MasterOptions) {
     this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize);
@@ -137,6 +144,26 @@ export class Master {
 
   get blockSize(): number {
     return this.state.blockSize;
+  }
+
+  /** Copies of each block a write must store to succeed (`dfs master --min-replicas`). */
+  get minReplicas(): number {
+    return this.options.minReplicas ?? DEFAULTS.minReplicas;
+  }
+
+  /** The copies a write of a file with `replicas` copies must store to succeed. */
+  minCopies(replicas: number): number {
+    return Math.max(1, Math.min(replicas, this.minReplicas));
+  }
+
+  /** Bytes a block of `plain` bytes takes on a node's disk (sealed, with the node's header): what a node needs free to take it. */
+  bytesOnNode(plain: number): number {
+    return sealedLength(plain) + BLOCK_HEADER_BYTES;
+  }
+
+  /** The same for a full block: what a new block may take. */
+  get blockBytesOnNode(): number {
+    return this.bytesOnNode(this.blockSize);
   }
 
   /** Loads state and starts serving. Returns the admin password when one was generated. */
@@ -196,7 +223,8 @@ export class Master {
     m.gauge('blocks', 'Blocks referenced by files', () => this.state.blocks.blocks.size);
     m.gauge('garbage_blocks', 'Unreferenced blocks still to delete from nodes', () => this.state.blocks.garbage.size);
     m.gauge('under_replicated_blocks', 'Blocks with fewer live copies than their file asks for', () => this.maintenance.counts().underReplicated);
-    m.gauge('missing_blocks', 'Blocks with no live copy', () => this.maintenance.counts().missing);
+    m.gauge('missing_blocks', 'Blocks with no good live copy', () => this.maintenance.counts().missing);
+    m.gauge('lost_blocks', 'Blocks whose every live copy failed a client\'s check (counted as missing too)', () => this.maintenance.counts().lost);
     m.gauge('corrupt_blocks', 'Blocks with a copy found corrupt, not yet back to their factor', () => this.maintenance.counts().corrupt);
     m.gauge('sessions', 'Live sessions', () => {
       const now = Date.now();
@@ -207,10 +235,30 @@ export class Master {
     m.gauge('storage_nodes_alive', 'Storage nodes answering heartbeats', () => this.nodes.alive().length);
   }
 
-  /** Applies records now (so later requests see them) and resolves once they are durable. */
+  /**
+   * Applies records now (so later requests see them) and resolves once they are durable.
+   * Within a request that carries an id (request-once.ts) the first batch also records the
+   * request, so that a retry of it is answered as done and not done again.
+   */
   mutate(records: MutationRecord[]): Promise<void> {
-    for (const r of records) this.state.apply(r);
-    return this.log.append(records);
+    const key = currentRequest.getStore();
+    const request = key !== undefined && !this.state.requests.has(key);
+    const batch: MutationRecord[] = request ? [...records, { op: 'request', key, time: Date.now() }] : records;
+    for (const r of batch) this.state.apply(r);
+    const durable = this.log.append(batch);
+    if (request) {
+      this.requestsInFlight.set(key, durable);
+      const forget = (): void => void this.requestsInFlight.delete(key);
+      durable.then(forget, forget);
+    }
+    return durable;
+  }
+
+  /** Whether a request is on record (request-once.ts); waits until that record is durable. */
+  async requestDone(key: string): Promise<boolean> {
+    if (!this.state.requests.has(key)) return false;
+    await this.requestsInFlight.get(key);
+    return true;
   }
 
   /** A session for `user` without a password: for `dfs up`, which owns the data dir anyway. */
@@ -227,20 +275,28 @@ export class Master {
     return signCapability(this.capKey, op, id, Date.now() + DEFAULTS.capabilityTtlMs);
   }
 
-  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string }[] {
+  /**
+   * Block ids for a writer, each with the nodes to store it on: `replicas` of them, or as
+   * many as are up, down to the minimum (minCopies). Fewer up than the minimum is EIO (reason
+   * no-nodes: just after a restart they have yet to dial in again, and the writer waits); a
+   * node up but without room for the block is ENOSPC (DEFAULTS.minReplicas says why).
+   */
+  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string; want: number; min: number }[] {
     const out = [];
     const expires = Date.now() + (this.options.allocationTtlMs ?? DEFAULTS.allocationTtlMs);
+    const min = this.minCopies(replicas);
     for (let i = 0; i < count; i++) {
-      const nodes = this.nodes.choose(replicas, exclude, this.blockSize);
-      if (nodes.length === 0) {
-        // nodes that are down are a failure to write (EIO); nodes that are full are ENOSPC
-        // just after a restart the nodes have yet to dial in again: the writer waits and retries
-        if (this.nodes.choose(1, exclude).length === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
-        throw new DfsError('ENOSPC', 'no storage node has room for another block');
+      const nodes = this.nodes.choose(replicas, exclude, this.blockBytesOnNode);
+      const up = this.nodes.choose(replicas, exclude).length;
+      if (nodes.length < up) {
+        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room for the ${replicas} copies of a block`);
       }
+      if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
+      if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
       const id = randomBytes(16).toString('hex');
       this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
-      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id) });
+      this.nodes.reserve(nodes.map((n) => n.id), this.blockBytesOnNode);
+      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id), want: replicas, min });
     }
     return out;
   }

@@ -1,9 +1,21 @@
 // Storage nodes join with the cluster's join secret and then heartbeat over the same link.
 import { timingSafeEqual } from 'node:crypto';
 import { DfsError } from '../rpc/errors.js';
-import { arr, int, str } from '../rpc/params.js';
+import type { Meta } from '../rpc/frame.js';
+import { arr, int, optInt, optStr, str } from '../rpc/params.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import type { ConnContext, Master } from './master.js';
+import type { NodeSpace } from './nodes.js';
+
+/** A node's report of its space (node.register, node.heartbeat). */
+function spaceOf(meta: Meta): NodeSpace {
+  const volume = optStr(meta, 'volume', 256);
+  const volumeFree = optInt(meta, 'volumeFree');
+  return {
+    capacity: int(meta, 'capacity'), used: int(meta, 'used'), blockCount: int(meta, 'blockCount'),
+    ...(volume !== undefined && volumeFree !== undefined ? { volume, volumeFree } : {}),
+  };
+}
 
 function secretMatches(got: string, want: string): boolean {
   const a = Buffer.from(got);
@@ -26,9 +38,7 @@ export function nodeHandlers(m: Master): Handlers<ConnContext> {
         {
           id,
           url,
-          capacity: int(meta, 'capacity'),
-          used: int(meta, 'used'),
-          blockCount: int(meta, 'blockCount'),
+          ...spaceOf(meta),
           peer: peer as Peer<unknown>,
         },
         Date.now(),
@@ -55,7 +65,7 @@ export function nodeHandlers(m: Master): Handlers<ConnContext> {
     'node.heartbeat': ({ meta }, peer) => {
       const id = peer.context.nodeId;
       if (!id) throw new DfsError('EACCES', 'register first');
-      m.nodes.heartbeat(id, { capacity: int(meta, 'capacity'), used: int(meta, 'used'), blockCount: int(meta, 'blockCount') }, Date.now());
+      m.nodes.heartbeat(id, spaceOf(meta), Date.now());
     },
   };
 }

@@ -63,6 +63,26 @@ export type MutationRecord =
   | { op: 'endSession'; hash: string }
   /** The last TOTP time step a user logged in with: codes of that step or earlier are spent. */
   | { op: 'totpUsed'; user: string; step: number }
-  | { op: 'locate'; id: string; add?: string[]; remove?: string[] };
+  | { op: 'locate'; id: string; add?: string[]; remove?: string[] }
+  /**
+   * Copies of a block no file references, on these nodes, for the collector to delete: an
+   * allocation that expired uncommitted, a repair copy whose file went meanwhile, a copy a
+   * node listed. The garbage list changes only by records (this, unref through commit and
+   * unlink, locate's removals), so a snapshot built from the journal holds the same list as
+   * the live state, and neither a checkpoint nor a crash loses or leaks one.
+   */
+  | { op: 'garbage'; id: string; nodes: string[] }
+  /**
+   * Copies a client found bad (its GCM check failed) where the node's own checksum passed:
+   * kept, but no longer counted, copied from or offered first, until enough good copies are
+   * whole to drop them; a block whose every copy is suspect is lost (status, fsck).
+   */
+  | { op: 'suspect'; id: string; nodes: string[] }
+  /**
+   * A client's request (session hash prefix and the request id it chose) whose changes are
+   * the other records of this batch: a retry of it, after a lost reply, is answered as done
+   * instead of being done twice (src/master/request-once.ts).
+   */
+  | { op: 'request'; key: string; time: number };
 
 export type RecordOp = MutationRecord['op'];

@@ -4,6 +4,13 @@
 // A node that registers is reconciled first: its real block list corrects the block map
 // (copies it lost are forgotten, copies the map did not know are adopted, blocks no one
 // references are deleted), and only then do its copies count.
+//
+// Bad copies. A node that finds its own copy bad (checksum, or the file gone) has dropped
+// it: the map forgets it at once. A copy a client found bad (GCM) may be the client's error,
+// and may be the last copy there is: it is marked suspect (journaled) and kept, but it no
+// longer counts, is not copied from and is offered to readers last; it is deleted only
+// once enough good copies are whole. A block whose every live copy is suspect is lost:
+// counted as missing (no copy can be read) and as lost, and nothing of it is deleted.
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { BlockInfo } from './block-map.js';
@@ -18,9 +25,11 @@ export interface ReplicationHealth {
   blocks: number;
   /** Fewer live copies than their file wants, but at least one. */
   underReplicated: number;
-  /** No live copy at all. */
+  /** No good live copy: nothing a read can use. */
   missing: number;
-  /** A copy was found corrupt and the block is not yet back to its factor. */
+  /** Of the missing, those whose every live copy failed a client's check. */
+  lost: number;
+  /** A copy was found bad and the block is not yet back to its factor of good copies (or still keeps the bad one). */
   corrupt: number;
   /** More copies than wanted (trimmed soon). */
   overReplicated: number;
@@ -44,6 +53,10 @@ export interface ReplicationOptions {
   reconcileMs?: number;
 }
 
+function emptyHealth(): ReplicationHealth {
+  return { blocks: 0, underReplicated: 0, missing: 0, lost: 0, corrupt: 0, overReplicated: 0 };
+}
+
 export class Replicator {
   private readonly startedAt = Date.now();
   private scanWanted = true;
@@ -58,13 +71,13 @@ export class Replicator {
   private readonly busy = new Map<string, number>();
   /** `block:node` pairs whose copy is being deleted; reconciliation must not adopt them. */
   private readonly removing = new Set<string>();
-  /** Block → nodes whose copy of it failed a check. */
+  /** Block → nodes that found their own copy bad and dropped it, until the block is back to its factor. */
   readonly corrupt = new Map<string, Set<string>>();
   /** Nodes whose block list has been checked since they (re)registered, and when. */
   private readonly reconciled = new Map<string, number>();
   private readonly reconciling = new Set<string>();
   private readonly o: Required<ReplicationOptions>;
-  health: ReplicationHealth = { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 };
+  health: ReplicationHealth = emptyHealth();
 
   constructor(private readonly m: Master, options: ReplicationOptions = {}) {
     this.o = {
@@ -146,7 +159,7 @@ export class Replicator {
   private newPass(): ScanPass {
     const counting = new Set<string>();
     for (const n of this.m.nodes.alive()) if (this.reconciled.has(n.id)) counting.add(n.id);
-    return { health: { blocks: 0, underReplicated: 0, missing: 0, corrupt: 0, overReplicated: 0 }, queue: new Map(), counting };
+    return { health: emptyHealth(), queue: new Map(), counting };
   }
 
   /**
@@ -167,15 +180,27 @@ export class Replicator {
         if (!ref) continue;
         h.blocks++;
         const b = blocks.get(ref.id);
+        // good copies, and suspect ones (kept, not counted)
         let live = 0;
-        if (b) for (const node of b.nodes) if (pass.counting.has(node)) live++;
+        let suspect = 0;
+        if (b) {
+          for (const node of b.nodes) {
+            if (!pass.counting.has(node)) continue;
+            if (b.suspect?.has(node)) suspect++;
+            else live++;
+          }
+        }
         if (live >= want && this.corrupt.size > 0) this.corrupt.delete(ref.id); // repaired
-        if (live === want) continue;
+        if (b?.suspect || this.corrupt.has(ref.id)) h.corrupt++;
+        if (live === want && suspect === 0) continue;
         const coming = this.copying.get(ref.id)?.size ?? 0;
-        if (live === 0) h.missing++;
-        else if (live < want) h.underReplicated++;
-        else h.overReplicated++;
-        if (live > 0 && (live + coming < want || (live > want && coming === 0))) pass.queue.set(ref.id, want);
+        if (live === 0) {
+          h.missing++;
+          if (suspect > 0) h.lost++;
+        } else if (live < want) h.underReplicated++;
+        else if (live > want) h.overReplicated++;
+        const trimmable = live > want || (live === want && suspect > 0);
+        if (live > 0 && (live + coming < want || (trimmable && coming === 0))) pass.queue.set(ref.id, want);
       }
     }
     return 'more';
@@ -184,7 +209,6 @@ export class Replicator {
   private finishPass(pass: ScanPass): void {
     const blocks = this.m.state.blocks;
     for (const id of this.corrupt.keys()) if (!blocks.get(id)) this.corrupt.delete(id); // its file is gone
-    pass.health.corrupt = this.corrupt.size;
     this.health = pass.health;
   }
 
@@ -206,16 +230,24 @@ export class Replicator {
     }
   }
 
+  /** The good copies of `b` that count, and the suspect ones. */
+  private copiesOf(b: BlockInfo): { good: string[]; bad: string[] } {
+    const held = this.holders(b);
+    return { good: held.filter((n) => !b.suspect?.has(n)), bad: held.filter((n) => b.suspect?.has(n)) };
+  }
+
   private async fix(id: string, want: number): Promise<void> {
     const b = this.m.state.blocks.get(id);
     if (!b) return;
-    const live = this.holders(b);
+    const { good, bad } = this.copiesOf(b);
     const coming = this.copying.get(id) ?? new Set<string>();
-    if (live.length > 0 && live.length + coming.size < want) await this.copy(b, want - live.length - coming.size, live);
-    else if (live.length > want && coming.size === 0) await this.trim(b, live.length - want, live);
+    if (good.length > 0 && good.length + coming.size < want) await this.copy(b, want - good.length - coming.size, good);
+    // a suspect copy goes only now: enough good copies are whole without it
+    else if (good.length >= want && coming.size === 0 && bad.length > 0) await this.removeCopies(b, bad);
+    else if (good.length > want && coming.size === 0) await this.trim(b, good.length - want, good);
     // limits (busy nodes, no room) may have allowed only part of the work: look again soon
-    const now = this.holders(b).length + (this.copying.get(id)?.size ?? 0);
-    if (now !== want) this.scanWanted = true;
+    const now = this.copiesOf(b);
+    if (now.good.length + (this.copying.get(id)?.size ?? 0) !== want || now.bad.length > 0) this.scanWanted = true;
   }
 
   private isBusy(nodeId: string): boolean {
@@ -231,7 +263,8 @@ export class Replicator {
     const coming = this.copying.get(b.id) ?? new Set<string>();
     const exclude = new Set([...b.nodes, ...coming]);
     const targets = this.m.nodes
-      .choose(this.m.nodes.nodes.size, exclude, b.size)
+      // room for the sealed block, not just its plaintext: a copy that does not fit is ENOSPC on the target
+      .choose(this.m.nodes.nodes.size, exclude, this.m.bytesOnNode(b.size))
       .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
       .slice(0, count);
     if (targets.length === 0) {
@@ -248,6 +281,7 @@ export class Replicator {
           return;
         }
         coming.add(t.id);
+        this.m.nodes.reserve([t.id], this.m.bytesOnNode(b.size));
         this.hold(t.id, 1);
         this.hold(source.id, 1);
         try {
@@ -269,7 +303,7 @@ export class Replicator {
       await this.m.mutate([{ op: 'locate', id, add: [target.id] }]);
     } else {
       // the file went while we copied: the new copy is garbage
-      this.addGarbage(id, [target.id]);
+      await this.m.mutate([{ op: 'garbage', id, nodes: [target.id] }]);
     }
   }
 
@@ -279,7 +313,11 @@ export class Replicator {
       const n = this.m.nodes.nodes.get(id)!;
       return n.capacity - n.used;
     };
-    const drop = [...live].sort((x, y) => free(x) - free(y)).slice(0, count);
+    await this.removeCopies(b, [...live].sort((x, y) => free(x) - free(y)).slice(0, count));
+  }
+
+  /** Forgets copies (journaled), then has their nodes delete them. */
+  private async removeCopies(b: BlockInfo, drop: string[]): Promise<void> {
     await this.m.mutate([{ op: 'locate', id: b.id, remove: drop }]);
     await Promise.all(drop.map((n) => this.deleteCopy(b.id, n)));
   }
@@ -296,35 +334,30 @@ export class Replicator {
     }
   }
 
-  private addGarbage(id: string, nodes: Iterable<string>): void {
-    const g = this.m.state.blocks.garbage;
-    let set = g.get(id);
-    if (!set) {
-      set = new Set();
-      g.set(id, set);
-    }
-    for (const n of nodes) set.add(n);
-  }
-
   /**
-   * A copy failed a check. The node's own word (its checksum) drops it at once; a client's
-   * (a GCM failure) drops it only when another copy remains, so a false report can never
+   * A copy failed a check. The node's own word (its checksum, or the file gone) means the
+   * node has dropped it: forgotten at once. A client's (a GCM failure) marks it suspect and
+   * keeps it (see the file comment): a false report, or damage to every copy, must never
    * cost the last copy of a block.
    */
   async dropCorrupt(id: string, nodeId: string, nodeSaysSo: boolean): Promise<void> {
     const b = this.m.state.blocks.get(id);
     if (!b || !b.nodes.has(nodeId)) return;
+    this.scanWanted = true;
+    if (!nodeSaysSo) {
+      if (b.suspect?.has(nodeId)) return;
+      await this.m.mutate([{ op: 'suspect', id, nodes: [nodeId] }]);
+      if (this.copiesOf(b).good.length === 0) {
+        this.m.logger.error({ block: id, node: nodeId }, 'every live copy of a block failed a client\'s check: the block is lost (copies kept)');
+      }
+      return;
+    }
     let set = this.corrupt.get(id);
     if (!set) {
       set = new Set();
       this.corrupt.set(id, set);
     }
     set.add(nodeId);
-    this.scanWanted = true;
-    if (!nodeSaysSo && this.holders(b).filter((n) => n !== nodeId).length === 0) {
-      this.m.logger.warn({ block: id, node: nodeId }, 'a client reports the only live copy of a block corrupt; kept');
-      return;
-    }
     await this.m.mutate([{ op: 'locate', id, remove: [nodeId] }]);
     await this.deleteCopy(id, nodeId);
   }
@@ -353,7 +386,9 @@ export class Replicator {
         if (this.copying.get(id)?.has(nodeId) || this.removing.has(`${id}:${nodeId}`)) continue;
         if (b) {
           if (!b.nodes.has(nodeId)) records.push({ op: 'locate', id, add: [nodeId] });
-        } else if (blocks.garbage.has(id)) this.addGarbage(id, [nodeId]);
+        } else if (blocks.garbage.has(id)) {
+          if (!blocks.garbage.get(id)!.has(nodeId)) records.push({ op: 'garbage', id, nodes: [nodeId] });
+        }
         else if (!this.m.allocations.has(id)) orphans.push(id);
       }
       for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));

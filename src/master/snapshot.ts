@@ -3,8 +3,9 @@
 //
 //   {t:'header', nextSegment, blockSize, nextIno, time}     first; journal replay starts at nextSegment
 //   {t:'users'|'groups'|'sessions', list}
-//   {t:'blocks', list: [id, size, refs, nodes][]}           replica locations
+//   {t:'blocks', list: [id, size, refs, nodes, suspect?][]} replica locations (suspect: copies a client found bad)
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
+//   {t:'requests', list: [key, time][]}                     requests done lately (retries are answered as done)
 //   {t:'inodes', list}                                      inodes, small block lists and entries inline
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
@@ -71,8 +72,9 @@ type Frame =
   | { t: 'inodes'; list: SnapInode[] }
   | { t: 'entries'; ino: number; list: [string, number][] }
   | { t: 'fileblocks'; ino: number; list: ([string, number] | null)[] }
-  | { t: 'blocks'; list: [string, number, number, string[]][] }
+  | { t: 'blocks'; list: [string, number, number, string[], string[]?][] }
   | { t: 'garbage'; list: [string, string[]][] }
+  | { t: 'requests'; list: [string, number][] }
   | { t: 'end'; inodes: number; blocks: number; garbage: number };
 
 /** Buffers frames and writes them to a file descriptor in large pieces. */
@@ -171,11 +173,16 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
 
   // blocks before inodes, so a loader can share one string per block id between the two
   const blocks = new ListFrames(out, '{"t":"blocks","list":');
-  for (const b of state.blocks.blocks.values()) blocks.add(JSON.stringify([b.id, b.size, b.refs, [...b.nodes]]));
+  for (const b of state.blocks.blocks.values()) {
+    blocks.add(JSON.stringify(b.suspect?.size ? [b.id, b.size, b.refs, [...b.nodes], [...b.suspect]] : [b.id, b.size, b.refs, [...b.nodes]]));
+  }
   blocks.flush();
   const garbage = new ListFrames(out, '{"t":"garbage","list":');
   for (const [id, nodes] of state.blocks.garbage) garbage.add(JSON.stringify([id, [...nodes]]));
   garbage.flush();
+  const requests = new ListFrames(out, '{"t":"requests","list":');
+  for (const entry of state.requests) requests.add(JSON.stringify(entry));
+  requests.flush();
   const inodes = new ListFrames(out, '{"t":"inodes","list":');
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
@@ -273,13 +280,17 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
         break;
       }
       case 'blocks':
-        for (const [id, size, refs, nodes] of f.list) {
+        for (const [id, size, refs, nodes, suspect] of f.list) {
           const info: BlockInfo = { id, size, refs, nodes: new Set(nodes.map(node)) };
+          if (suspect?.length) info.suspect = new Set(suspect.map(node));
           state.blocks.blocks.set(id, info);
         }
         break;
       case 'garbage':
         for (const [id, nodes] of f.list) state.blocks.garbage.set(id, new Set(nodes.map(node)));
+        break;
+      case 'requests':
+        for (const [key, time] of f.list) state.requests.set(key, time);
         break;
       case 'end':
         end = f;

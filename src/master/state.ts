@@ -9,6 +9,8 @@ export class MasterState {
   readonly blocks = new BlockMap();
   readonly ns = new Namespace(this.blocks);
   readonly users = new Users();
+  /** Requests done lately (records.ts 'request'): key → time, oldest first. */
+  readonly requests = new Map<string, number>();
 
   /** Set by the `format` record; the constructor's value only says what a new cluster gets. */
   blockSize: number;
@@ -75,6 +77,20 @@ export class MasterState {
       }
       case 'locate':
         this.blocks.locate(r.id, r.add, r.remove);
+        break;
+      case 'garbage':
+        this.blocks.addGarbage(r.id, r.nodes);
+        break;
+      case 'suspect':
+        this.blocks.suspect(r.id, r.nodes);
+        break;
+      case 'request':
+        this.requests.set(r.key, r.time);
+        // forgotten once no retry can still come; by the records' own times, so replay agrees
+        for (const [key, time] of this.requests) {
+          if (time >= r.time - DEFAULTS.requestMemoryMs && this.requests.size <= DEFAULTS.requestsRemembered) break;
+          this.requests.delete(key);
+        }
         break;
     }
   }

@@ -37,6 +37,13 @@ export interface PeerOptions {
    * the range asked for), so only so many reads run at once.
    */
   replyReserveBytes?: (method: string, req: Incoming) => number;
+  /**
+   * Close the connection once nothing has come in and nothing is in flight for this long
+   * (servers; a client dials again when it next calls).
+   */
+  idleTimeoutMs?: number;
+  /** Told once, when a request this side served is first answered with success (the peer has proved itself). */
+  onSuccess?: () => void;
 }
 
 interface Pending {
@@ -58,6 +65,8 @@ export class Peer<C = unknown> {
   private readonly waitingForRoom: { start: () => void; drop: () => void }[] = [];
   private readonly replyReserve?: (method: string, req: Incoming) => number;
   private closed = false;
+  private idleTimer?: NodeJS.Timeout;
+  private succeeded = false;
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
   private readonly maxServedBytes: number;
@@ -81,6 +90,21 @@ export class Peer<C = unknown> {
     ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', () => this.onClose());
+    const idleMs = options.idleTimeoutMs;
+    if (idleMs) {
+      this.idleTimer = setTimeout(() => this.idleCheck(), idleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** The idle deadline passed with nothing received: close, unless work is still under way. */
+  private idleCheck(): void {
+    if (this.closed) return;
+    if (this.inflight > 0 || this.pending.size > 0) {
+      this.idleTimer?.refresh();
+      return;
+    }
+    this.close(1000, 'idle');
   }
 
   get isOpen(): boolean {
@@ -148,6 +172,7 @@ export class Peer<C = unknown> {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    this.idleTimer?.refresh();
     if (!isBinary) return this.protocolError('text messages are not spoken here');
     const parts = Array.isArray(data) ? data : [Buffer.isBuffer(data) ? data : Buffer.from(data)];
     let frame;
@@ -239,6 +264,10 @@ export class Peer<C = unknown> {
       this.holdBytes(out);
       this.send(parts, () => this.holdBytes(-out));
       done('OK', reply.payload?.length ?? 0);
+      if (!this.succeeded) {
+        this.succeeded = true;
+        this.options.onSuccess?.();
+      }
     } finally {
       this.holdBytes(-held);
       this.finished();
@@ -273,6 +302,7 @@ export class Peer<C = unknown> {
   private onClose(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     // requests still waiting are dropped unserved: whoever sent them is gone
     for (const w of this.waitingForRoom.splice(0)) w.drop();
     for (const [id, p] of this.pending) {

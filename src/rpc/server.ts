@@ -1,10 +1,21 @@
 // A WebSocket RPC server: one Peer per connection, plain or TLS.
+//
+// Connection slots. Until a connection has made a call that succeeded (a valid session
+// token, join secret or capability: it is one of the cluster's own), it is unproven: an
+// address may hold `maxConnectionsPerAddress` unproven connections, counted from the TCP
+// accept, and one more evicts its oldest unproven one, so a flood from an address cannot
+// keep a member behind the same address (a NAT, a host running nodes and mounts) out. An
+// unproven connection must finish its handshake within `handshakeTimeoutMs` and make a
+// successful call within `proveWithinMs`; every connection is closed after `idleTimeoutMs`
+// with nothing received and nothing in flight (clients dial again on their next call), and
+// a message must arrive whole within `messageTimeoutMs` of its first byte.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
 import type { RpcMetrics } from './metrics.js';
+import { MessageDeadline } from './message-deadline.js';
 import { Peer, type Handlers, type PeerOptions } from './peer.js';
 
 export interface TlsFiles {
@@ -19,8 +30,12 @@ export interface RpcServerOptions<C> extends PeerOptions {
   handlers: Handlers<C>;
   newContext: () => C;
   tls?: TlsFiles;
-  /** Connections one remote address may hold at once, counted from the TCP accept. */
+  /** Unproven connections one remote address may hold at once, counted from the TCP accept (see the file comment). */
   maxConnectionsPerAddress?: number;
+  /** Deadlines (see the file comment); each defaults to DEFAULTS' value of the same name. */
+  handshakeTimeoutMs?: number;
+  proveWithinMs?: number;
+  messageTimeoutMs?: number;
   onConnect?: (peer: Peer<C>) => void;
   onDisconnect?: (peer: Peer<C>) => void;
   /** Plain-HTTP routes answered on the same port; true when handled. */
@@ -29,11 +44,24 @@ export interface RpcServerOptions<C> extends PeerOptions {
   metrics?: RpcMetrics;
 }
 
+/** One TCP connection, from its accept to its close. */
+interface Slot {
+  address: string;
+  socket: Socket;
+  /** Its deadline: the handshake, then the first successful call. */
+  timer?: NodeJS.Timeout;
+  proven: boolean;
+}
+
 export class RpcServer<C> {
   readonly peers = new Set<Peer<C>>();
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
-  private readonly perAddress = new Map<string, number>();
+  /** Unproven connections of each address, oldest first. */
+  private readonly unproven = new Map<string, Set<Slot>>();
+  /** Every connection by its remote address and port (a TLS socket has the same as the TCP one under it). */
+  private readonly slots = new Map<string, Slot>();
+  private readonly handshakeMs: number;
 
   constructor(private readonly options: RpcServerOptions<C>) {
     const metrics = options.metrics;
@@ -48,13 +76,20 @@ export class RpcServer<C> {
       }
       res.writeHead(426, { 'content-type': 'text/plain' }).end('dfs speaks WebSocket here\n');
     };
-    const timeouts = { headersTimeout: DEFAULTS.handshakeTimeoutMs, requestTimeout: DEFAULTS.handshakeTimeoutMs };
+    this.handshakeMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
+    // Node checks these only every connectionsCheckingInterval (30 s by default): check often
+    const timeouts = {
+      headersTimeout: this.handshakeMs, requestTimeout: this.handshakeMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, this.handshakeMs / 4)),
+    };
     this.http = options.tls
       ? https.createServer(
-          { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: DEFAULTS.handshakeTimeoutMs, ...timeouts },
+          { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: this.handshakeMs, ...timeouts },
           onRequest,
         )
       : http.createServer(timeouts, onRequest);
+    // a plain HTTP request (metrics, health) is not a silent socket: Node's timeouts govern it
+    this.http.on('request', (req: http.IncomingMessage) => this.settle(this.slotOf(req.socket)));
     // Counted at the TCP accept, so sockets that never finish a handshake count too.
     this.http.on('connection', (socket: Socket) => this.admit(socket));
     this.wss = new WebSocketServer({
@@ -63,30 +98,82 @@ export class RpcServer<C> {
       perMessageDeflate: false,
       skipUTF8Validation: true,
     });
-    this.wss.on('connection', (ws, req) => this.accept(ws, req.socket.remoteAddress ?? ''));
+    this.wss.on('connection', (ws, req) => this.accept(ws, req.socket));
     // ws re-emits the HTTP server's errors; listen() reports those (EADDRINUSE), and an
     // unheard 'error' event would end the process with a stack trace instead
     this.wss.on('error', () => undefined);
   }
 
+  private slotKey(socket: Socket): string {
+    return `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`;
+  }
+
+  private slotOf(socket: Socket): Slot | undefined {
+    return this.slots.get(this.slotKey(socket));
+  }
+
   private admit(socket: Socket): void {
     const address = socket.remoteAddress ?? '';
     const limit = this.options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress;
-    const count = this.perAddress.get(address) ?? 0;
-    if (count >= limit) {
-      socket.destroy();
-      return;
+    let mine = this.unproven.get(address);
+    if (!mine) {
+      mine = new Set();
+      this.unproven.set(address, mine);
     }
-    this.perAddress.set(address, count + 1);
+    if (mine.size >= limit) {
+      // the oldest unproven one makes room: the newest may be a member about to prove itself
+      const oldest = mine.values().next().value as Slot;
+      this.uncount(oldest);
+      oldest.socket.destroy();
+    }
+    const slot: Slot = { address, socket, proven: false };
+    mine.add(slot);
+    const key = this.slotKey(socket);
+    this.slots.set(key, slot);
+    // a socket that says nothing at all is no HTTP request, and Node's own timeouts never see it
+    slot.timer = setTimeout(() => socket.destroy(), this.handshakeMs);
+    slot.timer.unref();
     socket.once('close', () => {
-      const n = (this.perAddress.get(address) ?? 1) - 1;
-      if (n <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, n);
+      this.uncount(slot);
+      if (this.slots.get(key) === slot) this.slots.delete(key);
     });
   }
 
-  private accept(ws: WebSocket, address: string): void {
-    const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), { ...this.options, observe: this.options.metrics?.observe }, address);
+  /** The slot no longer waits for its handshake. */
+  private settle(slot: Slot | undefined): void {
+    if (slot?.timer) clearTimeout(slot.timer);
+    if (slot) slot.timer = undefined;
+  }
+
+  /** The slot no longer counts against its address: proven, evicted or closed. */
+  private uncount(slot: Slot): void {
+    this.settle(slot);
+    if (slot.proven) return;
+    slot.proven = true;
+    const mine = this.unproven.get(slot.address);
+    mine?.delete(slot);
+    if (mine?.size === 0) this.unproven.delete(slot.address);
+  }
+
+  private accept(ws: WebSocket, socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const slot = this.slotOf(socket);
+    this.settle(slot);
+    if (slot && !slot.proven) {
+      slot.timer = setTimeout(() => ws.close(1008, 'no successful call in time'), this.options.proveWithinMs ?? DEFAULTS.proveWithinMs);
+      slot.timer.unref();
+    }
+    new MessageDeadline(socket, this.options.messageTimeoutMs ?? DEFAULTS.messageTimeoutMs, () => socket.isPaused(), () => {
+      ws.close(1008, 'a message took too long to arrive');
+      ws.terminate();
+    });
+    const peerOptions: PeerOptions = {
+      ...this.options,
+      observe: this.options.metrics?.observe,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULTS.idleConnectionMs,
+      onSuccess: () => slot && this.uncount(slot),
+    };
+    const peer = new Peer<C>(ws, this.options.handlers, this.options.newContext(), peerOptions, address);
     this.peers.add(peer);
     this.options.metrics?.connections.inc();
     ws.on('close', () => {

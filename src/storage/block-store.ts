@@ -13,8 +13,22 @@ export interface BlockStore {
   delete(id: string): Promise<boolean>;
   has(id: string): boolean;
   ids(): Iterable<string>;
-  stats(): { capacity: number; used: number; blockCount: number };
+  stats(): StoreStats;
   close(): Promise<void>;
+}
+
+export interface StoreStats {
+  /** Bytes of blocks this store may hold in all, counting those it holds. */
+  capacity: number;
+  /** Bytes its blocks take. */
+  used: number;
+  blockCount: number;
+  /**
+   * The file system the blocks are on (host and device), and its free bytes: stores that share
+   * one each see all of its free space, and the master counts it once (see nodes.ts).
+   */
+  volume?: string;
+  volumeFree?: number;
 }
 
 export const BLOCK_ID_RE = /^[0-9a-f]{32}$/;

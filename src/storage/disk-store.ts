@@ -7,15 +7,23 @@
 //   block file = magic 'DFSB' | u16 BE version | u16 reserved | u32 BE data length | u32 BE CRC-32(data) | data
 //
 // A block is written under a temporary name, fsync'd, renamed into place and its directory
-// fsync'd, so after a crash a block file is whole or absent. A read whose length or checksum
-// is wrong is corruption: the copy is removed and the read fails with EIO, so the client
-// reads another replica and the master makes a new copy.
+// fsync'd, so after a crash a block file is whole or absent. A write is checked to the last
+// byte: a filling disk takes part of a write without an error, and a short file must never be
+// stored or counted as a block (the put fails with ENOSPC and the partial file goes). A read
+// whose length or checksum is wrong is corruption: the copy is removed and the read fails
+// with EIO, so the client reads another replica and the master makes a new copy. So is a
+// block file that has vanished from under the index (someone deleted it).
+//
+// Capacity: what this node holds plus what its file system has free, at most `--capacity`.
+// Nodes that share one file system each see all of its free space; they report the file
+// system's identity (`volume`) and free bytes, and the master counts that space once.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { DfsError } from '../rpc/errors.js';
-import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
+import { BLOCK_ID_RE, type BlockStore, type StoreStats } from './block-store.js';
 
 export const BLOCK_MAGIC = 'DFSB';
 export const BLOCK_FORMAT_VERSION = 1;
@@ -55,6 +63,33 @@ function fsyncDir(dir: string): Promise<void> {
   });
 }
 
+/** Writes all of `parts` at the start of `fh`, however many calls a filling disk makes it take. */
+async function writeAll(fh: fs.promises.FileHandle, parts: Buffer[]): Promise<void> {
+  let rest = parts.filter((p) => p.length > 0);
+  let pos = 0;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, pos);
+    // nothing taken and no error: the file system will not take more; a full disk by any name
+    if (bytesWritten === 0) throw Object.assign(new Error('the file system took no bytes'), { code: 'ENOSPC' });
+    pos += bytesWritten;
+    let skip = bytesWritten;
+    while (skip > 0 && rest.length > 0) {
+      if (rest[0].length <= skip) {
+        skip -= rest[0].length;
+        rest = rest.slice(1);
+      } else {
+        rest = [rest[0].subarray(skip), ...rest.slice(1)];
+        skip = 0;
+      }
+    }
+  }
+}
+
+export interface DiskStoreOptions {
+  /** At most this many bytes of blocks (`dfs storage --capacity`); the file system's free space bounds it too. */
+  capacityLimit?: number;
+}
+
 export class DiskBlockStore implements BlockStore {
   /** Block id → bytes the file takes on disk (header included). */
   private readonly index = new Map<string, number>();
@@ -62,16 +97,19 @@ export class DiskBlockStore implements BlockStore {
   private readonly madeDirs = new Set<string>();
   private readonly blocksDir: string;
   private readonly tmpDir: string;
+  /** The file system the data dir is on, as the master groups nodes that share one. */
+  private readonly volume: string;
 
-  private constructor(readonly dir: string, readonly nodeId: string) {
+  private constructor(readonly dir: string, readonly nodeId: string, private readonly options: DiskStoreOptions) {
     this.blocksDir = path.join(dir, 'blocks');
     this.tmpDir = path.join(dir, 'tmp');
+    this.volume = `${os.hostname()}:${fs.statSync(dir).dev}`;
   }
 
   /** Opens (or creates) a data dir, indexing the blocks it holds. */
-  static open(dir: string): DiskBlockStore {
+  static open(dir: string, options: DiskStoreOptions = {}): DiskBlockStore {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const store = new DiskBlockStore(dir, loadOrCreateIdentity(dir));
+    const store = new DiskBlockStore(dir, loadOrCreateIdentity(dir), options);
     fs.rmSync(store.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(store.tmpDir, { recursive: true });
     fs.mkdirSync(store.blocksDir, { recursive: true });
@@ -104,19 +142,26 @@ export class DiskBlockStore implements BlockStore {
       this.madeDirs.add(sub);
     }
     const tmp = path.join(this.tmpDir, `${id}.${randomBytes(4).toString('hex')}`);
-    const fh = await fs.promises.open(tmp, 'w', 0o600);
+    const size = BLOCK_HEADER_BYTES + data.length;
+    const limit = this.options.capacityLimit;
+    if (limit !== undefined && this.used - (this.index.get(id) ?? 0) + size > limit) {
+      throw new DfsError('ENOSPC', `cannot store block ${id}: this node's capacity (${limit} bytes) is used up`);
+    }
+    let fh: fs.promises.FileHandle | undefined;
     try {
-      await fh.writev([encodeBlockHeader(data), data]);
+      fh = await fs.promises.open(tmp, 'w', 0o600);
+      await writeAll(fh, [encodeBlockHeader(data), data]);
       await fh.datasync();
+      await fh.close();
+      fh = undefined;
+      await fs.promises.rename(tmp, this.blockFile(id));
+      await fsyncDir(subDir);
     } catch (err) {
-      await fh.close().catch(() => undefined);
-      await fs.promises.rm(tmp, { force: true });
+      // a part of a block is no block: it must not stay, be listed or be counted
+      await fh?.close().catch(() => undefined);
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
       throw toStoreError(err, `cannot store block ${id}`);
     }
-    await fh.close();
-    await fs.promises.rename(tmp, this.blockFile(id));
-    await fsyncDir(subDir);
-    const size = BLOCK_HEADER_BYTES + data.length;
     this.used += size - (this.index.get(id) ?? 0);
     this.index.set(id, size);
   }
@@ -127,11 +172,7 @@ export class DiskBlockStore implements BlockStore {
     try {
       file = await fs.promises.readFile(this.blockFile(id));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.forget(id);
-        return undefined;
-      }
-      throw toStoreError(err, `cannot read block ${id}`);
+      throw this.readError(id, err);
     }
     const got = decodeBlockFile(file);
     if ('bad' in got) {
@@ -150,11 +191,7 @@ export class DiskBlockStore implements BlockStore {
     try {
       fh = await fs.promises.open(this.blockFile(id), 'r');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.forget(id);
-        return undefined;
-      }
-      throw toStoreError(err, `cannot read block ${id}`);
+      throw this.readError(id, err);
     }
     const out = Buffer.allocUnsafe(n);
     let bytesRead: number;
@@ -184,6 +221,19 @@ export class DiskBlockStore implements BlockStore {
     return true;
   }
 
+  /**
+   * A read that failed. A file the index names and the disk no longer has was lost (deleted
+   * from under us): it is forgotten and reported as a bad copy (EIO, as corruption is), so
+   * the master makes a new one now, not at its next reconciliation.
+   */
+  private readError(id: string, err: unknown): DfsError {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.index.has(id)) {
+      this.forget(id);
+      return new DfsError('EIO', `block ${id} is missing from this node's disk`);
+    }
+    return toStoreError(err, `cannot read block ${id}`);
+  }
+
   private forget(id: string): void {
     this.used -= this.index.get(id) ?? 0;
     this.index.delete(id);
@@ -197,8 +247,12 @@ export class DiskBlockStore implements BlockStore {
     return this.index.keys();
   }
 
-  /** Used: the bytes our block files take. Capacity: that plus what the file system has free. */
-  stats(): { capacity: number; used: number; blockCount: number } {
+  /**
+   * Used: the bytes our block files take. Capacity: that plus what the file system has free,
+   * at most the configured limit. The volume and its free bytes let the master count a file
+   * system that several nodes share once.
+   */
+  stats(): StoreStats {
     let free = 0;
     try {
       const s = fs.statfsSync(this.dir);
@@ -206,7 +260,9 @@ export class DiskBlockStore implements BlockStore {
     } catch {
       // a file system that cannot say: report no room, so no new blocks come here
     }
-    return { capacity: this.used + free, used: this.used, blockCount: this.index.size };
+    const limit = this.options.capacityLimit ?? Infinity;
+    const capacity = Math.max(this.used, Math.min(this.used + free, limit));
+    return { capacity, used: this.used, blockCount: this.index.size, volume: this.volume, volumeFree: free };
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,6 @@
 // Blocks in RAM: fast, and gone with the process.
 import os from 'node:os';
-import type { BlockStore } from './block-store.js';
+import type { BlockStore, StoreStats } from './block-store.js';
 
 export class MemoryBlockStore implements BlockStore {
   private readonly blocks = new Map<string, Buffer>();
@@ -42,7 +42,7 @@ export class MemoryBlockStore implements BlockStore {
     return this.blocks.keys();
   }
 
-  stats(): { capacity: number; used: number; blockCount: number } {
+  stats(): StoreStats {
     return { capacity: this.capacity, used: this.used, blockCount: this.blocks.size };
   }
 

@@ -124,7 +124,7 @@ export class StorageNode {
   private async beat(): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.master.call('node.heartbeat', this.options.store.stats(), undefined, this.heartbeatMs * 3);
+      await this.master.call('node.heartbeat', { ...this.options.store.stats() }, undefined, this.heartbeatMs * 3);
     } catch {
       // the master is away; the next beat dials again
     }

@@ -243,7 +243,10 @@ class Rename extends NameStep {
     super(mount, name);
   }
   override check(w: Readonly<World>): boolean {
-    return super.check(w) && this.mayRemove(w, this.to) && (this.name !== this.to || w.options.renameToItself);
+    if (!super.check(w) || !this.mayRemove(w, this.to) || (this.name === this.to && !w.options.renameToItself)) return false;
+    // a file another mount has open keeps its old name there
+    const ino = w.inoOf(this.name);
+    return w.options.aliases || ino === undefined || !w.openElsewhere(ino, this.mount);
   }
   async apply(w: World): Promise<{ mount: number; touched: string }> {
     const a = await outcome(() => w.ref.rename(this.name, this.to));
@@ -260,6 +263,9 @@ class Rename extends NameStep {
 class Link extends NameStep {
   constructor(mount: number, name: string, readonly to: string) {
     super(mount, name);
+  }
+  override check(w: Readonly<World>): boolean {
+    return super.check(w) && w.options.aliases;
   }
   async apply(w: World): Promise<{ mount: number; touched: string }> {
     const a = await outcome(() => w.ref.link(this.name, this.to));

@@ -29,7 +29,7 @@ export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> 
     return {
       shape: { blockSize: BLOCK, mounts: 2, mmap: false },
       // the library keeps no unlinked file alive for its open handles (a mount does, by hiding it)
-      options: { unlinkOpenSameMount: false, renameToItself: true },
+      options: { unlinkOpenSameMount: false, renameToItself: true, aliases: true },
       newRun: async () => {
         const dir = `run-${n++}`;
         await clients[0].mkdir(`/${dir}`);
@@ -46,7 +46,7 @@ export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> 
     // not yet: libfuse 2's high-level API keeps such a file alive by renaming it to
     // .fuse_hidden*, which keeps its link count and can move a rename's target aside; the
     // low-level binding, by inode, will not need that (native-notes/)
-    options: { unlinkOpenSameMount: false, renameToItself: false },
+    options: { unlinkOpenSameMount: false, renameToItself: false, aliases: false },
     newRun: async () => {
       const dir = `run-${n++}`;
       fs.mkdirSync(path.join(mounts[0].dir, dir));

@@ -36,6 +36,12 @@ export interface WorldOptions {
    * (native-notes/fuse-options.md, "Known faults of the high-level binding").
    */
   renameToItself: boolean;
+  /**
+   * Whether one file may be reached by two names in one mount (hard links, or a rename by
+   * another mount under an open handle). Not through libfuse 2's high-level API, which
+   * gives each name a kernel inode and page cache of its own (native-notes/fuse-options.md).
+   */
+  aliases: boolean;
 }
 
 export const NAMES = ['f0', 'f1', 'f2'] as const;

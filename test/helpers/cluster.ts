@@ -187,6 +187,10 @@ export async function localCluster(
     heartbeatMs?: number;
     replication?: MasterOptions['replication'];
     blockListPage?: number;
+    /** Node i's block store (default: one in memory). */
+    store?: (i: number) => BlockStore;
+    /** More master options. */
+    master?: Partial<MasterOptions>;
   } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
@@ -195,14 +199,14 @@ export async function localCluster(
   const master = new Master({
     host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
     replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
-    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage,
+    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage, ...opts.master,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());
   const stores: BlockStore[] = [];
   const nodes: StorageNode[] = [];
   for (let i = 0; i < (opts.nodes ?? 3); i++) {
-    const store = new MemoryBlockStore();
+    const store = opts.store?.(i) ?? new MemoryBlockStore();
     const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret, tls, ca, heartbeatMs: opts.heartbeatMs });
     await node.start();
     t.teardown(() => node.stop());

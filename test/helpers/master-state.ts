@@ -13,7 +13,7 @@ export function dumpState(s: MasterState): unknown {
     }));
   const blocks = [...s.blocks.blocks.values()]
     .sort((a, b) => (a.id < b.id ? -1 : 1))
-    .map((b) => ({ id: b.id, size: b.size, refs: b.refs, nodes: [...b.nodes].sort() }));
+    .map((b) => ({ id: b.id, size: b.size, refs: b.refs, nodes: [...b.nodes].sort(), ...(b.suspect?.size ? { suspect: [...b.suspect].sort() } : {}) }));
   const garbage = [...s.blocks.garbage].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, n]) => [id, [...n].sort()]);
   const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   // through JSON, as the snapshot stores it: a field set to undefined is no field
@@ -26,6 +26,8 @@ export function dumpState(s: MasterState): unknown {
     users: sorted(s.users.users),
     groups: sorted(s.users.groups),
     sessions: sorted(s.users.sessions),
+    // absent when empty, as in states dumped before there were any
+    ...(s.requests.size ? { requests: [...s.requests] } : {}),
   })) as unknown;
 }
 
@@ -33,7 +35,8 @@ const hex = (n: number, len = 32): string => n.toString(16).padStart(len, '0');
 
 /**
  * Mutation batches that exercise every record type: directories, files with block lists,
- * hard links, renames, attribute changes, unlinks that make garbage, users and sessions.
+ * hard links, renames, attribute changes, unlinks and expired allocations that make garbage,
+ * users and sessions.
  * Batch k depends only on k, so two runs produce the same stream.
  */
 export function sampleBatches(count: number, time = 1_700_000_000_000): MutationRecord[][] {
@@ -76,10 +79,18 @@ export function sampleBatches(count: number, time = 1_700_000_000_000): Mutation
         out.push([
           { op: 'link', ino: ino - 1, parent: 1, name: `h${k}`, time: t },
           { op: 'session', hash: hex(k, 64), user: 'admin', expires: time + 1e12 },
+          // a client's request id: a retry of the link is answered as done
+          { op: 'request', key: `${hex(k, 16)}:r${k}`, time: t },
         ]);
         break;
       case 7:
-        out.push([{ op: 'locate', id: hex(block - 1), add: ['n3'], remove: ['n1'] }]);
+        out.push([
+          { op: 'locate', id: hex(block - 1), add: ['n3'], remove: ['n1'] },
+          // an allocation that expired uncommitted: garbage on the nodes it was offered to
+          { op: 'garbage', id: `f${hex(k, 31)}`, nodes: ['n2', 'n3'] },
+          // a client's GCM check failed on the new copy
+          { op: 'suspect', id: hex(block - 1), nodes: ['n3'] },
+        ]);
         break;
     }
   }

@@ -79,7 +79,7 @@ t.test('a TLS cluster serves over wss:// and refuses plain ws:// and foreign CAs
   const fakeUrl = await fake.server.listen().then(() => fake.url);
   t.teardown(() => fake.server.close());
   const e3 = await refusal(onlyMaster.io.put('0'.repeat(32), 'cap', [{ id: 'fake', url: fakeUrl }], Buffer.from('x')).then((r) => {
-    throw r.error;
+    throw r.errors[0];
   }));
   t.equal(e3.code, 'EACCES', 'a storage node with a certificate from another CA is refused by the client');
 });

@@ -159,6 +159,22 @@ t.test('failed logins are slowed, then locked out per user and per address', asy
   t.equal((await refusal(c.login('bob', 'bob-password', totpCode(secret, Date.now() + STEP)))).reason, 'locked-out', 'wrong codes lock the user out too');
 });
 
+t.test('parallel guesses get no more wrong-password answers than the lock allows', async (t) => {
+  // the default limits: 5 failures lock a user name
+  const cluster = await localCluster(t, { nodes: 1 });
+  await cluster.admin.addUser('erin', 'erin-password');
+  const clients = Array.from({ length: 40 }, () => fresh(t, cluster));
+  t.teardown(() => clients.forEach((c) => c.close()));
+  const answers = await Promise.all(clients.map((c, i) => refusal(c.login('erin', `guess-${i}`))));
+  const reasons = new Map<string, number>();
+  for (const e of answers) reasons.set(e.reason ?? e.code, (reasons.get(e.reason ?? e.code) ?? 0) + 1);
+  const wrong = reasons.get('bad-password') ?? 0;
+  t.ok(wrong <= 5, `at most 5 guesses were checked: ${JSON.stringify([...reasons])}`);
+  t.equal(wrong, 5, 'and the lock took all 5 before it closed');
+  for (const [reason] of reasons) t.ok(['bad-password', 'locked-out', 'login-busy'].includes(reason), `${reason} is a refusal that says why`);
+  t.equal((await refusal(fresh(t, cluster).login('erin', 'erin-password'))).reason, 'locked-out', 'the name is locked, even for the right password');
+});
+
 t.test('sessions: listed by hash prefix, revoked by the owner or an admin', async (t) => {
   const cluster = await localCluster(t, { nodes: 1 });
   const records = recordLog(cluster.master);

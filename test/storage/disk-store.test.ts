@@ -1,6 +1,7 @@
-// The disk block store: blocks survive a reopen, a damaged block file reads as EIO (and
-// is dropped, so it is neither served nor listed again), leftovers of interrupted writes
-// are cleared, and the node's identity is kept. The v1 fixture pins the file format.
+// The disk block store: blocks survive a reopen, a damaged or vanished block file reads as
+// EIO (and is dropped, so it is neither served nor listed again), leftovers of interrupted
+// writes are cleared, a full disk is ENOSPC and never a short block, and the node's identity
+// is kept. The v1 fixture pins the file format.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import t from 'tap';
 import { BLOCK_HEADER_BYTES, DiskBlockStore } from '../../src/storage/disk-store.js';
 import { tempDir } from '../helpers/cluster.js';
 import { FIXTURES } from '../fixtures/make-fixtures.js';
+import { smallDisk, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
 const id = (n: number): string => n.toString(16).padStart(32, '0');
 
@@ -81,4 +83,64 @@ t.test('storage v1 fixture: reads back with the recorded digest', async (t) => {
     const data = await s.get(bid);
     t.equal(createHash('sha256').update(data!).digest('hex'), digest, bid);
   }
+});
+
+// On a filling disk a write falls short without an error: a short file must never become a block.
+t.test('a filling disk: the put that does not fit fails ENOSPC and leaves nothing behind', { skip: tmpfsUnavailable() }, async (t) => {
+  const disk = smallDisk(t, 2);
+  const s = DiskBlockStore.open(disk);
+  const held = new Map<string, Buffer>();
+  let refused: unknown;
+  for (let i = 1; i <= 10 && !refused; i++) {
+    const data = randomBytes(700_000);
+    try {
+      await s.put(id(i), data);
+      held.set(id(i), data);
+    } catch (err) {
+      refused = err;
+    }
+  }
+  t.match(refused, { code: 'ENOSPC' }, 'the put that does not fit answers ENOSPC');
+  t.ok(held.size >= 2, `${held.size} blocks fit`);
+  t.same([...s.ids()].sort(), [...held.keys()].sort(), 'only whole blocks are held');
+  for (const [bid, want] of held) t.ok((await s.get(bid))!.equals(want), `${bid} reads back whole`);
+  t.same(fs.readdirSync(path.join(disk, 'tmp')), [], 'the partial file is gone');
+  const onDisk = [...held.keys()].reduce((n, bid) => n + fs.statSync(s.blockFile(bid)).size, 0);
+  t.equal(s.stats().used, onDisk, 'used is what the block files take');
+  t.ok(s.stats().used <= 2 * 1024 * 1024, 'and no more than the disk holds');
+  t.ok(s.stats().capacity <= 2 * 1024 * 1024, 'capacity is at most the disk');
+  const reopened = DiskBlockStore.open(disk);
+  t.same([...reopened.ids()].sort(), [...held.keys()].sort(), 'a reopen finds the same blocks');
+  await s.delete([...held.keys()][0]);
+  await t.resolves(s.put(id(99), randomBytes(700_000)), 'room made by a delete is used again');
+});
+
+t.test('--capacity bounds what a node holds and reports', async (t) => {
+  const s = DiskBlockStore.open(tempDir(t), { capacityLimit: 100_000 });
+  await s.put(id(1), randomBytes(60_000));
+  await t.rejects(s.put(id(2), randomBytes(60_000)), { code: 'ENOSPC' }, 'past the limit: ENOSPC');
+  t.same([...s.ids()], [id(1)]);
+  t.equal(s.stats().capacity, 100_000, 'capacity is the limit when the disk has more');
+  t.equal(s.stats().used, 60_000 + BLOCK_HEADER_BYTES);
+});
+
+t.test('stores on one file system name the same volume', async (t) => {
+  const base = tempDir(t);
+  const a = DiskBlockStore.open(path.join(base, 'a')).stats();
+  const b = DiskBlockStore.open(path.join(base, 'b')).stats();
+  t.ok(a.volume, 'a disk store says what file system it is on');
+  t.equal(a.volume, b.volume);
+  t.ok(a.volumeFree! > 0);
+});
+
+t.test('a block file deleted from under the store reads as EIO and is forgotten', async (t) => {
+  const s = DiskBlockStore.open(tempDir(t));
+  await s.put(id(5), randomBytes(1000));
+  await s.put(id(6), randomBytes(1000));
+  fs.rmSync(s.blockFile(id(5)));
+  fs.rmSync(s.blockFile(id(6)));
+  await t.rejects(s.get(id(5)), { code: 'EIO', message: /missing from this node's disk/ }, 'a whole read');
+  await t.rejects(s.getRange(id(6), 0, 10), { code: 'EIO', message: /missing/ }, 'a range read');
+  t.equal(s.stats().blockCount, 0, 'neither is listed any more');
+  t.equal(await s.get(id(5)), undefined, 'and then it is simply not held');
 });

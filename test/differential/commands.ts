@@ -65,7 +65,7 @@ class Open extends Step {
     if (a.ok && b.ok) {
       const ino = (await a.value.fstat()).ino;
       w.slots[this.slot] = { mount: this.mount, how: this.how, ref: a.value, real: b.value, ino, dirty: false, stale: false };
-      if (this.how.truncate && this.how.access !== 'r') w.changed(this.mount, ino);
+      if (this.how.truncate) w.changed(this.mount, ino); // O_RDONLY|O_TRUNC empties it too, as on Linux
     }
     return { mount: this.mount, touched: this.name };
   }

@@ -44,7 +44,8 @@ export function isMounted(dir: string): boolean {
   return text.split('\n').some((line) => line.split(' ')[4]?.replace(/\\040/g, ' ') === abs);
 }
 
-function fusermountLazy(dir: string): Promise<void> {
+/** Detaches a FUSE mount, busy or not: fusermount -uz, else umount -l. */
+export function fusermountLazy(dir: string): Promise<void> {
   return new Promise((resolve) => {
     execFile('fusermount', ['-uz', dir], (err) => {
       if (!err || !isMounted(dir)) return resolve();

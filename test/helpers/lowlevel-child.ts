@@ -42,7 +42,8 @@ function stats(session: LowLevelSession): object {
   };
   return {
     calls: Object.fromEntries(memfs.calls), writeSizes: sizes(memfs.writeSizes), readSizes: sizes(memfs.readSizes),
-    contexts: memfs.contexts, interrupts: memfs.interrupts, forgets: memfs.forgets, inodes: memfs.inodeCount, session: session.stats(),
+    contexts: memfs.contexts, interrupts: memfs.interrupts, forgets: memfs.forgets, inodes: memfs.inodeCount,
+    detached: memfs.detachedAfterReply, session: session.stats(),
   };
 }
 

@@ -33,6 +33,8 @@ export interface MemFsOptions {
   attrTimeout?: number;
   /** open answers keep_cache: the kernel keeps a file's pages across opens (until told otherwise). */
   keepCache?: boolean;
+  /** Writes answer after up to this many ms (at random), holding the kernel's data meanwhile. */
+  writeDelayMs?: number;
 }
 
 interface Node {
@@ -96,6 +98,8 @@ export class MemFs implements LowLevelOps {
   readonly contexts: CallerContext[] = [];
   interrupts = 0;
   forgets = 0;
+  /** Write buffers seen empty once their write was answered (the binding detaches them). */
+  detachedAfterReply = 0;
   /** Called when an operation starts waiting on a hold (the test then knows the kernel waits too). */
   onHeld: (key: string) => void = () => undefined;
   /** Operations whose caller's identity is recorded (groups included). */
@@ -400,10 +404,20 @@ export class MemFs implements LowLevelOps {
     return bytes.length;
   }
 
-  write(req: Request, ino: number, data: Buffer, offset: number, _fh: number, _info: WriteInfo): number {
+  write(req: Request, ino: number, data: Buffer, offset: number, _fh: number, _info: WriteInfo): number | Promise<number> {
     this.count('write', req);
     this.writeSizes.push(data.length);
-    return this.writeAt(this.node(ino), offset, data);
+    const delay = this.o.writeDelayMs;
+    if (!delay) return this.writeAt(this.node(ino), offset, data);
+    return new Promise((resolve) => {
+      // other requests are received and answered meanwhile: this one's data must stay as it came
+      setTimeout(() => {
+        resolve(this.writeAt(this.node(ino), offset, data));
+        setImmediate(() => {
+          if (data.length === 0) this.detachedAfterReply++;
+        });
+      }, Math.random() * delay);
+    });
   }
 
   flush(req: Request, ino: number, _fh: number, lockOwner: bigint): void {

@@ -949,7 +949,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   session_t *s = h->data;
   if (s->state != S_MOUNTED) return;
   if (status < 0) {
-    session_end(s, EIO);
+    // /dev/fuse reports POLLERR once the connection is gone: unmounted, or aborted
+    session_end(s, ENODEV);
     return;
   }
   s->wakeups++;

@@ -69,6 +69,8 @@ export function packAttrReply(out: Float64Array, attr: InodeAttr, timeout: numbe
 /** An entry at `at`; a negative one (ino 0) caches the name's absence for its entryTimeout. */
 export function putEntry(out: Float64Array, at: number, e: Entry | NegativeEntry): void {
   if (!('attr' in e)) {
+    const ino: number = e.ino; // 0 by its type; anything else is a malformed answer
+    if (ino !== 0) throw new TypeError(`an entry for inode ${ino} without attributes`);
     out.fill(0, at, at + ENTRY_LEN);
   } else {
     putAttr(out, at, e.attr);

@@ -81,8 +81,11 @@ async function main(): Promise<void> {
     );
   });
   process.on('SIGTERM', () => void session.unmount());
-  session.ended.then((e) => {
-    send({ event: 'ended', ...e });
+  session.ended.then(async (e) => {
+    // what the session answers once it has ended
+    const notifyAfterEnd = await session.notifyInvalEntry(1, 'x').then(() => 'resolved', (err: unknown) => toDfsError(err).code);
+    await session.unmount();
+    send({ event: 'ended', ...e, notifyAfterEnd, requests: session.stats().requests });
     process.disconnect?.();
   });
   send({ event: 'mounted', conn: session.connection });

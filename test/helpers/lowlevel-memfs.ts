@@ -35,6 +35,11 @@ export interface MemFsOptions {
   keepCache?: boolean;
   /** Writes answer after up to this many ms (at random), holding the kernel's data meanwhile. */
   writeDelayMs?: number;
+  /**
+   * Lookups of these names fail the way a buggy file system would: 'throws' a plain Error
+   * (no errno), 'malformed' an entry without attributes.
+   */
+  faults?: Record<string, 'throws' | 'malformed'>;
 }
 
 interface Node {
@@ -227,6 +232,9 @@ export class MemFs implements LowLevelOps {
   // ---- names ------------------------------------------------------------------------------
   lookup(req: Request, parent: number, name: string): Entry | NegativeEntry | Promise<Entry | NegativeEntry> {
     this.count('lookup', req);
+    const fault = this.o.faults?.[name];
+    if (fault === 'throws') throw new Error(`a bug in lookup(${name})`);
+    if (fault === 'malformed') return { ino: 99 } as unknown as Entry;
     const look = (): Entry => {
       const ino = this.dir(parent).entries!.get(name);
       if (ino === undefined) throw err('ENOENT');

@@ -28,9 +28,10 @@ export interface MemMount {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir?: string } = {}): Promise<MemMount> {
+/** `opts.create` false: the mount point is used as it is, missing or not. */
+export async function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir?: string; create?: boolean } = {}): Promise<MemMount> {
   const dir = opts.dir ?? path.join(tempDir(t, 'dfs-llmnt-'), 'mnt');
-  fs.mkdirSync(dir, { recursive: true });
+  if (opts.create !== false) fs.mkdirSync(dir, { recursive: true });
   const proc = fork(CHILD, [dir, JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

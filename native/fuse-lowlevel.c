@@ -11,8 +11,9 @@
 //   that id, so a slow operation holds no thread. Replies are written from the main thread.
 // - A bounded, adaptive spin: before libuv would put the thread to sleep after FUSE
 //   traffic, the descriptor is polled for up to spinMicros for the next request, as long as
-//   nothing else is ready or due; a few fruitless spins in a row turn it off until
-//   requests come back to back again. An idle session never spins.
+//   nothing else is ready or due, yielding the CPU to anything runnable between polls; a few
+//   fruitless spins in a row turn it off until requests come back to back again. An idle
+//   session never spins.
 // - Notifications to the kernel (inval_inode, inval_entry, delete) are written by a
 //   thread of their own: the kernel handles them inside write(2) and may wait there for
 //   locks that an unanswered request holds; the main thread must stay free to answer it.
@@ -26,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -76,6 +78,14 @@
 #define OPEN_NONSEEKABLE 4
 #define OPEN_CACHE_READDIR 8
 #define OPEN_NOFLUSH 16
+
+// INIT reply flags of the kernel protocol (<linux/fuse.h>) that libfuse 3.14 never sends,
+// although it reports the capabilities as wanted (fixed in libfuse 3.17: "Pass
+// FUSE_PARALLEL_DIROPS to kernel"). The session's writev adds them to the INIT reply.
+#define KERNEL_PARALLEL_DIROPS (1u << 18)
+#define KERNEL_HANDLE_KILLPRIV (1u << 19)
+/** offsetof(struct fuse_init_out, flags): after major, minor and max_readahead. */
+#define INIT_OUT_FLAGS_AT 12
 
 /** The largest integer a double holds exactly: inode numbers, handles and offsets stay below it. */
 #define MAX_SAFE 9007199254740991.0
@@ -171,6 +181,7 @@ typedef struct session {
   /* configuration applied at INIT */
   unsigned max_write, max_readahead, max_background, congestion_threshold;
   uint64_t want_set, want_clear;
+  uint32_t init_flags_to_add; /* kernel INIT flags libfuse leaves out, for the INIT reply */
   /* the spin */
   uint64_t spin_ns;
   int spin_off, misses, activity;
@@ -510,6 +521,8 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn) {
   conn->want |= (unsigned) (s->want_set & conn->capable);
   conn->want &= ~(unsigned) s->want_clear;
   conn->time_gran = 1;
+  s->init_flags_to_add = ((conn->want & FUSE_CAP_PARALLEL_DIROPS) ? KERNEL_PARALLEL_DIROPS : 0)
+    | ((conn->want & FUSE_CAP_HANDLE_KILLPRIV) ? KERNEL_HANDLE_KILLPRIV : 0);
   napi_value info;
   napi_create_object(env, &info);
   napi_set_named_property(env, info, "protoMajor", num(env, conn->proto_major));
@@ -899,6 +912,39 @@ static void ll_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, stru
   dispatch(s, req, OP_LSEEK, 8, argv, 0);
 }
 
+// ---- the session's I/O: libfuse's own, with the INIT reply completed ----------------------------
+/** struct fuse_out_header of <linux/fuse.h>: what every message to the kernel starts with. */
+struct out_header {
+  uint32_t len;
+  int32_t error;
+  uint64_t unique;
+};
+
+static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata) {
+  session_t *s = userdata;
+  if (s->init_flags_to_add && count >= 2 && iov[0].iov_len >= sizeof(struct out_header) && iov[1].iov_len >= INIT_OUT_FLAGS_AT + 4) {
+    // the first reply after ll_init is the INIT reply (notifications carry unique 0)
+    const struct out_header *h = iov[0].iov_base;
+    if (h->unique != 0) {
+      if (h->error == 0) {
+        uint32_t flags;
+        memcpy(&flags, (char *) iov[1].iov_base + INIT_OUT_FLAGS_AT, sizeof flags);
+        flags |= s->init_flags_to_add;
+        memcpy((char *) iov[1].iov_base + INIT_OUT_FLAGS_AT, &flags, sizeof flags);
+      }
+      s->init_flags_to_add = 0;
+    }
+  }
+  return writev(fd, iov, count);
+}
+
+static ssize_t io_read(int fd, void *buf, size_t len, void *userdata) {
+  (void) userdata;
+  return read(fd, buf, len);
+}
+
+static const struct fuse_custom_io SESSION_IO = { .writev = io_writev, .read = io_read };
+
 // ---- the event loop: receive, handle, spin --------------------------------------------------
 static void session_end(session_t *s, int why);
 
@@ -988,6 +1034,9 @@ static void on_prepare(uv_prepare_t *h) {
       continue;
     }
     if (r > 0) break; // other I/O is ready: libuv's turn
+    // let whatever else is runnable on this CPU go first (the process that will send the
+    // next request, on a busy machine): returns at once when nothing is
+    sched_yield();
     uint64_t now = uv_hrtime();
     if (now >= deadline) {
       s->spin_misses++;
@@ -1340,7 +1389,8 @@ static napi_value js_mount(napi_env env, napi_callback_info info) {
     last_log[0] = 0;
     pthread_mutex_unlock(&log_mu);
     s->se = fuse_session_new(&fargs, &ops, sizeof ops, s);
-    if (s->se && fuse_session_mount(s->se, mountpoint) != 0) {
+    if (s->se && (fuse_session_mount(s->se, mountpoint) != 0 || fuse_session_custom_io(s->se, &SESSION_IO, fuse_session_fd(s->se)) != 0)) {
+      fuse_session_unmount(s->se);
       fuse_session_destroy(s->se);
       s->se = NULL;
     }

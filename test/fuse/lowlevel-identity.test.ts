@@ -1,7 +1,9 @@
 // The caller's identity reaches each operation on the low-level binding: uid, gid and pid
 // with every request, supplementary groups when asked for. Commands run as another user
 // with setpriv(1); the mount has allow_other, without which the kernel turns them away.
+import fs from 'node:fs';
 import t from 'tap';
+import { tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, sh } from '../helpers/mount.js';
 import { mountMemFs } from '../helpers/lowlevel-mount.js';
 import type { CallerContext } from '../helpers/lowlevel-memfs.js';
@@ -34,4 +36,15 @@ t.test('without allow_other, the kernel keeps other users out before the file sy
   t.match(r.stdout, /Permission denied/);
   const { contexts } = await m.ask<{ contexts: CallerContext[] }>({ cmd: 'stats' });
   t.notOk(contexts.some((c) => c.uid === 1234), 'no request from uid 1234 reached it');
+});
+
+t.test('a write by another user drops set-user-ID, as on a local file system (the kernel does it: no handle_killpriv)', { skip }, async (t) => {
+  const m = await mountMemFs(t, { mount: { options: ['allow_other'] } });
+  const local = tempDir(t, 'dfs-ll-local-');
+  fs.chmodSync(local, 0o777);
+  const script = `: > f && chmod 6777 f && setpriv --reuid=1234 --regid=1234 --clear-groups sh -c 'echo more >> f' && stat -c %a f`;
+  const mnt = await sh(`chmod 777 . && ${script}`, { cwd: m.dir });
+  const there = await sh(script, { cwd: local });
+  t.equal(mnt.stdout, there.stdout, `${mnt.stderr}${there.stderr}`);
+  t.equal(mnt.stdout, '777\n', 'set-user-ID and set-group-ID dropped');
 });

@@ -72,3 +72,18 @@ t.test('the spin catches back-to-back requests, stops when they come slower than
   const usedMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
   t.ok(usedMs < 50, `an idle second cost ${usedMs.toFixed(1)} ms of CPU`);
 });
+
+t.test('lookups in one directory run in parallel (FUSE_CAP_PARALLEL_DIROPS): a slow one holds up no other', { skip }, async (t) => {
+  const m = await mountMemFs(t);
+  await m.ask({ cmd: 'hold', key: 'lookup:slow' });
+  const slow = sh('stat slow', { cwd: m.dir });
+  await m.event('held', (e) => e.key === 'lookup:slow');
+  // a name the kernel has never seen: a lookup under the directory's lock (a cached one
+  // would be revalidated without it); shared with PARALLEL_DIROPS, exclusive without
+  const t0 = Date.now();
+  const other = await sh('stat other', { cwd: m.dir });
+  t.match(other.stderr, /No such file/, 'another name in the same directory is looked up meanwhile');
+  t.ok(Date.now() - t0 < 5000);
+  await m.ask({ cmd: 'release', key: 'lookup:slow' });
+  t.not((await slow).code, 0, 'and the slow one then answers (ENOENT)');
+});

@@ -90,7 +90,9 @@ class FuseRequest implements Request {
 
   abort(reason: DfsError): void {
     this.interrupted ||= reason.code === 'EINTR';
-    this.controller?.abort(reason);
+    // made now if nobody asked for it yet, so that a later look at `signal` sees it aborted
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
   }
 }
 

@@ -125,3 +125,14 @@ t.test('a process killed while a lookup waits on the file system dies at once: t
   t.ok(dead, 'the caller is gone while the lookup is still held');
   t.ok((await stats(m)).interrupts >= 1, 'the file system saw the interrupt');
 });
+
+t.test('an interrupt that comes before the operation first looks at its signal still shows on it', { skip }, async (t) => {
+  const m = await mountMemFs(t, { fs: { entryTimeout: 600, attrTimeout: 0 } });
+  fs.writeFileSync(path.join(m.dir, 'late'), '');
+  await m.ask({ cmd: 'hold', key: 'getattr-late:late' });
+  const caller = await start(t, m.dir, ['stat', 'late']);
+  await m.event('held', (e) => e.key === 'getattr-late:late');
+  caller.proc.kill('SIGKILL');
+  await caller.exited;
+  t.equal((await stats(m)).interrupts, 1, 'the operation saw its signal aborted');
+});

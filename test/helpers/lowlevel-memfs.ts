@@ -254,9 +254,20 @@ export class MemFs implements LowLevelOps {
     this.maybeFree(n);
   }
 
-  getattr(req: Request, ino: number): AttrReply {
+  getattr(req: Request, ino: number): AttrReply | Promise<AttrReply> {
     this.count('getattr', req);
-    return this.attrReply(this.node(ino));
+    const n = this.node(ino);
+    const key = `getattr-late:${n.name}`;
+    if (!this.holds.has(key)) return this.attrReply(n);
+    // looks at the request's signal only after a while: an interrupt that came meanwhile must show
+    return new Promise((resolve, reject) => {
+      this.onHeld(key);
+      setTimeout(() => {
+        if (!req.signal.aborted) return resolve(this.attrReply(n));
+        this.interrupts++;
+        reject(err('EINTR'));
+      }, 500);
+    });
   }
 
   setattr(req: Request, ino: number, c: AttrChanges): AttrReply {

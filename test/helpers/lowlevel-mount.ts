@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, type Teardown } from './cluster.js';
 import type { ChildCommand, ChildConfig } from './lowlevel-child.js';
-import { fusermountLazy, isMounted } from './mount.js';
+import { daemonStopper } from './mount.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lowlevel-child.js');
 
@@ -55,21 +55,7 @@ export async function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir
     }
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    const code = await exited;
-    clearTimeout(timer);
-    if (isMounted(dir)) await fusermountLazy(dir);
-    return code;
-  };
-  t.teardown(async () => {
-    try {
-      await stop();
-    } catch {
-      // a teardown that throws would skip the ones after it
-    }
-  });
+  const stop = daemonStopper(t, proc, dir, 10_000);
   /** timeoutMs 0: no deadline (the caller races it against something else). */
   const event = (name: string, match: (e: ChildEvent) => boolean = () => true, timeoutMs = 20_000): Promise<ChildEvent> => {
     const seen = events.find((e) => e.event === name && match(e));

@@ -11,9 +11,9 @@
 //   that id, so a slow operation holds no thread. Replies are written from the main thread.
 // - A bounded, adaptive spin: before libuv would put the thread to sleep after FUSE
 //   traffic, the descriptor is polled for up to spinMicros for the next request, as long as
-//   nothing else is ready or due, yielding the CPU to anything runnable between polls; a few
-//   fruitless spins in a row turn it off until requests come back to back again. An idle
-//   session never spins.
+//   nothing else is ready or due, yielding the CPU to anything runnable between polls (and
+//   stopping when that yield shows the CPU is wanted); a few fruitless spins in a row turn
+//   it off until requests come back to back again. An idle session never spins.
 // - Notifications to the kernel (inval_inode, inval_entry, delete) are written by a
 //   thread of their own: the kernel handles them inside write(2) and may wait there for
 //   locks that an unanswered request holds; the main thread must stay free to answer it.
@@ -95,6 +95,8 @@
 #define POOL_MAX 4
 /** Fruitless spins in a row after which spinning stops until requests come back to back. */
 #define SPIN_MISSES_OFF 3
+/** A sched_yield() that returns this much later let other work run: the CPU is wanted elsewhere. */
+#define SPIN_BUSY_NS 20000
 /** A request that arrives within this many spin windows of the last reply turns spinning back on. */
 #define SPIN_REARM_WINDOWS 4
 /** Slots: an id is index + generation * SLOT_SPAN, below 2^53. */
@@ -1036,8 +1038,16 @@ static void on_prepare(uv_prepare_t *h) {
     if (r > 0) break; // other I/O is ready: libuv's turn
     // let whatever else is runnable on this CPU go first (the process that will send the
     // next request, on a busy machine): returns at once when nothing is
+    uint64_t before = uv_hrtime();
     sched_yield();
     uint64_t now = uv_hrtime();
+    if (now - before > SPIN_BUSY_NS) {
+      // something else ran meanwhile: the CPU is wanted; poll once more, then give it up
+      if (poll(fds, 1, 0) > 0) continue;
+      s->spin_misses++;
+      if (++s->misses >= SPIN_MISSES_OFF) s->spin_off = 1;
+      break;
+    }
     if (now >= deadline) {
       s->spin_misses++;
       if (++s->misses >= SPIN_MISSES_OFF) s->spin_off = 1;

@@ -1,8 +1,9 @@
 # dfs container image.
 #
 # Stages:
-#   base     Debian 12 + Node 20 + the FUSE runtime (libfuse2, fuse) + tini
-#   native   base + python3, make, g++: what `npm ci` needs to build dfs's patched FUSE addon
+#   base     Debian 12 + Node 20 + the FUSE runtime (libfuse2, libfuse3-3, fuse3) + tini
+#   native   base + python3, make, g++, libfuse3-dev: what `npm ci` needs to build dfs's two
+#            FUSE addons
 #   build    all dependencies, TypeScript build into dist/
 #   test     build + the tools the suite uses; CMD runs `npm test`
 #            (scripts/test-docker.sh builds it: `npm run test:docker`)
@@ -23,24 +24,27 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- base -------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS base
-# fuse-native's addon links libfuse.so.2: package libfuse2. Package fuse provides
-# /bin/fusermount, which libfuse uses to mount as a non-root user and fuse-native calls
-# (`fusermount -uz`) to unmount. The addon itself is dfs's patched build (see the native
-# stage); the runtime image needs no compiler.
+# fuse-native's addon links libfuse.so.2 (package libfuse2), dfs's low-level addon
+# libfuse3.so.3 (libfuse3-3). Package fuse3 provides fusermount3, which libfuse 3 uses to
+# mount as a non-root user (and for auto_unmount), and /usr/bin/fusermount -> fusermount3,
+# which fuse-native calls (`fusermount -uz`) to unmount; on Debian 12 fuse3 replaces the
+# libfuse2 package `fuse`. The addons themselves are built in the native stage; the runtime
+# image needs no compiler.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libfuse2 fuse tini ca-certificates \
+      libfuse2 libfuse3-3 fuse3 tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 
 # ---- native -----------------------------------------------------------------------------
 # `npm ci` runs the postinstall script, which builds fuse-native's addon from source with
-# native/fuse-native-utimens.patch (file times), against the Node headers in the image;
-# see native-notes/README.md.
+# native/fuse-native-utimens.patch (file times), and dfs's low-level addon from
+# native/fuse-lowlevel.c against libfuse3-dev's headers, both against the Node headers in
+# the image; see native-notes/README.md and native-notes/lowlevel.md.
 FROM base AS native
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 make g++ \
+      python3 make g++ libfuse3-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY scripts/build-fuse-native.mjs scripts/
 COPY native native/

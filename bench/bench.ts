@@ -1,8 +1,9 @@
-// `npm run bench [-- cli|mount|persist] [--rounds N]`: figures for the README and the issue
-// notes. Tests check behaviour; this prints speed. Each section starts its own cluster and
-// cleans up after itself. With --rounds, the cli and mount sections run N times (each on a
+// `npm run bench [-- cli|mount|persist|lowlevel] [--rounds N]`: figures for the README and
+// the issue notes. Tests check behaviour; this prints speed. Each section starts its own cluster and
+// cleans up after itself. With --rounds, the cli, mount and lowlevel sections run N times (each on a
 // fresh cluster) and print each figure's median with its range.
 import { cliBench, combineRounds, formatRows, type BenchRow } from './cli-bench.js';
+import { lowLevelBench } from './lowlevel-bench.js';
 import { mountBench } from './mount-bench.js';
 import { persistBench, type PersistRow } from './persist-bench.js';
 
@@ -22,7 +23,7 @@ async function rounds(n: number, run: () => Promise<BenchRow[]>): Promise<BenchR
   return combineRounds(all);
 }
 
-const SECTIONS = ['cli', 'mount', 'persist'];
+const SECTIONS = ['cli', 'mount', 'persist', 'lowlevel'];
 
 /** The section to run (all when undefined) and the rounds, or a usage message. */
 function parseArgs(argv: string[]): { only?: string; n: number } | string {
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
     print(`Through the mount (dfs up --memory, encrypted, 1 replica; fuse floor: the same work on a do-nothing fuse-native file system${of})`, await rounds(n, () => mountBench({ log })));
   }
   if (!only || only === 'persist') printValues('Persistence and replication (journal on, disk nodes)', await persistBench());
+  if (!only || only === 'lowlevel') {
+    process.stdout.write(`\nThe FUSE bindings, each serving a do-nothing file system${of}\n`);
+    process.stdout.write(await lowLevelBench({ rounds: n }));
+  }
 }
 
 main().catch((err: unknown) => {

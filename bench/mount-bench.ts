@@ -26,7 +26,7 @@ export interface MountBenchOptions {
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'mount-worker.js');
 
-function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ stdout: string; secs: number }> {
+export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ stdout: string; secs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +43,7 @@ function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ st
   });
 }
 
-async function worker(args: string[]): Promise<Record<string, number>> {
+export async function worker(args: string[]): Promise<Record<string, number>> {
   return JSON.parse((await run(process.execPath, [WORKER, ...args])).stdout) as Record<string, number>;
 }
 
@@ -64,7 +64,7 @@ function mountDaemon(dir: string, url: string, env: NodeJS.ProcessEnv): Promise<
 }
 
 /** A mount served by a process of its own, up once it prints "mounted: ". */
-async function daemon(dir: string, cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stop: () => Promise<void> }> {
+export async function daemon(dir: string, cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stop: () => Promise<void> }> {
   fs.mkdirSync(dir, { recursive: true });
   const proc: ChildProcess = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {

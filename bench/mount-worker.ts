@@ -3,6 +3,8 @@
 //   node mount-worker.js files DIR COUNT SIZE   → create, stat and delete COUNT files of SIZE bytes
 //                                                (after an unmeasured warm-up round)
 //   node mount-worker.js random FILE SECONDS    → 4 KiB reads at random aligned offsets
+//   node mount-worker.js direct FILE SECONDS    → the same with O_DIRECT: every read reaches
+//                                                the file system, whatever the page cache holds
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -35,8 +37,8 @@ function files(dir: string, count: number, size: number): Record<string, number>
   return { create, stat, delete: del };
 }
 
-function random(file: string, seconds: number): Record<string, number> {
-  const fd = fs.openSync(file, 'r');
+function random(file: string, seconds: number, direct = false): Record<string, number> {
+  const fd = fs.openSync(file, direct ? fs.constants.O_RDONLY | fs.constants.O_DIRECT : 'r');
   const pages = Math.floor(fs.fstatSync(fd).size / 4096);
   const buf = Buffer.alloc(4096);
   let n = 0;
@@ -51,9 +53,14 @@ function random(file: string, seconds: number): Record<string, number> {
   return { reads: n / secondsSince(t0) };
 }
 
-const result = what === 'files' ? files(target, Number(a), Number(b)) : what === 'random' ? random(target, Number(a)) : undefined;
+const workloads: Record<string, () => Record<string, number>> = {
+  files: () => files(target, Number(a), Number(b)),
+  random: () => random(target, Number(a)),
+  direct: () => random(target, Number(a), true),
+};
+const result = workloads[what]?.();
 if (!result) {
-  process.stderr.write('usage: mount-worker files DIR COUNT SIZE | random FILE SECONDS\n');
+  process.stderr.write('usage: mount-worker files DIR COUNT SIZE | random FILE SECONDS | direct FILE SECONDS\n');
   process.exit(2);
 }
 process.stdout.write(`${JSON.stringify(result)}\n`);

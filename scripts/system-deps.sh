@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system packages dfs needs, only those missing: libfuse2 (fuse-native's
-# addon links libfuse.so.2), fusermount, git (the mount tests run git in a mount), and
-# python3, make and g++, with which `npm ci` builds dfs's patched FUSE addon
+# addon links libfuse.so.2), libfuse3-3 and libfuse3-dev (dfs's low-level FUSE addon links
+# libfuse3.so.3 and is compiled against its headers), fuse3 (fusermount3, and the
+# fusermount that fuse-native and `dfs umount` run), git (the mount tests run git in a
+# mount), and python3, make and g++, with which `npm ci` builds both addons
 # (scripts/build-fuse-native.mjs). Used by `npm start`, `npm test` and .ci/run (before
 # `npm ci`). DFS_SKIP_APT=1 skips it. With --test, also what only the tests use: fio (its
 # verify mode runs on the mount; python3, already above, maps files for the exerciser).
 #
-# On Debian 12, fuse3 "Provides: fuse" and Breaks it, and ships /usr/bin/fusermount ->
-# fusermount3, which mounts and unmounts libfuse2 file systems too; installing fuse over it
-# would remove fuse3 and what depends on it (fuse-overlayfs, used by podman). `dpkg -s`
-# exits 0 for a removed package whose config files remain, so the status is checked.
+# On Debian 12, fuse3 "Provides: fuse", Replaces and Breaks it: installing fuse3 removes
+# the libfuse2 package `fuse` (never libfuse2 itself), and fuse3's /usr/bin/fusermount ->
+# fusermount3 mounts and unmounts libfuse2 file systems too. `dpkg -s` exits 0 for a
+# removed package whose config files remain, so the status is checked.
 set -euo pipefail
 [ "${DFS_SKIP_APT:-${DFS_CI_SKIP_APT:-}}" = 1 ] && exit 0
 command -v dpkg-query >/dev/null || exit 0
@@ -19,8 +21,7 @@ pkg_installed() {
 }
 
 missing=()
-pkg_installed libfuse2 || missing+=(libfuse2)
-if ! pkg_installed fuse && ! pkg_installed fuse3; then missing+=(fuse); fi
+for pkg in libfuse2 libfuse3-3 libfuse3-dev fuse3; do pkg_installed "$pkg" || missing+=("$pkg"); done
 command -v git >/dev/null || missing+=(git)
 # by command, not package: any python3 or compiler on PATH will do
 for tool in python3 make g++; do command -v "$tool" >/dev/null || missing+=("$tool"); done

@@ -138,6 +138,20 @@ export const DEFAULTS = {
   fuseOpTimeoutMs: 60_000,
   /** Mount: the same for operations that may wait on block transfers (write, flush, fsync, release...). */
   fuseDataOpTimeoutMs: 300_000,
+  /**
+   * Low-level FUSE binding (src/fuse/lowlevel.ts): the largest write (and O_DIRECT read) the
+   * kernel sends in one request, bytes. 1 MiB is 256 pages, the most this kernel allows
+   * (/proc/sys/fs/fuse/max_pages_limit) and the most libfuse 3.14 asks for.
+   */
+  fuseMaxWrite: 1024 * 1024,
+  /**
+   * Low-level FUSE binding: after FUSE traffic, how long the event loop polls /dev/fuse for
+   * the next request before it lets the thread sleep, microseconds (0: never). Waking an
+   * idle vCPU costs more than most requests; see native-notes/lowlevel.md.
+   */
+  fuseSpinMicros: 50,
+  /** Low-level FUSE binding: a mount whose kernel INIT has not arrived by then fails. */
+  fuseInitTimeoutMs: 10_000,
   /** Mount: how far the kernel reads ahead on a sequential read, in KiB (see native-notes/fuse-options.md). */
   fuseReadaheadKb: 512,
   /** Mount: decrypted blocks the daemon keeps for reads, in bytes. */

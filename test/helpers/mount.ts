@@ -53,6 +53,31 @@ function fusermountLazy(dir: string): Promise<void> {
   });
 }
 
+/**
+ * How a test stops the daemon serving `dir`: `signal` (SIGTERM by default), SIGKILL after
+ * `killAfterMs`, then a lazy unmount if the mount is still there. Also registered as a
+ * teardown, so that it happens when the test fails too. Resolves with the exit code.
+ */
+export function daemonStopper(t: Teardown, proc: ChildProcess, dir: string, killAfterMs: number): (signal?: NodeJS.Signals) => Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+    const code = await exited;
+    clearTimeout(timer);
+    if (isMounted(dir)) await fusermountLazy(dir);
+    return code;
+  };
+  t.teardown(async () => {
+    try {
+      await stop();
+    } catch {
+      // a teardown that throws would skip the ones after it
+    }
+  });
+  return stop;
+}
+
 /** Mounts `cluster` at a fresh directory (or `opts.dir`) with `dfs mount` as its own process. */
 export async function mount(
   t: Teardown,
@@ -73,23 +98,8 @@ export async function mount(
   proc.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString('utf8');
   });
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const unmount = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    if (isMounted(dir)) await fusermountLazy(dir);
-    return code;
-  };
   // registered after the mount point's directory, so it runs before that is removed
-  t.teardown(async () => {
-    try {
-      await unmount();
-    } catch {
-      // a teardown that throws would skip the ones after it
-    }
-  });
+  const unmount = daemonStopper(t, proc, dir, 20_000);
   try {
     await waitForLine(proc, /^mounted: /m, 20_000);
   } catch (err) {

@@ -68,7 +68,8 @@ async function cpuPerGiB(target: Target, sizeMiB: number, transfer: () => Promis
   const byRole = new Map<Role, number>();
   procs.forEach((p, i) => byRole.set(p.role, (byRole.get(p.role) ?? 0) + after[i] - before[i]));
   const out: Figures = {};
-  for (const [role, secs] of byRole) out[`${prefix}.${role}`] = perGiB(secs);
+  // dfs up's one process is only in "servers": it is master and storage nodes at once
+  for (const [role, secs] of byRole) if (role !== 'master+storage') out[`${prefix}.${role}`] = perGiB(secs);
   const servers = ['master', 'storage', 'master+storage'].filter((r) => byRole.has(r as Role)).map((r) => byRole.get(r as Role)!);
   if (servers.length) out[`${prefix}.servers`] = perGiB(servers.reduce((a, b) => a + b, 0));
   out[`${prefix}.dd`] = perGiB(dd);

@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DFS_BIN, runDfs } from '../test/helpers/cluster.js';
+import { start, waitFor, type Started } from './processes.js';
+
+const CLUSTER_START_TIMEOUT_MS = 60_000;
 
 export interface BenchRow {
   name: string;
@@ -64,7 +67,7 @@ export function formatRows(rows: BenchRow[]): string {
     .join('');
 }
 
-function writeRandomFile(file: string, bytes: number): void {
+export function writeRandomFile(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w');
   const chunk = randomBytes(16 * MiB);
   for (let off = 0; off < bytes; off += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - off));
@@ -82,28 +85,18 @@ async function must(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (r.code !== 0) throw new Error(`dfs ${args.join(' ')}: ${r.stderr}`);
 }
 
-/** Starts `dfs up` in its own process and resolves with its master URL and a stop function. */
-export async function startCluster(dir: string, extra: string[] = []): Promise<{ url: string; env: NodeJS.ProcessEnv; stop: () => Promise<void> }> {
+/** Starts `dfs up` in its own process and resolves with its master URL, its process and a stop function. */
+export async function startCluster(dir: string, extra: string[] = []): Promise<{ url: string; env: NodeJS.ProcessEnv; proc: Started; stop: () => Promise<void> }> {
   const env = { ...process.env, DFS_CONFIG_DIR: path.join(dir, 'config'), DFS_ADMIN_PASSWORD: 'bench-password' };
-  const proc = spawn(DFS_BIN, ['up', '--data-dir', path.join(dir, 'data'), '--port', '0', ...extra], { env: { ...env, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/^master: (\S+)$/m);
-      if (m && /^storage nodes: /m.test(out)) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`dfs up exited ${code}`)));
-  });
-  return {
-    url,
-    env,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
+  const proc = start('dfs up', DFS_BIN, ['up', '--data-dir', path.join(dir, 'data'), '--port', '0', ...extra], { ...env, DFS_NODE: process.execPath });
+  try {
+    await waitFor('dfs up to start', () => /^storage nodes: /m.test(proc.output()), CLUSTER_START_TIMEOUT_MS, [proc]);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  const url = /^master: (\S+)$/m.exec(proc.output())![1];
+  return { url, env, proc, stop: () => proc.stop() };
 }
 
 export async function cliBench(sizeMiB = 256): Promise<BenchRow[]> {

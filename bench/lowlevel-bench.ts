@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemon, run, worker } from './mount-bench.js';
+import { run } from './processes.js';
+import { mountDaemon, stopDaemon } from './targets.js';
+import { worker } from './workloads.js';
 
 export interface LowLevelBenchOptions {
   /** Size of the dd write, MiB (default 1024). */
@@ -38,7 +40,7 @@ const TARGETS: Target[] = [
 type Figures = Record<string, number>;
 
 async function measure(t: Target, dir: string, o: Required<Omit<LowLevelBenchOptions, 'rounds' | 'log'>>): Promise<Figures> {
-  const mount = await daemon(dir, process.execPath, [path.join(HERE, t.script), dir, ...t.args], process.env);
+  const mount = await mountDaemon(t.name, dir, process.execPath, [path.join(HERE, t.script), dir, ...t.args], process.env);
   try {
     const file = path.join(dir, 'seq.bin');
     const dd = await run('dd', ['if=/dev/zero', `of=${file}`, 'bs=1M', `count=${o.seqMiB}`, 'conv=fsync', 'status=none']);
@@ -46,7 +48,7 @@ async function measure(t: Target, dir: string, o: Required<Omit<LowLevelBenchOpt
     const files = await worker(['files', path.join(dir, 'files'), String(o.files), '1024']);
     return { 'write MiB/s (dd bs=1M)': o.seqMiB / dd.secs, 'O_DIRECT 4 KiB reads/s': direct.reads, 'creates/s': files.create, 'stats/s': files.stat, 'deletes/s': files.delete };
   } finally {
-    await mount.stop();
+    await stopDaemon(mount, dir);
   }
 }
 

@@ -184,13 +184,13 @@ export async function metadataOpsBench(count = 5000): Promise<PersistRow[]> {
   }
 }
 
-/** Every figure above, in the order a report would list them. */
-export async function persistBench(): Promise<PersistRow[]> {
+/** Every figure above, in the order a report would list them; each size its function's default unless given. */
+export async function persistBench(sizes: { files?: number; writeMiB?: number; metaOps?: number } = {}): Promise<PersistRow[]> {
   return [
-    ...(await masterRestartBench()),
-    ...(await writeThroughputBench(1)),
-    ...(await writeThroughputBench(2)),
-    ...(await metadataOpsBench()),
+    ...(await masterRestartBench(sizes.files)),
+    ...(await writeThroughputBench(1, sizes.writeMiB)),
+    ...(await writeThroughputBench(2, sizes.writeMiB)),
+    ...(await metadataOpsBench(sizes.metaOps)),
   ];
 }
 
@@ -206,7 +206,7 @@ if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench',
     which === 'restart' ? () => masterRestartBench(n) :
     which === 'write' ? async () => [...(await writeThroughputBench(1, n)), ...(await writeThroughputBench(2, n))] :
     which === 'meta' ? () => metadataOpsBench(n) :
-    persistBench;
+    () => persistBench();
   run().then(print, (err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -12,7 +12,7 @@ import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, DirEntry, FileTime, OpenFlags, StatFs } from './types.js';
+import type { Attr, DirEntry, FileTime, OpenFlags, StatFs, TrashItem } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -245,6 +245,29 @@ export class DfsClient implements ClientCore {
 
   async unlink(p: string): Promise<void> {
     await this.call('fs.unlink', { path: normalizePath(p) });
+  }
+
+  /**
+   * `rm`: a file, or with `recursive` a whole tree, into the trash as one item (for good with
+   * `skipTrash`, or when the cluster keeps no trash). Returns the item's trash id, if trashed.
+   */
+  async remove(p: string, opts: { recursive?: boolean; skipTrash?: boolean } = {}): Promise<number | null> {
+    const r = await this.call('fs.remove', { path: normalizePath(p), recursive: opts.recursive ?? false, skipTrash: opts.skipTrash ?? false });
+    return r.meta.trashed as number | null;
+  }
+
+  async trashList(): Promise<{ items: TrashItem[]; retentionMs: number }> {
+    return (await this.call('trash.list')).meta as never;
+  }
+
+  /** Puts a trash item (by id or trash name) back where it was, or at `to`; returns where it went. */
+  async trashRestore(id: string, to?: string): Promise<string> {
+    return (await this.call('trash.restore', { id, to: to === undefined ? undefined : normalizePath(to) })).meta.path as string;
+  }
+
+  /** Purges one item, or (`'all'`) every item this user may; returns how many went. */
+  async trashPurge(id: string | 'all'): Promise<number> {
+    return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).meta.purged as number;
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -40,3 +40,22 @@ export interface OpenFlags {
   truncate?: boolean;
   append?: boolean;
 }
+
+/** A removed file or directory in the trash (`dfs trash list`). */
+export interface TrashItem {
+  /** Its id: the removed inode's number. */
+  id: number;
+  /** Where it is now, in the trash directory. */
+  trashPath: string;
+  /** Where it was. */
+  path: string;
+  type: FileType;
+  uid: number;
+  removedBy: number;
+  /** When it was removed, and when the master purges it (ms). */
+  removed: number;
+  purgeAt: number;
+  /** Files and bytes it held when removed (a directory: its whole tree). */
+  files: number;
+  bytes: number;
+}

@@ -24,6 +24,7 @@ import { MetadataStore, type LoadReport } from './persistence.js';
 import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
+import { TrashPurger } from './trash-service.js';
 
 export interface MasterOptions {
   host: string;
@@ -52,6 +53,10 @@ export interface MasterOptions {
   blockListPage?: number;
   /** The secret storage nodes join with; when absent, the one kept in the data dir (made on first start). */
   joinSecret?: string;
+  /** Removed items stay in the trash this long (default DEFAULTS.trashRetentionMs); 0: no trash. */
+  trashMs?: number;
+  /** How often the trash is checked for items past their time (default DEFAULTS.trashPurgeEveryMs). */
+  trashPurgeEveryMs?: number;
   logger?: Logger;
 }
 
@@ -95,6 +100,11 @@ export class Master {
   /** One line to the log, for start-up and maintenance notes. */
   readonly say = (line: string): void => this.logger.info(line);
   readonly loginGuard: LoginGuard;
+  /** How long removed items stay in the trash; 0: removing removes. */
+  readonly trashMs: number;
+  readonly trashPurger: TrashPurger;
+  /** When `start` began serving (ms), for `dfs status`. */
+  startedAt?: number;
   /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
   private readonly ticketKey: Buffer;
 
@@ -112,6 +122,8 @@ export class Master {
     this.registerGauges();
     this.loginGuard = new LoginGuard({ ...DEFAULTS.login, ...options.loginLimits });
     this.ticketKey = this.keys.derive('open-ticket');
+    this.trashMs = Math.max(0, options.trashMs ?? DEFAULTS.trashRetentionMs);
+    this.trashPurger = new TrashPurger(this, options.trashPurgeEveryMs ?? DEFAULTS.trashPurgeEveryMs);
     const handlers: Handlers<ConnContext> = {
       ...authHandlers(this),
       ...accountHandlers(this),
@@ -177,6 +189,10 @@ export class Master {
         this.logger.info({ replicas: this.options.replicas }, 'default replication (that of /, which new entries inherit) changed');
       }
     }
+    if (this.state.trash.dirIno === undefined) await this.mutate([{ op: 'mktrash', ino: this.state.ns.nextIno, time: now }]);
+    await this.server.listen();
+    // only now: a master that cannot listen (its port taken) must not make an admin whose
+    // generated password nobody would ever see
     let generatedAdminPassword: string | undefined;
     if (this.state.users.users.size === 0) {
       const password = this.options.adminPassword ?? randomBytes(12).toString('base64url');
@@ -184,8 +200,9 @@ export class Master {
       const { salt, hash } = await newPasswordHash(password);
       await this.mutate([{ op: 'user', name: 'admin', uid: ADMIN_UID, gid: 0, salt, hash, admin: true, groups: [] }]);
     }
-    await this.server.listen();
+    this.startedAt = Date.now();
     this.maintenance.start();
+    this.trashPurger.start();
     this.logger.info({ url: this.server.url }, 'master listening');
     return { url: this.server.url, generatedAdminPassword, loaded: report };
   }
@@ -277,6 +294,7 @@ export class Master {
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */
   async stop(): Promise<void> {
     this.maintenance.stop();
+    this.trashPurger.stop();
     await this.server.close();
     if (this.store && this.store.sinceSnapshot.records > 0) {
       await this.store.checkpoint({ inProcess: true }).catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'snapshot at shutdown failed'));

@@ -16,13 +16,17 @@ export const FRAME_HEADER_BYTES = 8;
 export interface FileFormat {
   /** Exactly 8 ASCII characters. */
   magic: string;
+  /** The version this build writes. */
   version: number;
+  /** Older versions this build still reads. */
+  reads?: readonly number[];
   /** What the file is, for error messages. */
   what: string;
 }
 
 export const JOURNAL_FORMAT: FileFormat = { magic: 'DFSJRNL\n', version: 1, what: 'journal segment' };
-export const SNAPSHOT_FORMAT: FileFormat = { magic: 'DFSSNAP\n', version: 1, what: 'snapshot' };
+/** Snapshot version 2 adds the trash frame (snapshot.ts); version 1 files have no trash and load as such. */
+export const SNAPSHOT_FORMAT: FileFormat = { magic: 'DFSSNAP\n', version: 2, reads: [1], what: 'snapshot' };
 
 /** A file that is not what it claims to be, or a version this build cannot read. */
 export class FormatError extends Error {
@@ -74,7 +78,7 @@ export function scanFrames(file: string, format: FileFormat, onFrame: (value: un
     fs.readSync(fd, header, 0, HEADER_BYTES, 0);
     if (header.toString('latin1', 0, 8) !== format.magic) throw new FormatError(file, `not a dfs ${format.what}`);
     const version = header.readUInt32BE(8);
-    if (version !== format.version) {
+    if (version !== format.version && !format.reads?.includes(version)) {
       throw new FormatError(file, `${format.what} format version ${version}; this dfs reads version ${format.version}`);
     }
     const reader = new ChunkReader(fd, HEADER_BYTES, size);

@@ -63,6 +63,19 @@ export type MutationRecord =
   | { op: 'endSession'; hash: string }
   /** The last TOTP time step a user logged in with: codes of that step or earlier are spent. */
   | { op: 'totpUsed'; user: string; step: number }
-  | { op: 'locate'; id: string; add?: string[]; remove?: string[] };
+  | { op: 'locate'; id: string; add?: string[]; remove?: string[] }
+  // The trash (trash-bin.ts). Added beside `unlink`, which still removes at once (a
+  // hard link's other names, the trash turned off).
+  /** Makes the trash directory, once per cluster. */
+  | { op: 'mktrash'; ino: number; time: number }
+  /** Moves `parent/name` (inode `ino`) into the trash as `trashName`, kept until purged. */
+  | {
+      op: 'trash'; ino: number; parent: number; name: string; trashName: string; path: string; uid: number; time: number;
+      files: number; bytes: number;
+    }
+  /** Moves trash item `trashName` back into the tree as `to/toName`. */
+  | { op: 'restore'; trashName: string; to: number; toName: string; time: number }
+  /** Removes `parent/name` and everything under it for good (a trash item, or a tree removed past the trash). */
+  | { op: 'purge'; parent: number; name: string; time: number };
 
 export type RecordOp = MutationRecord['op'];

@@ -5,6 +5,7 @@
 //   {t:'users'|'groups'|'sessions', list}
 //   {t:'blocks', list: [id, size, refs, nodes][]}           replica locations
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
+//   {t:'trash', dir, list: TrashEntry[]}                    the trash directory's inode and its items (v2)
 //   {t:'inodes', list}                                      inodes, small block lists and entries inline
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
@@ -20,6 +21,7 @@ import type { BlockInfo } from './block-map.js';
 import type { BlockRef, Inode } from './namespace.js';
 import { encodeHeader, FRAME_HEADER_BYTES, FormatError, scanFrames, SNAPSHOT_FORMAT } from './record-file.js';
 import type { MasterState } from './state.js';
+import type { TrashEntry } from './trash-bin.js';
 import type { Group, Session, User } from './users.js';
 
 const SNAPSHOT_RE = /^snapshot-(\d{10})\.dfs$/;
@@ -73,7 +75,8 @@ type Frame =
   | { t: 'fileblocks'; ino: number; list: ([string, number] | null)[] }
   | { t: 'blocks'; list: [string, number, number, string[]][] }
   | { t: 'garbage'; list: [string, string[]][] }
-  | { t: 'end'; inodes: number; blocks: number; garbage: number };
+  | { t: 'trash'; dir: number; list: TrashEntry[] }
+  | { t: 'end'; inodes: number; blocks: number; garbage: number; trash?: number };
 
 /** Buffers frames and writes them to a file descriptor in large pieces. */
 class FrameWriter {
@@ -176,6 +179,15 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   const garbage = new ListFrames(out, '{"t":"garbage","list":');
   for (const [id, nodes] of state.blocks.garbage) garbage.add(JSON.stringify([id, [...nodes]]));
   garbage.flush();
+  const bin = state.trash;
+  if (bin.dirIno !== undefined) {
+    // a frame of its own even when empty: it says which inode the trash directory is
+    const prefix = `{"t":"trash","dir":${bin.dirIno},"list":`;
+    const items = new ListFrames(out, prefix);
+    for (const e of bin.entries.values()) items.add(JSON.stringify(e));
+    if (bin.entries.size === 0) out.frame(`${prefix}[]}`);
+    items.flush();
+  }
   const inodes = new ListFrames(out, '{"t":"inodes","list":');
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
@@ -213,7 +225,9 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     }
   }
 
-  const end: Frame = { t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size };
+  const end: Frame = {
+    t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size, trash: bin.entries.size,
+  };
   out.frame(JSON.stringify(end));
   out.drain();
 }
@@ -281,6 +295,10 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
       case 'garbage':
         for (const [id, nodes] of f.list) state.blocks.garbage.set(id, new Set(nodes.map(node)));
         break;
+      case 'trash':
+        state.trash.dirIno = f.dir;
+        for (const e of f.list) state.trash.keep(e);
+        break;
       case 'end':
         end = f;
         break;
@@ -291,7 +309,10 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
   if (!header || !end || scan.goodEnd !== scan.size) {
     throw new FormatError(file, `damaged or incomplete at byte ${scan.goodEnd} of ${scan.size}`);
   }
-  if (end.inodes !== ns.inodes.size || end.blocks !== state.blocks.blocks.size || end.garbage !== state.blocks.garbage.size) {
+  if (
+    end.inodes !== ns.inodes.size || end.blocks !== state.blocks.blocks.size || end.garbage !== state.blocks.garbage.size ||
+    (end.trash !== undefined && end.trash !== state.trash.entries.size)
+  ) {
     throw new FormatError(file, 'the end frame\'s counts do not match what the file holds');
   }
   return { nextSegment: header.nextSegment, time: header.time };

@@ -3,12 +3,14 @@ import { DEFAULTS } from '../defaults.js';
 import { BlockMap } from './block-map.js';
 import { Namespace, ROOT_INO } from './namespace.js';
 import type { MutationRecord } from './records.js';
+import { TrashBin } from './trash-bin.js';
 import { Users } from './users.js';
 
 export class MasterState {
   readonly blocks = new BlockMap();
   readonly ns = new Namespace(this.blocks);
   readonly users = new Users();
+  readonly trash = new TrashBin(this.ns);
 
   /** Set by the `format` record; the constructor's value only says what a new cluster gets. */
   blockSize: number;
@@ -75,6 +77,21 @@ export class MasterState {
       }
       case 'locate':
         this.blocks.locate(r.id, r.add, r.remove);
+        break;
+      case 'mktrash':
+        this.trash.makeDir(r.ino, r.time);
+        break;
+      case 'trash':
+        this.trash.put(
+          { ino: r.ino, name: r.trashName, parent: r.parent, origName: r.name, path: r.path, uid: r.uid, time: r.time, files: r.files, bytes: r.bytes },
+          r.time,
+        );
+        break;
+      case 'restore':
+        this.trash.restore(r.trashName, r.to, r.toName, r.time);
+        break;
+      case 'purge':
+        this.trash.purge(r.parent, r.name, r.time);
         break;
     }
   }

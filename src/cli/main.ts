@@ -8,6 +8,8 @@ import { registerFileCommands } from './files.js';
 import { registerMountCommands } from './mount.js';
 import { isHelperInvocation, planHelper, runHelper } from './mount-helper.js';
 import { registerServerCommands } from './servers.js';
+import { registerTransferCommands } from './transfer.js';
+import { registerTrashCommands } from './trash.js';
 
 const program = new Command();
 program
@@ -31,6 +33,8 @@ registerServerCommands(program, globals);
 registerAdminCommands(program, globals);
 registerAccountCommands(program, globals);
 registerFileCommands(program, globals);
+registerTrashCommands(program, globals);
+registerTransferCommands(program, globals);
 registerMountCommands(program, globals);
 
 if (isHelperInvocation(process.argv)) {

@@ -50,6 +50,16 @@ function replicas(s: string | undefined): number | undefined {
   return n;
 }
 
+/** `--trash-days`: how long removed items are kept, in ms (0: no trash). */
+function trashMs(s: string): number {
+  const days = Number(s);
+  if (s.trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`--trash-days must be a number of days, 0 or more: ${s}`);
+  return Math.round(days * 24 * 3600 * 1000);
+}
+
+const TRASH_DAYS_HELP = 'keep removed files and directories in the trash this many days (0: no trash; fractions too)';
+const DEFAULT_TRASH_DAYS = String(DEFAULTS.trashRetentionMs / (24 * 3600 * 1000));
+
 function defaultDataDir(): string {
   if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -89,8 +99,12 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
     .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
+    .option('--trash-days <days>', TRASH_DAYS_HELP, DEFAULT_TRASH_DAYS)
     .action(
-      action(async (o: { host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string }) => {
+      action(async (o: {
+        host: string; port: string; dataDir: string; replicas?: string; tlsCert?: string; tlsKey?: string; snapshotEvery: string; joinSecretFile?: string;
+        trashDays: string;
+      }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
@@ -98,6 +112,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
+          trashMs: trashMs(o.trashDays),
         });
         const started = await m.start();
         process.stdout.write(`master: ${started.url}\n`);
@@ -161,9 +176,10 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
+    .option('--trash-days <days>', TRASH_DAYS_HELP, DEFAULT_TRASH_DAYS)
     .action(
       action(async (o: {
-        dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string; tls?: boolean;
+        dataDir: string; port: string; storageNodes: string; replicas?: string; memory?: boolean; mount?: string; tls?: boolean; trashDays: string;
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
@@ -176,7 +192,7 @@ export function registerServerCommands(program: Command, globals: () => { master
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
         const master = new Master({
           host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
-          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory, trashMs: trashMs(o.trashDays),
         });
         const started = await master.start();
         const nodes: StorageNode[] = [];

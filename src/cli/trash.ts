@@ -85,8 +85,9 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
       action(async (ids: string[], o: { to?: string }) => {
         await withClient(globals(), async (c) => {
           const { items } = await c.trashList();
-          const when = new Map(items.map((i) => [String(i.id), i.removed]));
-          const ordered = [...ids].sort((a, b) => (when.get(b) ?? 0) - (when.get(a) ?? 0));
+          // the list is in removal order, which a clock's millisecond may not tell apart
+          const place = new Map(items.map((i, n) => [String(i.id), n]));
+          const ordered = [...ids].sort((a, b) => (place.get(b) ?? -1) - (place.get(a) ?? -1));
           for (const id of ordered) {
             const to = await c.trashRestore(id, o.to);
             process.stdout.write(`restored ${to}\n`);

@@ -5,7 +5,7 @@ import { DfsClient, normalizePath, type LoginResult } from '../client/client.js'
 import type { FsckReport } from '../master/fsck.js';
 import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
-import { masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
+import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
 import { bytes, table, timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
@@ -21,7 +21,8 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
       action(async (o: { user: string; passwordStdin?: boolean; totp?: string }) => {
         const g = globals();
         const url = masterUrl(g);
-        const caFile = g.ca ?? process.env.DFS_CA;
+        // a new login to the same master keeps trusting the CA the last one was given
+        const caFile = caFileFor(g, url);
         const password = await readSecret('Password: ', o.passwordStdin ?? false);
         const c = new DfsClient(url, { ca: readCa(caFile) });
         try {

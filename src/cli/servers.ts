@@ -14,7 +14,11 @@ import { StorageNode } from '../storage/storage-node.js';
 import { ensureLoopbackCerts, readTlsFiles } from './certs.js';
 import { saveSession } from './config.js';
 import { readCa } from './connect.js';
+import { DfsError } from '../rpc/errors.js';
+import { holdDataDir } from './data-dir-lock.js';
 import { action, UsageError } from './errors.js';
+import { readSecret } from './prompt.js';
+import { resetAdmin } from './reset-admin.js';
 import { rootLogger } from '../log.js';
 import { growHeapForBlockTraffic } from './heap.js';
 
@@ -60,6 +64,22 @@ function trashMs(s: string): number {
 const TRASH_DAYS_HELP = 'keep removed files and directories in the trash this many days (0: no trash; fractions too)';
 const DEFAULT_TRASH_DAYS = String(DEFAULTS.trashRetentionMs / (24 * 3600 * 1000));
 
+/**
+ * Starts a server; a port that is taken, or an address that is not this host's, is said so
+ * (Node's "listen EADDRINUSE: address already in use" is an errno, not a sentence).
+ */
+async function listening<T>(what: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new DfsError('EADDRINUSE', `${what}: port ${port} on ${host} is in use (another dfs, or another program); choose one with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new DfsError('EADDRNOTAVAIL', `${what}: ${host} is not an address of this host (--host)`);
+    if (code === 'EACCES') throw new DfsError('EACCES', `${what}: not allowed to listen on port ${port} (ports below 1024 need root)`);
+    throw err;
+  }
+}
+
 function defaultDataDir(): string {
   if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -88,9 +108,9 @@ export function onShutdown(stop: () => Promise<void>): void {
 export const dfsBin = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dfs');
 
 export function registerServerCommands(program: Command, globals: () => { master?: string; ca?: string }): void {
-  program
+  const masterCommand = program
     .command('master')
-    .description('run the metadata server')
+    .description('run the metadata server (`dfs master reset-admin`: a new admin password, offline)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
@@ -109,16 +129,34 @@ export function registerServerCommands(program: Command, globals: () => { master
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
         if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
+        holdDataDir(o.dataDir);
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
           trashMs: trashMs(o.trashDays),
         });
-        const started = await m.start();
+        const started = await listening('dfs master', o.host, port(o.port), () => m.start());
         process.stdout.write(`master: ${started.url}\n`);
         if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
         process.stdout.write(`join secret: ${from ?? path.join(o.dataDir, 'join-secret')}\n`);
         onShutdown(() => m.stop());
+      }),
+    );
+
+  masterCommand
+    .command('reset-admin')
+    .description("on the master's host, with the master stopped: a new admin password (printed, or from stdin) for the master's --data-dir; ends the admin's sessions and turns its second factor off")
+    .option('--password-stdin', 'read the new password from stdin (else one is made and printed)')
+    .action(
+      action(async (own: { passwordStdin?: boolean }) => {
+        // --data-dir is the master command's own option, given before or after reset-admin
+        const o = { ...masterCommand.opts<{ dataDir: string }>(), ...own };
+        const password = o.passwordStdin ? await readSecret('New admin password: ', true) : undefined;
+        const r = await resetAdmin(o.dataDir, password);
+        if (r.generated) process.stdout.write(`admin password: ${r.generated} (shown once)\n`);
+        const notes = [`${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'} ended`];
+        if (r.mfaWasOn) notes.push('second factor turned off');
+        process.stderr.write(`admin password reset in ${o.dataDir} (${notes.join(', ')}); start the master again\n`);
       }),
     );
 
@@ -160,7 +198,7 @@ export function registerServerCommands(program: Command, globals: () => { master
           // blocks in memory carry no checksum of their own to check
           scrubBytesPerSecond: disk ? scrubRate * MiB : 0, scrubStartDelayMs: scrubAfter * 1000,
         });
-        const url = await node.start();
+        const url = await listening('dfs storage', o.host, port(o.port), () => node.start());
         process.stdout.write(`storage: ${url}${advertise ? ` (advertised as ${advertise})` : ''}\n`);
         onShutdown(() => node.stop());
       }),
@@ -190,11 +228,12 @@ export function registerServerCommands(program: Command, globals: () => { master
         const certs = o.tls ? ensureLoopbackCerts(path.join(o.dataDir, 'tls')) : undefined;
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
+        if (!o.memory) holdDataDir(masterDir);
         const master = new Master({
           host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted,
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory, trashMs: trashMs(o.trashDays),
         });
-        const started = await master.start();
+        const started = await listening('dfs up', '127.0.0.1', port(o.port), () => master.start());
         const nodes: StorageNode[] = [];
         for (let i = 0; i < count; i++) {
           const disk = o.memory ? undefined : DiskBlockStore.open(path.join(o.dataDir, `storage-${i + 1}`));

@@ -1,7 +1,9 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
+import { versionString } from '../version.js';
 import { RpcClient } from '../rpc/client.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
@@ -21,7 +23,11 @@ export interface ClientOptions {
   cacheBytes?: number;
   /** Entries asked for per fs.readdir reply (default DEFAULTS.readdirPage). */
   readdirPage?: number;
+  /** What this client tells the master it is, on every connection (`dfs status` lists mounts and clients). */
+  announce?: { kind: ClientKind; mountpoint?: string };
 }
+
+export type ClientKind = 'mount' | 'cli' | 'client';
 
 export interface LoginResult {
   token: string;
@@ -99,7 +105,18 @@ export class DfsClient implements ClientCore {
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
-    this.master = new RpcClient(url, { ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage });
+    const announce = options.announce ?? { kind: 'client' };
+    this.master = new RpcClient(url, {
+      ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
+      // best effort: a master that does not know the call (an older one) is still a master
+      onConnect: (peer) =>
+        peer
+          .call('client.hello', {
+            kind: announce.kind, mountpoint: announce.mountpoint, host: os.hostname(), pid: process.pid, version: versionString(),
+            token: this.token,
+          })
+          .then(() => undefined, () => undefined),
+    });
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
     this.readdirPage = options.readdirPage ?? DEFAULTS.readdirPage;
     this.io = new BlockIO(options.ca);
@@ -115,7 +132,17 @@ export class DfsClient implements ClientCore {
   }
 
   call(method: string, meta: Meta = {}): Promise<Incoming> {
-    return this.master.call(method, this.token ? { ...meta, token: this.token } : meta);
+    return this.send(method, this.token ? { ...meta, token: this.token } : meta);
+  }
+
+  private send(method: string, meta: Meta): Promise<Incoming> {
+    return this.master.call(method, meta).catch((err: unknown) => {
+      // a server that knows no master method is some other server: a storage node's port, say
+      if (err instanceof DfsError && err.code === 'ENOSYS' && err.detail === `unknown method ${method}`) {
+        throw new DfsError('EPROTO', `${this.url} is not a dfs master (it does not know ${method}); a storage node's port?`);
+      }
+      throw err;
+    });
   }
 
   private async attrCall(method: string, meta: Meta): Promise<Attr> {
@@ -125,7 +152,7 @@ export class DfsClient implements ClientCore {
   // ---- sessions ----
 
   async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await this.master.call('auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    const r = (await this.send('auth.login', { user, password, totp })).meta as unknown as LoginResult;
     this.token = r.token;
     return r;
   }

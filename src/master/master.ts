@@ -25,6 +25,7 @@ import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { TrashPurger } from './trash-service.js';
+import { clientHandlers, type ClientInfo } from './client-service.js';
 
 export interface MasterOptions {
   host: string;
@@ -70,6 +71,8 @@ export interface ConnContext {
   caller?: Caller;
   tokenHash?: string;
   nodeId?: string;
+  /** What a client said it is (client-service.ts). */
+  client?: ClientInfo;
 }
 
 interface Allocation {
@@ -129,6 +132,7 @@ export class Master {
       ...accountHandlers(this),
       ...fsHandlers(this),
       ...nodeHandlers(this),
+      ...clientHandlers(this),
     };
     this.server = new RpcServer<ConnContext>({
       host: options.host,

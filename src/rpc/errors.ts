@@ -7,6 +7,9 @@ export const ERRNO_NAMES = [
   'ENOTDIR', 'EISDIR', 'EINVAL', 'EFBIG', 'ENOSPC', 'EROFS', 'EMLINK', 'ENAMETOOLONG',
   'ENOTEMPTY', 'ELOOP', 'ENOSYS', 'ETIMEDOUT', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE',
   'ENOTCONN', 'ESTALE', 'EBADMSG', 'ENODATA', 'ENOTSUP', 'ERANGE',
+  // what servers and clients meet on the network: a port taken, an address not ours, a host
+  // name that does not resolve (getaddrinfo has no errno: EHOSTUNREACH is the nearest)
+  'EADDRINUSE', 'EADDRNOTAVAIL', 'EHOSTUNREACH',
 ] as const;
 export type Errno = (typeof ERRNO_NAMES)[number];
 

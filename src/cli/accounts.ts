@@ -37,11 +37,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
   user
     .command('list')
     .description('list users')
+    .option('--json', 'print JSON')
     .action(
-      action(async () => {
+      action(async (o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
+          const users = await c.listUsers();
+          if (o.json) {
+            process.stdout.write(JSON.stringify(users, null, 2) + '\n');
+            return;
+          }
           const rows = [['USER', 'UID', 'GID', 'ADMIN', 'MFA']];
-          for (const u of await c.listUsers()) {
+          for (const u of users) {
             rows.push([u.name, String(u.uid), String(u.gid), u.admin ? 'yes' : '', u.mfa ? 'yes' : '']);
           }
           process.stdout.write(table(rows) + '\n');
@@ -152,11 +158,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
   group
     .command('list')
     .description('list groups and their members')
+    .option('--json', 'print JSON')
     .action(
-      action(async () => {
+      action(async (o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
+          const groups = await c.listGroups();
+          if (o.json) {
+            process.stdout.write(JSON.stringify(groups, null, 2) + '\n');
+            return;
+          }
           const rows = [['GROUP', 'GID', 'MEMBERS']];
-          for (const g of await c.listGroups()) rows.push([g.name, String(g.gid), g.members.join(',')]);
+          for (const g of groups) rows.push([g.name, String(g.gid), g.members.join(',')]);
           process.stdout.write(table(rows) + '\n');
         });
       }),

@@ -1,4 +1,4 @@
-// Session and administration commands: login, logout, whoami, status.
+// Session and administration commands: login, logout, whoami, fsck (status is in status.ts).
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DfsClient, normalizePath, type LoginResult } from '../client/client.js';
@@ -7,7 +7,7 @@ import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { bytes, table, timeString } from './format.js';
+import { timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
 
 export function registerAdminCommands(program: Command, globals: () => GlobalOptions): void {
@@ -69,33 +69,6 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
         await withClient(globals(), async (c) => {
           const w = await c.whoami();
           process.stdout.write(`${w.user} (uid ${w.uid}, gid ${w.gid}${w.admin ? ', admin' : ''})\n`);
-        });
-      }),
-    );
-
-  program
-    .command('status')
-    .description('cluster health: storage nodes, capacity, blocks, files')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (o: { json?: boolean }) => {
-        await withClient(globals(), async (c) => {
-          const s = await c.status();
-          if (o.json) {
-            process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-            return;
-          }
-          const rows = [['NODE', 'STATE', 'URL', 'CAPACITY', 'USED', 'BLOCKS']];
-          for (const n of s.nodes) rows.push([n.id, n.alive ? 'up' : 'dead', n.url, bytes(n.capacity), bytes(n.used), String(n.blocks)]);
-          const lines = [
-            table(rows),
-            '',
-            `files ${s.files}, directories ${s.dirs}, blocks ${s.blocks} (block size ${bytes(s.blockSize)})`,
-          ];
-          if (s.underReplicated !== undefined) {
-            lines.push(`under-replicated ${s.underReplicated}, missing ${s.missing ?? 0}, corrupt ${s.corrupt ?? 0}`);
-          }
-          process.stdout.write(lines.join('\n') + '\n');
         });
       }),
     );

@@ -1,22 +1,14 @@
-// File commands that work without a mount: ls, stat, mkdir, mv, chmod, chown, chgrp, replicas
-// (put, get and cat are in transfer.ts; rm and the trash in trash.ts).
+// File commands that work without a mount: stat, mkdir, mv, chmod, chown, chgrp, replicas
+// (ls is in list.ts, put, get and cat in transfer.ts, rm and the trash in trash.ts).
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DfsClient } from '../client/client.js';
 import { normalizePath } from '../client/client.js';
-import type { Attr } from '../client/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { modeString, table, timeString } from './format.js';
-import { idOf, ownerNames, type OwnerNames } from './owners.js';
-
-function longRow(name: string, a: Attr, owners: OwnerNames, link?: string): string[] {
-  return [
-    modeString(a), String(a.nlink), owners.users.get(a.uid) ?? String(a.uid), owners.groups.get(a.gid) ?? String(a.gid),
-    String(a.size), timeString(a.mtime), link ? `${name} -> ${link}` : name,
-  ];
-}
+import { modeString, timeString } from './format.js';
+import { idOf, ownerNames } from './owners.js';
 
 async function mkdirs(c: DfsClient, p: string): Promise<void> {
   let cur = '';
@@ -37,35 +29,7 @@ export function parseMode(s: string): number {
   return parseInt(s, 8);
 }
 
-
-
 export function registerFileCommands(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command('ls')
-    .description('list a directory')
-    .argument('[path]', 'directory or file', '/')
-    .option('-l, --long', 'long listing: mode, links, owner, group, size, time')
-    .action(
-      action(async (p: string, o: { long?: boolean }) => {
-        await withClient(globals(), async (c) => {
-          const a = await c.getattr(p, true);
-          const entries = a.type === 'dir' ? await c.readdir(p) : [{ name: path.posix.basename(normalizePath(p)), attr: a }];
-          entries.sort((x, y) => x.name.localeCompare(y.name));
-          if (!o.long) {
-            if (entries.length) process.stdout.write(entries.map((e) => e.name).join('\n') + '\n');
-            return;
-          }
-          const owners = await ownerNames(c);
-          const rows = await Promise.all(
-            entries.map(async (e) =>
-              longRow(e.name, e.attr, owners, e.attr.type === 'symlink' ? await c.readlink(path.posix.join(normalizePath(p), e.name)) : undefined),
-            ),
-          );
-          if (rows.length) process.stdout.write(table(rows) + '\n');
-        });
-      }),
-    );
-
   program
     .command('stat')
     .description('show a file\'s attributes')

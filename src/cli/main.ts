@@ -5,12 +5,15 @@ import { registerAdminCommands } from './admin.js';
 import { fail, UsageError } from './errors.js';
 import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
 import { registerFileCommands } from './files.js';
+import { registerListCommand } from './list.js';
 import { registerMountCommands } from './mount.js';
 import { isHelperInvocation, planHelper, runHelper } from './mount-helper.js';
 import { registerServerCommands } from './servers.js';
+import { registerStatusCommand } from './status.js';
 import { versionString } from '../version.js';
 import { registerTransferCommands } from './transfer.js';
 import { registerTrashCommands } from './trash.js';
+import { registerUsageCommands } from './usage.js';
 
 const program = new Command();
 program
@@ -45,10 +48,13 @@ function oneLine(text: string): string {
 const globals = (): { master?: string; ca?: string } => program.opts();
 registerServerCommands(program, globals);
 registerAdminCommands(program, globals);
+registerStatusCommand(program, globals);
 registerAccountCommands(program, globals);
+registerListCommand(program, globals);
 registerFileCommands(program, globals);
 registerTrashCommands(program, globals);
 registerTransferCommands(program, globals);
+registerUsageCommands(program, globals);
 registerMountCommands(program, globals);
 
 if (isHelperInvocation(process.argv)) {

@@ -14,7 +14,7 @@ import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, DirEntry, FileTime, OpenFlags, StatFs, TrashItem } from './types.js';
+import type { Attr, ClusterInfo, DirEntry, FileTime, FileType, OpenFlags, PathInfo, StatFs, TrashItem, Usage } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -365,6 +365,21 @@ export class DfsClient implements ClientCore {
 
   async status(): Promise<ClusterStatus> {
     return (await this.call('cluster.status')).meta as unknown as ClusterStatus;
+  }
+
+  /** The master's version and uptime, who is connected, and the trash's size. */
+  async clusterInfo(): Promise<ClusterInfo> {
+    return (await this.call('cluster.info')).meta as unknown as ClusterInfo;
+  }
+
+  /** Files, directories and bytes under `p`, and with `entries` the same for each entry of a directory (`dfs du`). */
+  async usage(p: string, entries = false): Promise<{ total: Usage; entries?: (Usage & { name: string; type: FileType })[] }> {
+    return (await this.call('fs.usage', { path: normalizePath(p), entries })).meta as never;
+  }
+
+  /** A file's blocks and where their copies are; a directory's usage (`dfs info`). */
+  async info(p: string): Promise<PathInfo> {
+    return (await this.call('fs.info', { path: normalizePath(p) })).meta as unknown as PathInfo;
   }
 
   // ---- files ----

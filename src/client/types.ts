@@ -59,3 +59,54 @@ export interface TrashItem {
   files: number;
   bytes: number;
 }
+
+/** What a tree holds (`dfs du`). */
+export interface Usage {
+  files: number;
+  dirs: number;
+  bytes: number;
+  /** Bytes times each file's replication factor. */
+  replicated: number;
+  /** Directories the caller may not list, whose contents are not counted. */
+  unreadable: number;
+}
+
+/** `dfs info`: a file's blocks and their copies, or a directory's usage. */
+export interface PathInfo {
+  path: string;
+  attr: Attr;
+  usage?: Usage;
+  target?: string;
+  blocks?: ({
+    index: number;
+    id: string;
+    size: number;
+    copies: { node: string; url?: string; up: boolean }[];
+    /** Copies that count (on live nodes whose block lists were checked). */
+    live: number;
+    state: 'ok' | 'under-replicated' | 'missing' | 'over-replicated';
+  } | null)[];
+}
+
+/** A client connected to the master, as it announced itself. */
+export interface ConnectedClient {
+  kind: 'mount' | 'cli' | 'client';
+  host: string;
+  address: string;
+  mountpoint?: string;
+  version: string;
+  pid: number;
+  user?: string;
+  since: number;
+  /** The connection this answer goes to. */
+  current: boolean;
+}
+
+export interface ClusterInfo {
+  version: string;
+  commit: string;
+  startedAt: number;
+  now: number;
+  clients: ConnectedClient[];
+  trash: { items: number; files: number; bytes: number; retentionMs: number };
+}

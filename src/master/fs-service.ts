@@ -15,11 +15,18 @@ import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } fro
 import type { BlockPlacement } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
 import { refuseNewName, removal, renameRecord, trashHandlers, trashLookup } from './trash-service.js';
+import { usageHandlers } from './usage-service.js';
 
 export interface Resolved {
   node: Inode;
   parent: Inode;
   name: string;
+}
+
+/** Path resolution as the namespace handlers do it, for the services beside them. */
+export interface PathResolver {
+  resolve(c: Caller, p: string, follow: boolean): Resolved;
+  resolveParent(c: Caller, p: string, needWrite?: boolean): ParentResolved;
 }
 
 export interface ParentResolved {
@@ -166,6 +173,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
 
   return {
     ...trashHandlers(m, { resolve, resolveParent }),
+    ...usageHandlers(m, { resolve, resolveParent }),
 
     'fs.getattr': ({ meta }) => {
       const c = m.caller(meta);

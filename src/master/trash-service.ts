@@ -14,18 +14,13 @@ import type { Meta } from '../rpc/frame.js';
 import { bool, optStr, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
 import type { TrashItem } from '../client/types.js';
-import type { ParentResolved, Resolved } from './fs-service.js';
+import type { ParentResolved, PathResolver } from './fs-service.js';
 import type { ConnContext, Master } from './master.js';
 import { ROOT_INO, type Inode } from './namespace.js';
 import { splitPath } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
-
-export interface PathResolver {
-  resolve(c: Caller, p: string, follow: boolean): Resolved;
-  resolveParent(c: Caller, p: string, needWrite?: boolean): ParentResolved;
-}
 
 /** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
 export function trashLookup(m: Master, dir: Inode, name: string): number | undefined {

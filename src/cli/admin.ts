@@ -97,6 +97,9 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           if (r.truncated) lines.push('… more damaged files than listed');
           for (const d of r.dangling) lines.push(`${d}: directory entry names a missing inode`);
           for (const n of r.unverifiedNodes) lines.push(`node ${n} did not list its blocks; its copies were taken on trust`);
+          if (r.beyondNodes) {
+            lines.push(`${r.beyondNodes} files ask for more copies than the cluster has storage nodes: one copy a node is what they can have`);
+          }
           lines.push(
             `${r.path}: ${r.files} files, ${r.dirs} directories, ${r.blocks} blocks: ` +
               `${r.missing} missing, ${r.underReplicated} under-replicated, ${r.corrupt} corrupt (cluster-wide)`,

@@ -148,6 +148,10 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
         if (!Number.isInteger(count) || count < 1 || count > 16) throw new UsageError('replicas must be 1 to 16');
         await withClient(globals(), async (c) => {
           await c.setReplicas(p, count);
+          const nodes = (await c.status()).nodes.length;
+          if (count > nodes) {
+            process.stderr.write(`dfs: warning: the cluster has ${nodes} storage node${nodes === 1 ? '' : 's'}: blocks get at most ${nodes} cop${nodes === 1 ? 'y' : 'ies'} (one a node) until more join\n`);
+          }
         });
       }),
     );

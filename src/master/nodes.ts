@@ -63,6 +63,15 @@ export class NodeRegistry {
     return candidates.slice(0, count);
   }
 
+  /**
+   * The copies of a block the cluster can hold for a factor of `wanted`: no more than one
+   * per storage node it knows (up or down: a node that is down is a copy to repair, not one
+   * that cannot be). `dfs replicas F 9` on three nodes keeps three, and is not damage.
+   */
+  copiesPossible(wanted: number): number {
+    return Math.max(1, Math.min(wanted, this.nodes.size));
+  }
+
   url(id: string): string | undefined {
     return this.nodes.get(id)?.url;
   }

@@ -162,7 +162,7 @@ export class Replicator {
       const list = next.value.blocks;
       work += 1 + (list?.length ?? 0);
       if (!list) continue;
-      const want = next.value.replicas;
+      const want = this.m.nodes.copiesPossible(next.value.replicas);
       for (const ref of list) {
         if (!ref) continue;
         h.blocks++;

@@ -48,10 +48,11 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
     .action(
       action(async (o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
-          const [s, info] = await Promise.all([c.status(), c.clusterInfo()]);
+          const [s, info, states] = await Promise.all([c.status(), c.clusterInfo(), c.nodes()]);
           const r = statusReport(c.url, s, info);
+          const state = new Map(states.map((n) => [n.id, n]));
           if (o.json) {
-            process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+            process.stdout.write(JSON.stringify({ ...r, nodeStates: states }, null, 2) + '\n');
             return;
           }
           const totals = r.totals as ReturnType<typeof clusterSpace> & { blocks: number; nodesUp: number; nodes: number };
@@ -62,7 +63,11 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
             '',
           ];
           const rows = [['NODE', 'STATE', 'URL', 'CAPACITY', 'USED', 'BLOCKS']];
-          for (const n of s.nodes) rows.push([n.id, n.alive ? 'up' : 'dead', n.url, bytes(n.capacity), bytes(n.used), String(n.blocks)]);
+          for (const n of s.nodes) {
+            const e = state.get(n.id);
+            const how = e?.state === 'draining' ? `draining (${e.toCopy} to copy)` : e?.state === 'drained' ? 'drained' : n.alive ? 'up' : 'dead';
+            rows.push([n.id, how, n.url, bytes(n.capacity), bytes(n.used), String(n.blocks)]);
+          }
           rows.push(['total', `${totals.nodesUp}/${totals.nodes} up`, '', bytes(totals.capacity), bytes(totals.used), String(totals.blocks)]);
           lines.push(table(rows), '');
           lines.push(`files ${s.files}, directories ${s.dirs}, blocks ${s.blocks} (block size ${bytes(s.blockSize)}); ${bytes(totals.free)} free`);

@@ -14,7 +14,7 @@ import { BufferPool } from './buffer-pool.js';
 import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, ClusterInfo, DirEntry, FileTime, FileType, OpenFlags, PathInfo, StatFs, TrashItem, Usage } from './types.js';
+import type { Attr, ClusterInfo, DirEntry, FileTime, FileType, NodeEntry, OpenFlags, PathInfo, StatFs, TrashItem, Usage } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -365,6 +365,21 @@ export class DfsClient implements ClientCore {
 
   async status(): Promise<ClusterStatus> {
     return (await this.call('cluster.status')).meta as unknown as ClusterStatus;
+  }
+
+  /** Every storage node the master knows, with its state (draining, drained) and what it holds. */
+  async nodes(): Promise<NodeEntry[]> {
+    return (await this.call('cluster.nodes')).meta.nodes as NodeEntry[];
+  }
+
+  /** Starts (or, with `undo`, stops) emptying a node before it is taken out. */
+  async drainNode(id: string, undo = false): Promise<NodeEntry | null> {
+    return (await this.call('node.drain', { id, undo })).meta.node as NodeEntry | null;
+  }
+
+  /** Forgets a node that is down; `force` even when that forgets the only copy of blocks. */
+  async removeNode(id: string, force = false): Promise<{ forgotten: number; lost: number }> {
+    return (await this.call('node.remove', { id, force })).meta as never;
   }
 
   /** The master's version and uptime, who is connected, and the trash's size. */

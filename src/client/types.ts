@@ -110,3 +110,16 @@ export interface ClusterInfo {
   clients: ConnectedClient[];
   trash: { items: number; files: number; bytes: number; retentionMs: number };
 }
+
+/** A storage node as `dfs node list` shows it. */
+export interface NodeEntry {
+  id: string;
+  url?: string;
+  /** up, dead, draining (blocks still to copy off it), drained, or unregistered (named only by the block map). */
+  state: 'up' | 'dead' | 'draining' | 'drained' | 'unregistered';
+  alive: boolean;
+  draining: boolean;
+  copies: number;
+  toCopy: number;
+  onlyCopy: number;
+}

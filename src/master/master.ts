@@ -26,6 +26,7 @@ import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { TrashPurger } from './trash-service.js';
 import { clientHandlers, type ClientInfo } from './client-service.js';
+import { loadDraining, nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {
   host: string;
@@ -133,7 +134,9 @@ export class Master {
       ...fsHandlers(this),
       ...nodeHandlers(this),
       ...clientHandlers(this),
+      ...nodeAdminHandlers(this),
     };
+    loadDraining(this);
     this.server = new RpcServer<ConnContext>({
       host: options.host,
       port: options.port,

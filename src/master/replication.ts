@@ -167,15 +167,21 @@ export class Replicator {
         if (!ref) continue;
         h.blocks++;
         const b = blocks.get(ref.id);
+        // copies on draining nodes count for nothing, but can still be copied from
         let live = 0;
-        if (b) for (const node of b.nodes) if (pass.counting.has(node)) live++;
+        let leaving = 0;
+        for (const node of b?.nodes ?? []) {
+          if (!pass.counting.has(node)) continue;
+          if (this.m.nodes.draining.has(node)) leaving++;
+          else live++;
+        }
         if (live >= want && this.corrupt.size > 0) this.corrupt.delete(ref.id); // repaired
         if (live === want) continue;
         const coming = this.copying.get(ref.id)?.size ?? 0;
-        if (live === 0) h.missing++;
+        if (live + leaving === 0) h.missing++;
         else if (live < want) h.underReplicated++;
         else h.overReplicated++;
-        if (live > 0 && (live + coming < want || (live > want && coming === 0))) pass.queue.set(ref.id, want);
+        if (live + leaving > 0 && (live + coming < want || (live > want && coming === 0))) pass.queue.set(ref.id, want);
       }
     }
     return 'more';
@@ -210,11 +216,13 @@ export class Replicator {
     const b = this.m.state.blocks.get(id);
     if (!b) return;
     const live = this.holders(b);
+    const staying = (nodes: string[]): string[] => nodes.filter((n) => !this.m.nodes.draining.has(n));
+    const good = staying(live);
     const coming = this.copying.get(id) ?? new Set<string>();
-    if (live.length > 0 && live.length + coming.size < want) await this.copy(b, want - live.length - coming.size, live);
-    else if (live.length > want && coming.size === 0) await this.trim(b, live.length - want, live);
+    if (live.length > 0 && good.length + coming.size < want) await this.copy(b, want - good.length - coming.size, live);
+    else if (good.length > want && coming.size === 0) await this.trim(b, good.length - want, good);
     // limits (busy nodes, no room) may have allowed only part of the work: look again soon
-    const now = this.holders(b).length + (this.copying.get(id)?.size ?? 0);
+    const now = staying(this.holders(b)).length + (this.copying.get(id)?.size ?? 0);
     if (now !== want) this.scanWanted = true;
   }
 

@@ -194,6 +194,8 @@ export async function localCluster(
     dataDir?: string;
     /** Bytes each storage node has room for (default half the RAM). */
     nodeCapacity?: number;
+    /** A node missing heartbeats this long is dead (default DEFAULTS.deadAfterMs). */
+    deadAfterMs?: number;
   } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
@@ -203,7 +205,7 @@ export async function localCluster(
     host: '127.0.0.1', port: 0, dataDir: opts.dataDir ?? path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
     replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
     heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage,
-    trashMs: opts.trashMs, trashPurgeEveryMs: opts.trashPurgeEveryMs,
+    trashMs: opts.trashMs, trashPurgeEveryMs: opts.trashPurgeEveryMs, deadAfterMs: opts.deadAfterMs,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());

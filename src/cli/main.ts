@@ -1,6 +1,7 @@
 // The `dfs` command line.
 import { Command } from 'commander';
 import { registerAccountCommands } from './accounts.js';
+import { registerCompletionCommand } from './completion.js';
 import { registerAdminCommands } from './admin.js';
 import { fail, UsageError } from './errors.js';
 import { isLogLevel, LOG_LEVELS, setLogLevel } from '../log.js';
@@ -58,6 +59,7 @@ registerTrashCommands(program, globals);
 registerTransferCommands(program, globals);
 registerUsageCommands(program, globals);
 registerMountCommands(program, globals);
+registerCompletionCommand(program);
 
 if (isHelperInvocation(process.argv)) {
   // `dfs ws://HOST:PORT DIR -o …`, as mount(8) runs it for an fstab line of type fuse.dfs

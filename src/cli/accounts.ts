@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { table, timeString } from './format.js';
+import { printJson, table, timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
 
 function qr(text: string): Promise<string> {
@@ -43,7 +43,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         await withClient(globals(), async (c) => {
           const users = await c.listUsers();
           if (o.json) {
-            process.stdout.write(JSON.stringify(users, null, 2) + '\n');
+            printJson(users);
             return;
           }
           const rows = [['USER', 'UID', 'GID', 'ADMIN', 'MFA']];
@@ -164,7 +164,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         await withClient(globals(), async (c) => {
           const groups = await c.listGroups();
           if (o.json) {
-            process.stdout.write(JSON.stringify(groups, null, 2) + '\n');
+            printJson(groups);
             return;
           }
           const rows = [['GROUP', 'GID', 'MEMBERS']];
@@ -184,7 +184,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         await withClient(globals(), async (c) => {
           const list = await c.listSessions();
           if (o.json) {
-            process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+            printJson(list);
             return;
           }
           const rows = [['ID', 'USER', 'FROM', 'CREATED', 'EXPIRES', '']];

@@ -7,7 +7,7 @@ import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { timeString } from './format.js';
+import { printJson, timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
 
 export function registerAdminCommands(program: Command, globals: () => GlobalOptions): void {
@@ -84,7 +84,7 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           const r = (await c.call('cluster.fsck', { path: normalizePath(p) })).meta as unknown as FsckReport;
           if (!r.healthy) process.exitCode = 1;
           if (o.json) {
-            process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+            printJson(r);
             return;
           }
           const lines: string[] = [];

@@ -7,7 +7,7 @@ import { normalizePath } from '../client/client.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { modeString, timeString } from './format.js';
+import { modeString, printJson, timeString } from './format.js';
 import { idOf, ownerNames } from './owners.js';
 
 async function mkdirs(c: DfsClient, p: string): Promise<void> {
@@ -40,7 +40,7 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
         await withClient(globals(), async (c) => {
           const a = await c.getattr(p);
           if (o.json) {
-            process.stdout.write(JSON.stringify({ path: normalizePath(p), ...a }, null, 2) + '\n');
+            printJson({ path: normalizePath(p), ...a });
             return;
           }
           const lines = [

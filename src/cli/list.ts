@@ -7,7 +7,7 @@ import { normalizePath } from '../client/client.js';
 import type { Attr, DirEntry } from '../client/types.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
-import { humanSize, modeString, table, timeString } from './format.js';
+import { humanSize, modeString, printJson, table, timeString } from './format.js';
 import { ownerNames, type OwnerNames } from './owners.js';
 
 interface ListOptions {
@@ -89,7 +89,7 @@ export function registerListCommand(program: Command, globals: () => GlobalOptio
             }
           }
           if (o.json) {
-            process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+            printJson(json);
             return;
           }
           const titled = sections.length + (files.length ? 1 : 0) > 1 || o.recursive === true;

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
-import { table } from './format.js';
+import { printJson, table } from './format.js';
 
 export function registerNodeCommands(program: Command, globals: () => GlobalOptions): void {
   const node = program.command('node').description('storage nodes: list, drain before taking one out, remove one that is down (admin)');
@@ -18,7 +18,7 @@ export function registerNodeCommands(program: Command, globals: () => GlobalOpti
         await withClient(globals(), async (c) => {
           const nodes = await c.nodes();
           if (o.json) {
-            process.stdout.write(JSON.stringify(nodes, null, 2) + '\n');
+            printJson(nodes);
             return;
           }
           const rows = [['NODE', 'STATE', 'URL', 'COPIES', 'TO COPY', 'ONLY COPY']];

@@ -7,7 +7,7 @@ import type { ClusterInfo } from '../client/types.js';
 import { versionString } from '../version.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
-import { bytes, table, timeString } from './format.js';
+import { bytes, printJson, table, timeString } from './format.js';
 import { clusterSpace } from './usage.js';
 
 /** "45 s", "12 min", "2 h 13 min", "3 d 4 h". */
@@ -52,7 +52,7 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
           const r = statusReport(c.url, s, info);
           const state = new Map(states.map((n) => [n.id, n]));
           if (o.json) {
-            process.stdout.write(JSON.stringify({ ...r, nodeStates: states }, null, 2) + '\n');
+            printJson({ ...r, nodeStates: states });
             return;
           }
           const totals = r.totals as ReturnType<typeof clusterSpace> & { blocks: number; nodesUp: number; nodes: number };

@@ -6,7 +6,7 @@ import { normalizePath } from '../client/client.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { bytes, table, timeString } from './format.js';
+import { bytes, printJson, table, timeString } from './format.js';
 import { ownerNames } from './owners.js';
 
 /** Hours or days, for a retention time. */
@@ -57,7 +57,7 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
         await withClient(globals(), async (c) => {
           const { items, retentionMs } = await c.trashList();
           if (o.json) {
-            process.stdout.write(JSON.stringify({ items, retentionMs }, null, 2) + '\n');
+            printJson({ items, retentionMs });
             return;
           }
           if (retentionMs === 0) process.stderr.write('the trash is off on this cluster (dfs master --trash-days 0): removing removes\n');

@@ -6,11 +6,7 @@ import type { PathInfo } from '../client/types.js';
 import { normalizePath } from '../client/client.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
-import { bytes, humanSize, modeString, table, timeString } from './format.js';
-
-const json = (v: unknown): void => {
-  process.stdout.write(JSON.stringify(v, null, 2) + '\n');
-};
+import { bytes, humanSize, modeString, printJson, table, timeString } from './format.js';
 
 /**
  * The cluster's capacity and use: the master's `space` figure when it gives one (a disk
@@ -84,7 +80,7 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
               }
             }
           }
-          if (o.json) return json(rows);
+          if (o.json) return printJson(rows);
           if (rows.length) process.stdout.write(table(rows.map((r) => [size(r.bytes), size(r.replicated), r.path])) + '\n');
           const unreadable = rows.reduce((n, r) => n + r.unreadable, 0);
           if (unreadable) process.stderr.write(`dfs: ${unreadable} directories could not be read and are not counted\n`);
@@ -106,7 +102,7 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
             ...space, usePercent: space.capacity ? Math.ceil((space.used / space.capacity) * 100) : 0,
             files: s.files, dirs: s.dirs, liveNodes: s.nodes.filter((n) => n.alive).length, nodes: s.nodes.length, trash: info.trash,
           };
-          if (o.json) return json(report);
+          if (o.json) return printJson(report);
           const size = (n: number): string => (o.humanReadable ? humanSize(n) : String(n));
           const t = info.trash;
           process.stdout.write(
@@ -129,7 +125,7 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
       action(async (p: string, o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
           const i = await c.info(p);
-          if (o.json) return json(i);
+          if (o.json) return printJson(i);
           process.stdout.write(describeInfo(i) + '\n');
         });
       }),

@@ -77,19 +77,22 @@ export interface PathInfo {
   attr: Attr;
   usage?: Usage;
   target?: string;
-  blocks?: ({
-    index: number;
-    id: string;
-    size: number;
-    copies: { node: string; url?: string; up: boolean }[];
-    /** Copies that count (on live nodes whose block lists were checked). */
-    live: number;
-    state: 'ok' | 'under-replicated' | 'missing' | 'over-replicated';
-  } | null)[];
+  blocks?: (BlockCopies | null)[];
 }
 
-/** A client connected to the master, as it announced itself. */
-export interface ConnectedClient {
+/** One block of a file, where its copies are, and how many of them count. */
+export interface BlockCopies {
+  index: number;
+  id: string;
+  size: number;
+  copies: { node: string; url?: string; up: boolean }[];
+  /** Copies that count (on live nodes whose block lists were checked). */
+  live: number;
+  state: 'ok' | 'under-replicated' | 'missing' | 'over-replicated';
+}
+
+/** A client connected to the master, as it announced itself (`client.hello`), and since when. */
+export interface ClientInfo {
   kind: 'mount' | 'cli' | 'client';
   host: string;
   address: string;
@@ -98,6 +101,9 @@ export interface ConnectedClient {
   pid: number;
   user?: string;
   since: number;
+}
+
+export interface ConnectedClient extends ClientInfo {
   /** The connection this answer goes to. */
   current: boolean;
 }

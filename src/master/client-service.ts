@@ -2,6 +2,7 @@
 // (a mount and its mount point, a CLI, a program on the library), from which host, at which
 // version; `cluster.info` lists them with the master's own version and uptime, for
 // `dfs status`.
+import type { ClientInfo } from '../client/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { int, optStr, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
@@ -9,20 +10,7 @@ import { buildInfo } from '../version.js';
 import type { ConnContext, Master } from './master.js';
 import { hashToken } from './users.js';
 
-const KINDS = new Set(['mount', 'cli', 'client']);
-
-/** What a connected client said it is (`client.hello`), and since when. */
-export interface ClientInfo {
-  kind: string;
-  host: string;
-  /** The address the master sees it at. */
-  address: string;
-  mountpoint?: string;
-  version: string;
-  pid: number;
-  user?: string;
-  since: number;
-}
+const KINDS = new Set<string>(['mount', 'cli', 'client'] satisfies ClientInfo['kind'][]);
 
 export function clientHandlers(m: Master): Handlers<ConnContext> {
   return {
@@ -32,7 +20,7 @@ export function clientHandlers(m: Master): Handlers<ConnContext> {
       const token = optStr(meta, 'token', 200);
       const session = token === undefined ? undefined : m.state.users.sessionByHash(hashToken(token), Date.now());
       peer.context.client = {
-        kind, host: str(meta, 'host', 255), address: peer.remoteAddress, mountpoint: optStr(meta, 'mountpoint', 4096),
+        kind: kind as ClientInfo['kind'], host: str(meta, 'host', 255), address: peer.remoteAddress, mountpoint: optStr(meta, 'mountpoint', 4096),
         version: str(meta, 'version', 100), pid: int(meta, 'pid', 0, 2 ** 32), user: session?.user.name, since: Date.now(),
       };
     },

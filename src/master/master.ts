@@ -25,7 +25,8 @@ import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { TrashPurger } from './trash-service.js';
-import { clientHandlers, type ClientInfo } from './client-service.js';
+import { clientHandlers } from './client-service.js';
+import type { ClientInfo } from '../client/types.js';
 import { loadDraining, nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {

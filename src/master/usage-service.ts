@@ -3,6 +3,7 @@
 // -du`) and `fs.info` (dfs info: a file's blocks, the nodes holding each and whether they
 // are up, as mfsfileinfo and `hdfs fsck -files -blocks -locations`).
 import path from 'node:path';
+import type { BlockCopies, Usage } from '../client/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
@@ -10,27 +11,6 @@ import type { PathResolver } from './fs-service.js';
 import type { ConnContext, Master } from './master.js';
 import { attrOf, type Inode } from './namespace.js';
 import { allowed, R_OK, X_OK, type Caller } from './permissions.js';
-
-export interface Usage {
-  files: number;
-  dirs: number;
-  /** File bytes. */
-  bytes: number;
-  /** Bytes times each file's replication factor: the space the tree asks of the nodes. */
-  replicated: number;
-  /** Directories under it the caller may not list (their contents are not counted). */
-  unreadable: number;
-}
-
-/** One block of a file, where its copies are, and how many of them count. */
-export interface BlockInfoReply {
-  index: number;
-  id: string;
-  size: number;
-  copies: { node: string; url?: string; up: boolean }[];
-  live: number;
-  state: 'ok' | 'under-replicated' | 'missing' | 'over-replicated';
-}
 
 export function usageHandlers(m: Master, paths: PathResolver): Handlers<ConnContext> {
   const ns = m.state.ns;
@@ -87,7 +67,7 @@ export function usageHandlers(m: Master, paths: PathResolver): Handlers<ConnCont
       }
       if (!allowed(c, node, R_OK)) throw new DfsError('EACCES', `permission denied: read ${p}`);
       const replication = m.maintenance.replication;
-      const blocks: (BlockInfoReply | null)[] = node.blocks!.map((ref, index) => {
+      const blocks: (BlockCopies | null)[] = node.blocks!.map((ref, index) => {
         if (!ref) return null;
         const info = m.state.blocks.get(ref.id);
         const copies = [...(info?.nodes ?? [])].map((id) => ({ node: id, url: m.nodes.url(id), up: m.nodes.isAlive(id) }));

@@ -7,16 +7,11 @@ import type { DfsClient } from '../../src/client/client.js';
 import { MetadataStore } from '../../src/master/persistence.js';
 import { MasterState } from '../../src/master/state.js';
 import { loadSnapshot, writeSnapshot } from '../../src/master/snapshot.js';
-import { code, readAll } from '../helpers/bytes.js';
+import { code, readAll, writeAll as write } from '../helpers/bytes.js';
 import { localCluster, tempDir } from '../helpers/cluster.js';
 import { dumpState } from '../helpers/master-state.js';
 import { eventually } from '../helpers/split-cluster.js';
 
-async function write(c: DfsClient, p: string, data: string | Buffer, mode = 0o644): Promise<void> {
-  const h = await c.create(p, mode);
-  await h.write(0, Buffer.from(data));
-  await h.close();
-}
 
 const held = (store: { ids(): Iterable<string> }): number => [...store.ids()].length;
 const names = async (c: DfsClient, p: string): Promise<string[]> => (await c.readdir(p)).map((e) => e.name).sort();

@@ -3,16 +3,10 @@
 // forget the last copy of a block is refused unless forced.
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import type { DfsClient } from '../../src/client/client.js';
-import { code, readAll } from '../helpers/bytes.js';
+import { code, readAll, writeAll as write } from '../helpers/bytes.js';
 import { localCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/split-cluster.js';
 
-async function write(c: DfsClient, p: string, data: Buffer): Promise<void> {
-  const h = await c.create(p, 0o644);
-  await h.write(0, data);
-  await h.close();
-}
 
 const fast = { heartbeatMs: 100, deadAfterMs: 1000, replication: { graceMs: 0, scanMs: 300 } };
 

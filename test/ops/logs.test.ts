@@ -5,17 +5,28 @@ import path from 'node:path';
 import t from 'tap';
 import { DFS_BIN, tempDir } from '../helpers/cluster.js';
 
-/** `dfs up` for a moment, with stderr a pipe or (through script(1)) a terminal; what it printed. */
+/**
+ * `dfs up` with stderr a pipe or (through script(1)) a terminal, until it has logged that the
+ * master listens (or 60 s), then stopped (script passes SIGTERM on); what it printed.
+ */
 function briefly(dir: string, opts: { tty: boolean; env?: NodeJS.ProcessEnv }): Promise<string> {
-  const up = `timeout -s INT 3 ${DFS_BIN} up --memory --port 0 --storage-nodes 1`;
-  const [cmd, args] = opts.tty ? ['script', ['-qec', up, '/dev/null']] : ['sh', ['-c', `${up} 2>&1`]];
+  const up = `${DFS_BIN} up --memory --port 0 --storage-nodes 1`;
+  const [cmd, args] = opts.tty ? ['script', ['-qec', up, '/dev/null']] : ['sh', ['-c', `exec ${up} 2>&1`]];
   const p = spawn(cmd, args, {
     env: { ...process.env, DFS_CONFIG_DIR: path.join(dir, 'config'), DFS_LOG_LEVEL: 'info', DFS_LOG_FORMAT: undefined, DFS_NODE: process.execPath, ...opts.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => p.once('close', () => resolve(out.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, ''))));
+  const clean = (): string => out.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
+  const stop = setTimeout(() => p.kill('SIGTERM'), 60_000);
+  p.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (/master listening/.test(clean())) p.kill('SIGTERM');
+  });
+  return new Promise((resolve) => p.once('close', () => {
+    clearTimeout(stop);
+    resolve(clean());
+  }));
 }
 
 const listening = /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: master: master listening \{"url":"ws:\/\/127\.0\.0\.1:\d+"\}$/m;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import { versionString } from '../version.js';
 import { RpcClient } from '../rpc/client.js';
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, UNKNOWN_METHOD_REASON } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 import { BlockCache } from './block-cache.js';
@@ -138,7 +138,7 @@ export class DfsClient implements ClientCore {
   private send(method: string, meta: Meta): Promise<Incoming> {
     return this.master.call(method, meta).catch((err: unknown) => {
       // a server that knows no master method is some other server: a storage node's port, say
-      if (err instanceof DfsError && err.code === 'ENOSYS' && err.detail === `unknown method ${method}`) {
+      if (err instanceof DfsError && err.code === 'ENOSYS' && err.reason === UNKNOWN_METHOD_REASON) {
         throw new DfsError('EPROTO', `${this.url} is not a dfs master (it does not know ${method}); a storage node's port?`);
       }
       throw err;

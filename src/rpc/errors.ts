@@ -52,6 +52,9 @@ export const STALE_ALLOCATION = 'stale-allocation';
 /** No storage node is up to take a block (none alive, or none yet re-registered after a master restart). */
 export const NO_NODES_REASON = 'no-nodes';
 
+/** ENOSYS for a method the server does not have: a client talking to the wrong kind of server. */
+export const UNKNOWN_METHOD_REASON = 'unknown-method';
+
 /** ENOTCONN because this side closed its client on purpose: nothing to wait or retry for. */
 export const CLOSED_REASON = 'closed';
 

@@ -46,8 +46,10 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 make g++ libfuse3-dev \
  && rm -rf /var/lib/apt/lists/*
-COPY scripts/build-fuse-native.mjs scripts/
+COPY scripts/build-fuse-native.mjs scripts/system-deps.sh scripts/
 COPY native native/
+# the packages are installed above: npm ci's preinstall (scripts/system-deps.sh) need not look
+ENV DFS_SKIP_APT=1
 
 # ---- build ------------------------------------------------------------------------------
 FROM native AS build

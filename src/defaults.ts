@@ -193,8 +193,19 @@ export const DEFAULTS = {
   repairScanMs: 30_000,
   /** Master: each node's block list is checked against the block map this often (and on registration). */
   reconcileMs: 10 * 60_000,
+  /**
+   * Master: removed files and directories stay in the trash this long before they are purged
+   * (`dfs master --trash-days`; 0: no trash). A day, as JuiceFS and MooseFS keep them.
+   */
+  trashRetentionMs: 24 * 3600 * 1000,
+  /** Master: how often the trash is checked for items past their time… */
+  trashPurgeEveryMs: 60_000,
+  /** …and items purged per journal batch. */
+  trashPurgeBatch: 1000,
   /** Master: block ids per delete request to a node. */
   gcBatch: 1000,
+  /** CLI: on Ctrl-C, what an interrupted transfer made is removed within this, then the process exits anyway. */
+  interruptCleanupMs: 5_000,
   maxNameBytes: 255,
   maxPathBytes: 4096,
   maxSymlinkDepth: 40,

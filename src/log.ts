@@ -1,6 +1,9 @@
-// Structured logs: JSON lines on stderr (pino), one logger per process, a child per
-// component. The level comes from --log-level or $DFS_LOG_LEVEL (default info).
-import { pino, type Logger } from 'pino';
+// Structured logs on stderr (pino), one logger per process, a child per component: JSON
+// lines when stderr is a file or a pipe (journald, a collector), one readable line each
+// (time, level, component, message, fields) on a terminal; $DFS_LOG_FORMAT=json|pretty
+// chooses. The level comes from --log-level or $DFS_LOG_LEVEL (default info).
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -17,9 +20,26 @@ export function setLogLevel(level: LogLevel): void {
   rootLogger().level = level;
 }
 
+export type LogFormat = 'json' | 'pretty';
+
+/** JSON unless a person is reading stderr, or $DFS_LOG_FORMAT says. */
+export function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stderr.isTTY)): LogFormat {
+  const chosen = env.DFS_LOG_FORMAT;
+  if (chosen === 'json' || chosen === 'pretty') return chosen;
+  return tty ? 'pretty' : 'json';
+}
+
+function destination(): DestinationStream {
+  if (logFormat() === 'json') return pino.destination({ fd: 2, sync: true });
+  return pretty({
+    destination: 2, sync: true, singleLine: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,component',
+    messageFormat: (log, messageKey) => `${typeof log.component === 'string' ? `${log.component}: ` : ''}${String(log[messageKey] ?? '')}`,
+  });
+}
+
 export function rootLogger(): Logger {
   const env = process.env.DFS_LOG_LEVEL ?? 'info';
-  root ??= pino({ level: isLogLevel(env) ? env : 'info', base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
+  root ??= pino({ level: isLogLevel(env) ? env : 'info', base: { pid: process.pid } }, destination());
   return root;
 }
 

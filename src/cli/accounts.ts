@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import qrcode from 'qrcode-terminal';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { table, timeString } from './format.js';
+import { printJson, table, timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
 
 function qr(text: string): Promise<string> {
@@ -37,11 +37,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
   user
     .command('list')
     .description('list users')
+    .option('--json', 'print JSON')
     .action(
-      action(async () => {
+      action(async (o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
+          const users = await c.listUsers();
+          if (o.json) {
+            printJson(users);
+            return;
+          }
           const rows = [['USER', 'UID', 'GID', 'ADMIN', 'MFA']];
-          for (const u of await c.listUsers()) {
+          for (const u of users) {
             rows.push([u.name, String(u.uid), String(u.gid), u.admin ? 'yes' : '', u.mfa ? 'yes' : '']);
           }
           process.stdout.write(table(rows) + '\n');
@@ -152,11 +158,17 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
   group
     .command('list')
     .description('list groups and their members')
+    .option('--json', 'print JSON')
     .action(
-      action(async () => {
+      action(async (o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
+          const groups = await c.listGroups();
+          if (o.json) {
+            printJson(groups);
+            return;
+          }
           const rows = [['GROUP', 'GID', 'MEMBERS']];
-          for (const g of await c.listGroups()) rows.push([g.name, String(g.gid), g.members.join(',')]);
+          for (const g of groups) rows.push([g.name, String(g.gid), g.members.join(',')]);
           process.stdout.write(table(rows) + '\n');
         });
       }),
@@ -172,7 +184,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
         await withClient(globals(), async (c) => {
           const list = await c.listSessions();
           if (o.json) {
-            process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+            printJson(list);
             return;
           }
           const rows = [['ID', 'USER', 'FROM', 'CREATED', 'EXPIRES', '']];

@@ -1,13 +1,13 @@
-// Session and administration commands: login, logout, whoami, status.
+// Session and administration commands: login, logout, whoami, fsck (status is in status.ts).
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DfsClient, normalizePath, type LoginResult } from '../client/client.js';
 import type { FsckReport } from '../master/fsck.js';
 import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
-import { masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
+import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { bytes, table, timeString } from './format.js';
+import { printJson, timeString } from './format.js';
 import { readLine, readSecret } from './prompt.js';
 
 export function registerAdminCommands(program: Command, globals: () => GlobalOptions): void {
@@ -21,7 +21,8 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
       action(async (o: { user: string; passwordStdin?: boolean; totp?: string }) => {
         const g = globals();
         const url = masterUrl(g);
-        const caFile = g.ca ?? process.env.DFS_CA;
+        // a new login to the same master keeps trusting the CA the last one was given
+        const caFile = caFileFor(g, url);
         const password = await readSecret('Password: ', o.passwordStdin ?? false);
         const c = new DfsClient(url, { ca: readCa(caFile) });
         try {
@@ -73,33 +74,6 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
     );
 
   program
-    .command('status')
-    .description('cluster health: storage nodes, capacity, blocks, files')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (o: { json?: boolean }) => {
-        await withClient(globals(), async (c) => {
-          const s = await c.status();
-          if (o.json) {
-            process.stdout.write(JSON.stringify(s, null, 2) + '\n');
-            return;
-          }
-          const rows = [['NODE', 'STATE', 'URL', 'CAPACITY', 'USED', 'BLOCKS']];
-          for (const n of s.nodes) rows.push([n.id, n.alive ? 'up' : 'dead', n.url, bytes(n.capacity), bytes(n.used), String(n.blocks)]);
-          const lines = [
-            table(rows),
-            '',
-            `files ${s.files}, directories ${s.dirs}, blocks ${s.blocks} (block size ${bytes(s.blockSize)})`,
-          ];
-          if (s.underReplicated !== undefined) {
-            lines.push(`under-replicated ${s.underReplicated}, missing ${s.missing ?? 0}, corrupt ${s.corrupt ?? 0}`);
-          }
-          process.stdout.write(lines.join('\n') + '\n');
-        });
-      }),
-    );
-
-  program
     .command('fsck')
     .description('check that every block of every file under PATH has its copies (admin); exit 1 if not')
     .argument('[path]', 'subtree to check', '/')
@@ -110,7 +84,7 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           const r = (await c.call('cluster.fsck', { path: normalizePath(p) })).meta as unknown as FsckReport;
           if (!r.healthy) process.exitCode = 1;
           if (o.json) {
-            process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+            printJson(r);
             return;
           }
           const lines: string[] = [];
@@ -123,6 +97,9 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           if (r.truncated) lines.push('… more damaged files than listed');
           for (const d of r.dangling) lines.push(`${d}: directory entry names a missing inode`);
           for (const n of r.unverifiedNodes) lines.push(`node ${n} did not list its blocks; its copies were taken on trust`);
+          if (r.beyondNodes) {
+            lines.push(`${r.beyondNodes} files ask for more copies than the cluster has storage nodes: one copy a node is what they can have`);
+          }
           lines.push(
             `${r.path}: ${r.files} files, ${r.dirs} directories, ${r.blocks} blocks: ` +
               `${r.missing} missing, ${r.underReplicated} under-replicated, ${r.corrupt} corrupt (cluster-wide)`,

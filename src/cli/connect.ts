@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { DfsClient } from '../client/client.js';
 import { loadSession } from './config.js';
+import { DfsError } from '../rpc/errors.js';
 import { notLoggedIn, UsageError } from './errors.js';
 
 export interface GlobalOptions {
@@ -26,12 +27,24 @@ export function readCa(file: string | undefined): Buffer | undefined {
 }
 
 /** A client with the saved session's token, when it is for this master. */
-export function sessionClient(opts: GlobalOptions, tuning: { cacheBytes?: number } = {}): DfsClient {
+export function sessionClient(opts: GlobalOptions, tuning: { cacheBytes?: number; mountpoint?: string } = {}): DfsClient {
   const url = masterUrl(opts);
   const saved = loadSession();
-  const token = saved && saved.master === url ? saved.token : undefined;
-  if (!token) throw notLoggedIn();
-  return new DfsClient(url, { token, ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved?.ca), cacheBytes: tuning.cacheBytes });
+  if (saved && saved.master !== url) {
+    const from = opts.master !== undefined ? '--master' : 'DFS_MASTER';
+    throw new DfsError('EACCES', `the saved login is for ${saved.master}, not ${url} (from ${from}): drop ${from}, or \`dfs login --master ${url} --user NAME\``);
+  }
+  if (!saved) throw notLoggedIn();
+  return new DfsClient(url, {
+    token: saved.token, ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved.ca), cacheBytes: tuning.cacheBytes,
+    announce: { kind: tuning.mountpoint ? 'mount' : 'cli', mountpoint: tuning.mountpoint },
+  });
+}
+
+/** The CA for `url`: --ca, $DFS_CA, else the one saved with a login to the same master. */
+export function caFileFor(opts: GlobalOptions, url: string): string | undefined {
+  const saved = loadSession();
+  return opts.ca ?? process.env.DFS_CA ?? (saved?.master === url ? saved.ca : undefined);
 }
 
 /** Runs `fn` with a logged-in client and closes it afterwards. */

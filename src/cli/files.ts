@@ -1,59 +1,14 @@
-// File commands that work without a mount: ls, stat, cat, put, get, mkdir, rm, mv, chmod, chown.
-import fs from 'node:fs';
+// File commands that work without a mount: stat, mkdir, mv, chmod, chown, chgrp, replicas
+// (ls is in list.ts, put, get and cat in transfer.ts, rm and the trash in trash.ts).
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { DfsClient } from '../client/client.js';
 import { normalizePath } from '../client/client.js';
-import type { Attr } from '../client/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { modeString, table, timeString } from './format.js';
-import { progress } from './progress.js';
-
-const CHUNK = 4 * 1024 * 1024;
-
-interface OwnerNames {
-  users: Map<number, string>;
-  /** Named groups and each user's own group (gid = uid, named after the user). */
-  groups: Map<number, string>;
-}
-
-async function ownerNames(c: DfsClient): Promise<OwnerNames> {
-  try {
-    const users = await c.listUsers();
-    const groups = new Map(users.map((u) => [u.gid, u.name]));
-    for (const g of await c.listGroups()) groups.set(g.gid, g.name);
-    return { users: new Map(users.map((u) => [u.uid, u.name])), groups };
-  } catch {
-    return { users: new Map(), groups: new Map() };
-  }
-}
-
-/** A user or group given by name or number, as chown(1) takes them. */
-function idOf(spec: string, names: Map<number, string>, what: string): number {
-  if (/^[0-9]+$/.test(spec)) return Number(spec);
-  for (const [id, name] of names) if (name === spec) return id;
-  throw new UsageError(`no ${what} ${spec}`);
-}
-
-function longRow(name: string, a: Attr, owners: OwnerNames, link?: string): string[] {
-  return [
-    modeString(a), String(a.nlink), owners.users.get(a.uid) ?? String(a.uid), owners.groups.get(a.gid) ?? String(a.gid),
-    String(a.size), timeString(a.mtime), link ? `${name} -> ${link}` : name,
-  ];
-}
-
-async function removeTree(c: DfsClient, p: string): Promise<void> {
-  for (const e of await c.readdir(p)) {
-    const child = path.posix.join(p, e.name);
-    if (e.attr.type === 'dir') await removeTree(c, child);
-    else await c.unlink(child);
-  }
-  await c.rmdir(p);
-}
+import { modeString, printJson, timeString } from './format.js';
+import { idOf, ownerNames } from './owners.js';
 
 async function mkdirs(c: DfsClient, p: string): Promise<void> {
   let cur = '';
@@ -74,86 +29,7 @@ export function parseMode(s: string): number {
   return parseInt(s, 8);
 }
 
-export async function upload(c: DfsClient, local: string, remote: string): Promise<number> {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(local);
-  } catch {
-    throw new DfsError('ENOENT', `no such local file: ${local}`);
-  }
-  if (st.isDirectory()) throw new DfsError('EISDIR', `is a directory: ${local}`);
-  let target = normalizePath(remote);
-  try {
-    if ((await c.getattr(target, true)).type === 'dir') target = path.posix.join(target, path.basename(local));
-  } catch (err) {
-    if (!(err instanceof DfsError && err.code === 'ENOENT')) throw err;
-  }
-  const h = await c.create(target, st.mode & 0o777, { read: false, write: true, truncate: true });
-  const bar = progress(`put ${path.basename(local)}`, st.size);
-  let pos = 0;
-  try {
-    for await (const chunk of fs.createReadStream(local, { highWaterMark: CHUNK })) {
-      const buf = chunk as Buffer;
-      await h.write(pos, buf);
-      pos += buf.length;
-      bar.add(buf.length);
-    }
-    await h.close();
-  } finally {
-    bar.done();
-  }
-  return pos;
-}
-
-export async function download(c: DfsClient, remote: string, out: Writable, label?: string): Promise<number> {
-  const h = await c.openFile(remote, { read: true, write: false });
-  const bar = progress(`get ${label ?? path.posix.basename(remote)}`, h.size);
-  let pos = 0;
-  try {
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (;;) {
-        const buf = await h.read(pos, CHUNK);
-        if (buf.length === 0) return;
-        pos += buf.length;
-        bar.add(buf.length);
-        yield buf;
-      }
-    }
-    await pipeline(chunks(), out);
-  } finally {
-    bar.done();
-    await h.close();
-  }
-  return pos;
-}
-
 export function registerFileCommands(program: Command, globals: () => GlobalOptions): void {
-  program
-    .command('ls')
-    .description('list a directory')
-    .argument('[path]', 'directory or file', '/')
-    .option('-l, --long', 'long listing: mode, links, owner, group, size, time')
-    .action(
-      action(async (p: string, o: { long?: boolean }) => {
-        await withClient(globals(), async (c) => {
-          const a = await c.getattr(p, true);
-          const entries = a.type === 'dir' ? await c.readdir(p) : [{ name: path.posix.basename(normalizePath(p)), attr: a }];
-          entries.sort((x, y) => x.name.localeCompare(y.name));
-          if (!o.long) {
-            if (entries.length) process.stdout.write(entries.map((e) => e.name).join('\n') + '\n');
-            return;
-          }
-          const owners = await ownerNames(c);
-          const rows = await Promise.all(
-            entries.map(async (e) =>
-              longRow(e.name, e.attr, owners, e.attr.type === 'symlink' ? await c.readlink(path.posix.join(normalizePath(p), e.name)) : undefined),
-            ),
-          );
-          if (rows.length) process.stdout.write(table(rows) + '\n');
-        });
-      }),
-    );
-
   program
     .command('stat')
     .description('show a file\'s attributes')
@@ -164,7 +40,7 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
         await withClient(globals(), async (c) => {
           const a = await c.getattr(p);
           if (o.json) {
-            process.stdout.write(JSON.stringify({ path: normalizePath(p), ...a }, null, 2) + '\n');
+            printJson({ path: normalizePath(p), ...a });
             return;
           }
           const lines = [
@@ -174,59 +50,6 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
             ['replicas', String(a.replicas)], ['atime', timeString(a.atime)], ['mtime', timeString(a.mtime)], ['ctime', timeString(a.ctime)],
           ];
           process.stdout.write(lines.map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n') + '\n');
-        });
-      }),
-    );
-
-  program
-    .command('cat')
-    .description('print files to stdout')
-    .argument('<paths...>')
-    .action(
-      action(async (paths: string[]) => {
-        await withClient(globals(), async (c) => {
-          for (const p of paths) {
-            const a = await c.getattr(p, true);
-            if (a.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${p}`);
-            await download(c, p, keepOpen(process.stdout));
-          }
-        });
-      }),
-    );
-
-  program
-    .command('put')
-    .description('upload a local file')
-    .argument('<local>', 'local file ("-" for stdin is not supported)')
-    .argument('<remote>', 'remote file or directory')
-    .action(
-      action(async (local: string, remote: string) => {
-        await withClient(globals(), async (c) => {
-          await upload(c, local, remote);
-        });
-      }),
-    );
-
-  program
-    .command('get')
-    .description('download a remote file')
-    .argument('<remote>')
-    .argument('<local>', 'local file or directory')
-    .action(
-      action(async (remote: string, local: string) => {
-        await withClient(globals(), async (c) => {
-          const a = await c.getattr(remote, true);
-          if (a.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${remote}`);
-          let target = local;
-          if (fs.existsSync(local) && fs.statSync(local).isDirectory()) target = path.join(local, path.posix.basename(normalizePath(remote)));
-          const tmp = `${target}.dfs-partial`;
-          try {
-            await download(c, remote, fs.createWriteStream(tmp, { mode: a.mode & 0o777 }));
-            fs.renameSync(tmp, target);
-          } catch (err) {
-            fs.rmSync(tmp, { force: true });
-            throw err;
-          }
         });
       }),
     );
@@ -243,31 +66,6 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
           for (const p of paths) {
             if (o.parents) await mkdirs(c, p);
             else await c.mkdir(p, parseMode(o.mode));
-          }
-        });
-      }),
-    );
-
-  program
-    .command('rm')
-    .description('remove files (and, with -r, directories)')
-    .argument('<paths...>')
-    .option('-r, --recursive', 'remove directories and their contents')
-    .option('-f, --force', 'ignore missing files')
-    .action(
-      action(async (paths: string[], o: { recursive?: boolean; force?: boolean }) => {
-        await withClient(globals(), async (c) => {
-          for (const p of paths) {
-            try {
-              const a = await c.getattr(p);
-              if (a.type === 'dir') {
-                if (!o.recursive) throw new DfsError('EISDIR', `is a directory (use -r): ${p}`);
-                await removeTree(c, normalizePath(p));
-              } else await c.unlink(p);
-            } catch (err) {
-              if (o.force && err instanceof DfsError && err.code === 'ENOENT') continue;
-              throw err;
-            }
           }
         });
       }),
@@ -350,17 +148,11 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
         if (!Number.isInteger(count) || count < 1 || count > 16) throw new UsageError('replicas must be 1 to 16');
         await withClient(globals(), async (c) => {
           await c.setReplicas(p, count);
+          const nodes = (await c.status()).nodes.length;
+          if (count > nodes) {
+            process.stderr.write(`dfs: warning: the cluster has ${nodes} storage node${nodes === 1 ? '' : 's'}: blocks get at most ${nodes} cop${nodes === 1 ? 'y' : 'ies'} (one a node) until more join\n`);
+          }
         });
       }),
     );
-}
-
-/** stdout must stay open after one file so `cat a b` can write the next. */
-function keepOpen(out: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (out.write(chunk)) cb();
-      else out.once('drain', () => cb());
-    },
-  });
 }

@@ -29,7 +29,30 @@ export function bytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** A size as `ls -h` and `du -h` print it: 1023, 1.0K, 5.1M, 12G (rounded up, powers of 1024). */
+export function humanSize(n: number): string {
+  if (n < 1024) return String(n);
+  const units = ['K', 'M', 'G', 'T', 'P', 'E'];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  if (v < 10) {
+    const tenths = Math.ceil(v * 10) / 10;
+    return tenths >= 10 ? `10${units[u]}` : `${tenths.toFixed(1)}${units[u]}`;
+  }
+  const whole = Math.ceil(v);
+  return whole >= 1024 && u < units.length - 1 ? `1.0${units[u + 1]}` : `${whole}${units[u]}`;
+}
+
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i].length))) ?? [];
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+/** What --json prints: the value, indented, on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }

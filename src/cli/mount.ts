@@ -34,7 +34,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
         if (!Number.isFinite(giveUp) || giveUp <= 0) throw new UsageError('--give-up-after must be a positive number of seconds');
         const attrCache = Number(o.attrCache);
         if (!Number.isFinite(attrCache) || attrCache < 0) throw new UsageError('--attr-cache must be a number of seconds, 0 or more');
-        const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20) });
+        const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20), mountpoint: path.resolve(mountpoint) });
         // fail before mounting when the login is bad or the master is unreachable
         const me = await client.whoami();
         if (!(ID_MAP_MODES as readonly string[]).includes(o.idMap)) throw new UsageError(`--id-map must be one of ${ID_MAP_MODES.join(', ')}`);

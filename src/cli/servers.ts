@@ -14,7 +14,11 @@ import { StorageNode } from '../storage/storage-node.js';
 import { ensureLoopbackCerts, readTlsFiles } from './certs.js';
 import { saveSession } from './config.js';
 import { readCa } from './connect.js';
+import { DfsError } from '../rpc/errors.js';
+import { holdDataDir } from './data-dir-lock.js';
 import { action, UsageError } from './errors.js';
+import { readSecret } from './prompt.js';
+import { resetAdmin } from './reset-admin.js';
 import { rootLogger } from '../log.js';
 import { growHeapForBlockTraffic } from './heap.js';
 
@@ -81,6 +85,32 @@ function seconds(flag: string, s: string): number {
   return Math.round(n * 1000);
 }
 
+/** `--trash-days`: how long removed items are kept, in ms (0: no trash). */
+function trashMs(s: string): number {
+  const days = Number(s);
+  if (s.trim() === '' || !Number.isFinite(days) || days < 0) throw new UsageError(`--trash-days must be a number of days, 0 or more: ${s}`);
+  return Math.round(days * 24 * 3600 * 1000);
+}
+
+const TRASH_DAYS_HELP = 'keep removed files and directories in the trash this many days (0: no trash; fractions too)';
+const DEFAULT_TRASH_DAYS = String(DEFAULTS.trashRetentionMs / (24 * 3600 * 1000));
+
+/**
+ * Starts a server; a port that is taken, or an address that is not this host's, is said so
+ * (Node's "listen EADDRINUSE: address already in use" is an errno, not a sentence).
+ */
+async function listening<T>(what: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new DfsError('EADDRINUSE', `${what}: port ${port} on ${host} is in use (another dfs, or another program); choose one with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new DfsError('EADDRNOTAVAIL', `${what}: ${host} is not an address of this host (--host)`);
+    if (code === 'EACCES') throw new DfsError('EACCES', `${what}: not allowed to listen on port ${port} (ports below 1024 need root)`);
+    throw err;
+  }
+}
+
 function defaultDataDir(): string {
   if (process.env.DFS_DATA_DIR) return process.env.DFS_DATA_DIR;
   const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -109,9 +139,9 @@ export function onShutdown(stop: () => Promise<void>): void {
 export const dfsBin = (): string => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dfs');
 
 export function registerServerCommands(program: Command, globals: () => { master?: string; ca?: string }): void {
-  program
+  const masterCommand = program
     .command('master')
-    .description('run the metadata server')
+    .description('run the metadata server (`dfs master reset-admin`: a new admin password, offline)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7070')
     .option('--data-dir <dir>', 'where the master keeps its state', path.join(defaultDataDir(), 'master'))
@@ -124,26 +154,46 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--reconcile-every <seconds>', "check each storage node's block list against the master's this often (and delete what nothing references)", String(DEFAULTS.reconcileMs / 1000))
     .option('--snapshot-every <records>', 'snapshot the metadata after this many journal records', String(DEFAULTS.snapshotEveryRecords))
     .option('--join-secret-file <file>', "the storage nodes' join secret (or env DFS_JOIN_SECRET; default: <data-dir>/join-secret, made on first start)")
+    .option('--trash-days <days>', TRASH_DAYS_HELP, DEFAULT_TRASH_DAYS)
     .action(
       action(async (o: {
         host: string; port: string; dataDir: string; replicas?: string; minReplicas: string; blockSize?: string; tlsCert?: string; tlsKey?: string;
-        snapshotEvery: string; joinSecretFile?: string; allocationTtl: string; reconcileEvery: string;
+        snapshotEvery: string; joinSecretFile?: string; allocationTtl: string; reconcileEvery: string; trashDays: string;
       }) => {
         const every = Number(o.snapshotEvery);
         if (!Number.isInteger(every) || every < 1) throw new UsageError(`--snapshot-every must be a positive integer: ${o.snapshotEvery}`);
         const { secret: joinSecret, from } = joinSecretOf(o);
         if (from && !joinSecret) throw new UsageError(`the join secret from ${from} is empty`);
+        holdDataDir(o.dataDir);
         const m = new Master({
           host: o.host, port: port(o.port), dataDir: o.dataDir, replicas: replicas(o.replicas), minReplicas: replicas(o.minReplicas, '--min-replicas'),
           blockSize: blockSize(o.blockSize),
           adminPassword: process.env.DFS_ADMIN_PASSWORD, tls: readTlsFiles(o.tlsCert, o.tlsKey), snapshotEveryRecords: every, joinSecret,
           allocationTtlMs: seconds('--allocation-ttl', o.allocationTtl), replication: { reconcileMs: seconds('--reconcile-every', o.reconcileEvery) },
+          trashMs: trashMs(o.trashDays),
         });
-        const started = await m.start();
+        const started = await listening('dfs master', o.host, port(o.port), () => m.start());
         process.stdout.write(`master: ${started.url}\n`);
         if (started.generatedAdminPassword) process.stdout.write(`admin password: ${started.generatedAdminPassword} (shown once)\n`);
         process.stdout.write(`join secret: ${from ?? path.join(o.dataDir, 'join-secret')}\n`);
         onShutdown(() => m.stop());
+      }),
+    );
+
+  masterCommand
+    .command('reset-admin')
+    .description("on the master's host, with the master stopped: a new admin password (printed, or from stdin) for the master's --data-dir; ends the admin's sessions and turns its second factor off")
+    .option('--password-stdin', 'read the new password from stdin (else one is made and printed)')
+    .action(
+      action(async (own: { passwordStdin?: boolean }) => {
+        // --data-dir is the master command's own option, given before or after reset-admin
+        const o = { ...masterCommand.opts<{ dataDir: string }>(), ...own };
+        const password = o.passwordStdin ? await readSecret('New admin password: ', true) : undefined;
+        const r = await resetAdmin(o.dataDir, password);
+        if (r.generated) process.stdout.write(`admin password: ${r.generated} (shown once)\n`);
+        const notes = [`${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'} ended`];
+        if (r.mfaWasOn) notes.push('second factor turned off');
+        process.stderr.write(`admin password reset in ${o.dataDir} (${notes.join(', ')}); start the master again\n`);
       }),
     );
 
@@ -188,7 +238,7 @@ export function registerServerCommands(program: Command, globals: () => { master
           // blocks in memory carry no checksum of their own to check
           scrubBytesPerSecond: disk ? scrubRate * MiB : 0, scrubStartDelayMs: scrubAfter * 1000,
         });
-        const url = await node.start();
+        const url = await listening('dfs storage', o.host, port(o.port), () => node.start());
         process.stdout.write(`storage: ${url}${advertise ? ` (advertised as ${advertise})` : ''}\n`);
         onShutdown(() => node.stop());
       }),
@@ -206,10 +256,11 @@ export function registerServerCommands(program: Command, globals: () => { master
     .option('--memory', 'keep everything in memory, lost on exit (default: on disk under --data-dir)')
     .option('--mount <dir>', 'also mount the cluster at this directory')
     .option('--tls', 'serve every link over TLS, with a private CA made in the data dir')
+    .option('--trash-days <days>', TRASH_DAYS_HELP, DEFAULT_TRASH_DAYS)
     .action(
       action(async (o: {
         dataDir: string; port: string; storageNodes: string; replicas?: string; minReplicas: string; blockSize?: string; memory?: boolean; mount?: string;
-        tls?: boolean;
+        tls?: boolean; trashDays: string;
       }) => {
         const count = Number(o.storageNodes);
         if (!Number.isInteger(count) || count < 1 || count > 32) throw new UsageError('--storage-nodes must be 1 to 32');
@@ -220,12 +271,13 @@ export function registerServerCommands(program: Command, globals: () => { master
         const certs = o.tls ? ensureLoopbackCerts(path.join(o.dataDir, 'tls')) : undefined;
         const tls = certs ? readTlsFiles(certs.cert, certs.key) : undefined;
         const ca = certs ? fs.readFileSync(certs.ca) : undefined;
+        if (!o.memory) holdDataDir(masterDir);
         const master = new Master({
           host: '127.0.0.1', port: port(o.port), dataDir: masterDir, replicas: wanted, minReplicas: replicas(o.minReplicas, '--min-replicas'),
           blockSize: blockSize(o.blockSize),
-          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory,
+          adminPassword: process.env.DFS_ADMIN_PASSWORD, tls, persist: !o.memory, trashMs: trashMs(o.trashDays),
         });
-        const started = await master.start();
+        const started = await listening('dfs up', '127.0.0.1', port(o.port), () => master.start());
         const nodes: StorageNode[] = [];
         for (let i = 0; i < count; i++) {
           const disk = o.memory ? undefined : DiskBlockStore.open(path.join(o.dataDir, `storage-${i + 1}`));

@@ -1,9 +1,11 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
+import { versionString } from '../version.js';
 import { RpcClient } from '../rpc/client.js';
-import { DfsError } from '../rpc/errors.js';
+import { DfsError, UNKNOWN_METHOD_REASON } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 import { BlockCache } from './block-cache.js';
@@ -13,7 +15,7 @@ import type { Allocated, ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, DirEntry, FileTime, OpenFlags, StatFs } from './types.js';
+import type { Attr, ClusterInfo, DirEntry, FileTime, FileType, NodeEntry, OpenFlags, PathInfo, StatFs, TrashItem, Usage } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -22,7 +24,11 @@ export interface ClientOptions {
   cacheBytes?: number;
   /** Entries asked for per fs.readdir reply (default DEFAULTS.readdirPage). */
   readdirPage?: number;
+  /** What this client tells the master it is, on every connection (`dfs status` lists mounts and clients). */
+  announce?: { kind: ClientKind; mountpoint?: string };
 }
+
+export type ClientKind = 'mount' | 'cli' | 'client';
 
 export interface LoginResult {
   token: string;
@@ -108,7 +114,18 @@ export class DfsClient implements ClientCore {
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
-    this.master = new RpcClient(url, { ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage });
+    const announce = options.announce ?? { kind: 'client' };
+    this.master = new RpcClient(url, {
+      ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
+      // best effort: a master that does not know the call (an older one) is still a master
+      onConnect: (peer) =>
+        peer
+          .call('client.hello', {
+            kind: announce.kind, mountpoint: announce.mountpoint, host: os.hostname(), pid: process.pid, version: versionString(),
+            token: this.token,
+          })
+          .then(() => undefined, () => undefined),
+    });
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
     this.readdirPage = options.readdirPage ?? DEFAULTS.readdirPage;
     this.io = new BlockIO(options.ca);
@@ -125,12 +142,22 @@ export class DfsClient implements ClientCore {
 
   /** A call to the master, riding out a short restart (master-calls.ts). */
   call(method: string, meta: Meta = {}, options?: CallOptions): Promise<Incoming> {
-    return callMaster(this.master, method, this.token ? { ...meta, token: this.token } : meta, options);
+    return this.send(method, this.token ? { ...meta, token: this.token } : meta, options);
   }
 
   /** One try, no retries: for a watcher that judges for itself how long the master may be away. */
   async ping(): Promise<void> {
     await this.call('auth.whoami', {}, { retryMs: 0 });
+  }
+
+  private send(method: string, meta: Meta, options?: CallOptions): Promise<Incoming> {
+    return callMaster(this.master, method, meta, options).catch((err: unknown) => {
+      // a server that knows no master method is some other server: a storage node's port, say
+      if (err instanceof DfsError && err.code === 'ENOSYS' && err.reason === UNKNOWN_METHOD_REASON) {
+        throw new DfsError('EPROTO', `${this.url} is not a dfs master (it does not know ${method}); a storage node's port?`);
+      }
+      throw err;
+    });
   }
 
   private async attrCall(method: string, meta: Meta): Promise<Attr> {
@@ -140,7 +167,7 @@ export class DfsClient implements ClientCore {
   // ---- sessions ----
 
   async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await callMaster(this.master, 'auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    const r = (await this.send('auth.login', { user, password, totp })).meta as unknown as LoginResult;
     this.token = r.token;
     return r;
   }
@@ -270,6 +297,29 @@ export class DfsClient implements ClientCore {
     await this.call('fs.unlink', { path: normalizePath(p) });
   }
 
+  /**
+   * `rm`: a file, or with `recursive` a whole tree, into the trash as one item (for good with
+   * `skipTrash`, or when the cluster keeps no trash). Returns the item's trash id, if trashed.
+   */
+  async remove(p: string, opts: { recursive?: boolean; skipTrash?: boolean } = {}): Promise<number | null> {
+    const r = await this.call('fs.remove', { path: normalizePath(p), recursive: opts.recursive ?? false, skipTrash: opts.skipTrash ?? false });
+    return r.meta.trashed as number | null;
+  }
+
+  async trashList(): Promise<{ items: TrashItem[]; retentionMs: number }> {
+    return (await this.call('trash.list')).meta as never;
+  }
+
+  /** Puts a trash item (by id or trash name) back where it was, or at `to`; returns where it went. */
+  async trashRestore(id: string, to?: string): Promise<string> {
+    return (await this.call('trash.restore', { id, to: to === undefined ? undefined : normalizePath(to) })).meta.path as string;
+  }
+
+  /** Purges one item, or (`'all'`) every item this user may; returns how many went. */
+  async trashPurge(id: string | 'all'): Promise<number> {
+    return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).meta.purged as number;
+  }
+
   async rename(from: string, to: string): Promise<void> {
     await this.call('fs.rename', { from: normalizePath(from), to: normalizePath(to) });
   }
@@ -338,6 +388,36 @@ export class DfsClient implements ClientCore {
 
   async status(): Promise<ClusterStatus> {
     return (await this.call('cluster.status')).meta as unknown as ClusterStatus;
+  }
+
+  /** Every storage node the master knows, with its state (draining, drained) and what it holds. */
+  async nodes(): Promise<NodeEntry[]> {
+    return (await this.call('cluster.nodes')).meta.nodes as NodeEntry[];
+  }
+
+  /** Starts (or, with `undo`, stops) emptying a node before it is taken out. */
+  async drainNode(id: string, undo = false): Promise<NodeEntry | null> {
+    return (await this.call('node.drain', { id, undo })).meta.node as NodeEntry | null;
+  }
+
+  /** Forgets a node that is down; `force` even when that forgets the only copy of blocks. */
+  async removeNode(id: string, force = false): Promise<{ forgotten: number; lost: number }> {
+    return (await this.call('node.remove', { id, force })).meta as never;
+  }
+
+  /** The master's version and uptime, who is connected, and the trash's size. */
+  async clusterInfo(): Promise<ClusterInfo> {
+    return (await this.call('cluster.info')).meta as unknown as ClusterInfo;
+  }
+
+  /** Files, directories and bytes under `p`, and with `entries` the same for each entry of a directory (`dfs du`). */
+  async usage(p: string, entries = false): Promise<{ total: Usage; entries?: (Usage & { name: string; type: FileType })[] }> {
+    return (await this.call('fs.usage', { path: normalizePath(p), entries })).meta as never;
+  }
+
+  /** A file's blocks and where their copies are; a directory's usage (`dfs info`). */
+  async info(p: string): Promise<PathInfo> {
+    return (await this.call('fs.info', { path: normalizePath(p) })).meta as unknown as PathInfo;
   }
 
   // ---- files ----

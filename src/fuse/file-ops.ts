@@ -6,6 +6,7 @@ import type { FuseOps } from 'fuse-native';
 import type { FileHandle } from '../client/file-handle.js';
 import type { OpenFlags } from '../client/types.js';
 import { parentOf } from './attr-cache.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
 import { answer, answerCount, changing, type FuseContext } from './context.js';
 
 export function openFlags(flags: number): OpenFlags {
@@ -42,7 +43,10 @@ export function fileOps(ctx: FuseContext): FuseOps {
       answer(ctx, 'create', cb, async () =>
         opened(p, await changing(() => client.create(p, mode & 0o7777, { read: true, write: true }), () => attrs.drop(parentOf(p))), true)),
 
-    // a failed open may mean the cached name is gone (or, with O_TRUNC, that the file changed)
+    // a failed open may mean the cached name is gone (or, with O_TRUNC, that the file changed).
+    // The kernel sends OPEN only for a name it holds: if the master has no such name, another
+    // mount removed it within entry_timeout, and ESTALE makes the kernel look it up again
+    // (and create it, for O_CREAT) instead of failing with ENOENT
     open: (p, flags, cb) =>
       answer(ctx, 'open', cb, async () => {
         try {
@@ -50,6 +54,7 @@ export function fileOps(ctx: FuseContext): FuseOps {
           return opened(p, await client.openFile(p, how), how.truncate === true);
         } catch (err) {
           attrs.dropLinked(p);
+          if (toDfsError(err).code === 'ENOENT') throw new DfsError('ESTALE', `${p} was removed elsewhere`);
           throw err;
         }
       }),

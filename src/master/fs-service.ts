@@ -16,14 +16,22 @@ import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } fro
 import type { BlockPlacement, MutationRecord } from './records.js';
 import { fetchBlockLists, fsck } from './fsck.js';
 import { once } from './request-once.js';
+import { refuseNewName, removal, renameRecord, trashHandlers, trashLookup } from './trash-service.js';
+import { usageHandlers } from './usage-service.js';
 
-interface Resolved {
+export interface Resolved {
   node: Inode;
   parent: Inode;
   name: string;
 }
 
-interface ParentResolved {
+/** Path resolution as the namespace handlers do it, for the services beside them. */
+export interface PathResolver {
+  resolve(c: Caller, p: string, follow: boolean): Resolved;
+  resolveParent(c: Caller, p: string, needWrite?: boolean): ParentResolved;
+}
+
+export interface ParentResolved {
   dir: Inode;
   name: string;
   existing?: Inode;
@@ -58,7 +66,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       }
       if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: /${parts.slice(0, i).join('/')}`);
       if (!allowed(c, node, X_OK)) deny(`search /${parts.slice(0, i).join('/')}`);
-      const next = node.entries!.get(parts[i]);
+      const next = node.entries!.get(parts[i]) ?? trashLookup(m, node, parts[i]);
       if (next === undefined) throw new DfsError('ENOENT', `no such file or directory: ${p}`);
       parent = node;
       name = parts[i];
@@ -132,6 +140,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
   const newGid = (c: Caller, dir: Inode): number => ((dir.mode & 0o2000) !== 0 ? dir.gid : c.user.gid);
 
   async function createNode(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string): Promise<Inode> {
+    refuseNewName(m, pr.dir, pr.name);
     const ino = ns.nextIno;
     await m.mutate([
       {
@@ -168,6 +177,9 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
   }
 
   const handlers: Handlers<ConnContext> = {
+    ...trashHandlers(m, { resolve, resolveParent }),
+    ...usageHandlers(m, { resolve, resolveParent }),
+
     'fs.getattr': ({ meta }) => {
       const c = m.caller(meta);
       const { node } = resolve(c, str(meta, 'path'), bool(meta, 'follow'));
@@ -358,7 +370,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${p}`);
       if (pr.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${p}`);
       if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${p}`);
-      await m.mutate([{ op: 'unlink', parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+      await m.mutate([removal(m, c, pr, p)]);
     },
 
     'fs.rmdir': async ({ meta }) => {
@@ -370,7 +382,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (pr.existing.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
       if (pr.existing.entries!.size > 0) throw new DfsError('ENOTEMPTY', `directory not empty: ${p}`);
       if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${p}`);
-      await m.mutate([{ op: 'unlink', parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+      await m.mutate([removal(m, c, pr, p)]);
     },
 
     'fs.rename': async ({ meta }) => {
@@ -394,7 +406,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       }
       // a directory moved to another parent has its '..' rewritten: that takes write on it
       if (moving.type === 'dir' && src.dir.ino !== dst.dir.ino && !allowed(c, moving, W_OK)) deny(`move the directory ${from}`);
-      await m.mutate([{ op: 'rename', from: src.dir.ino, fromName: src.name, to: dst.dir.ino, toName: dst.name, time: Date.now() }]);
+      await m.mutate([renameRecord(m, src, dst, Date.now())]);
     },
 
     'fs.chmod': async ({ meta }) => {
@@ -478,6 +490,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       }
       const pr = resolveParent(c, to);
       if (pr.existing) throw new DfsError('EEXIST', `file exists: ${to}`);
+      refuseNewName(m, pr.dir, pr.name);
       await m.mutate([{ op: 'link', ino: node.ino, parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
       return { meta: { attr: attrOf(node) } };
     },

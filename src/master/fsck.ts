@@ -35,6 +35,8 @@ export interface FsckReport {
   truncated: boolean;
   /** Live nodes whose block list could not be fetched (their copies were taken on trust). */
   unverifiedNodes: string[];
+  /** Files asking for more copies than the cluster has nodes: checked against one copy a node, and not damage. */
+  beyondNodes: number;
   healthy: boolean;
 }
 
@@ -61,7 +63,7 @@ export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string
   const r: FsckReport = {
     path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, lost: 0, underReplicated: 0,
     corrupt: m.maintenance.replication.scan().corrupt, dangling: [], damaged: [], truncated: false,
-    unverifiedNodes: unverified, healthy: true,
+    unverifiedNodes: unverified, beyondNodes: 0, healthy: true,
   };
   const ns = m.state.ns;
   const replication = m.maintenance.replication;
@@ -84,6 +86,8 @@ export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string
     if (n.type !== 'file') continue;
     r.files++;
     const d: DamagedFile = { path: p, ino: n.ino, blocks: 0, missing: 0, lost: 0, underReplicated: 0, replicas: n.replicas };
+    const want = m.nodes.copiesPossible(n.replicas);
+    if (want < n.replicas) r.beyondNodes++;
     for (const ref of n.blocks!) {
       if (!ref) continue;
       d.blocks++;
@@ -94,7 +98,7 @@ export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string
       if (copies === 0) {
         d.missing++;
         if (held.length > 0) d.lost++;
-      } else if (copies < n.replicas) d.underReplicated++;
+      } else if (copies < want) d.underReplicated++;
     }
     r.blocks += d.blocks;
     r.missing += d.missing;

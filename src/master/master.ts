@@ -27,6 +27,10 @@ import { ROOT_INO } from './namespace.js';
 import { accountHandlers } from './account-service.js';
 import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { currentRequest } from './request-once.js';
+import { TrashPurger } from './trash-service.js';
+import { clientHandlers } from './client-service.js';
+import type { ClientInfo } from '../client/types.js';
+import { loadDraining, nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {
   host: string;
@@ -57,6 +61,10 @@ export interface MasterOptions {
   blockListPage?: number;
   /** The secret storage nodes join with; when absent, the one kept in the data dir (made on first start). */
   joinSecret?: string;
+  /** Removed items stay in the trash this long (default DEFAULTS.trashRetentionMs); 0: no trash. */
+  trashMs?: number;
+  /** How often the trash is checked for items past their time (default DEFAULTS.trashPurgeEveryMs). */
+  trashPurgeEveryMs?: number;
   logger?: Logger;
 }
 
@@ -70,6 +78,8 @@ export interface ConnContext {
   caller?: Caller;
   tokenHash?: string;
   nodeId?: string;
+  /** What a client said it is (client-service.ts). */
+  client?: ClientInfo;
 }
 
 interface Allocation {
@@ -100,6 +110,11 @@ export class Master {
   /** One line to the log, for start-up and maintenance notes. */
   readonly say = (line: string): void => this.logger.info(line);
   readonly loginGuard: LoginGuard;
+  /** How long removed items stay in the trash; 0: removing removes. */
+  readonly trashMs: number;
+  readonly trashPurger: TrashPurger;
+  /** When `start` began serving (ms), for `dfs status`. */
+  startedAt?: number;
   /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
   private readonly ticketKey: Buffer;
   /** Requests whose record is applied but not yet durable: a retry's answer waits for it. */
@@ -119,12 +134,17 @@ export class Master {
     this.registerGauges();
     this.loginGuard = new LoginGuard({ ...DEFAULTS.login, ...options.loginLimits });
     this.ticketKey = this.keys.derive('open-ticket');
+    this.trashMs = Math.max(0, options.trashMs ?? DEFAULTS.trashRetentionMs);
+    this.trashPurger = new TrashPurger(this, options.trashPurgeEveryMs ?? DEFAULTS.trashPurgeEveryMs);
     const handlers: Handlers<ConnContext> = {
       ...authHandlers(this),
       ...accountHandlers(this),
       ...fsHandlers(this),
       ...nodeHandlers(this),
+      ...clientHandlers(this),
+      ...nodeAdminHandlers(this),
     };
+    loadDraining(this);
     this.server = new RpcServer<ConnContext>({
       host: options.host,
       port: options.port,
@@ -204,6 +224,10 @@ export class Master {
         this.logger.info({ replicas: this.options.replicas }, 'default replication (that of /, which new entries inherit) changed');
       }
     }
+    if (this.state.trash.dirIno === undefined) await this.mutate([{ op: 'mktrash', ino: this.state.ns.nextIno, time: now }]);
+    await this.server.listen();
+    // only now: a master that cannot listen (its port taken) must not make an admin whose
+    // generated password nobody would ever see
     let generatedAdminPassword: string | undefined;
     if (this.state.users.users.size === 0) {
       const password = this.options.adminPassword ?? randomBytes(12).toString('base64url');
@@ -211,8 +235,9 @@ export class Master {
       const { salt, hash } = await newPasswordHash(password);
       await this.mutate([{ op: 'user', name: 'admin', uid: ADMIN_UID, gid: 0, salt, hash, admin: true, groups: [] }]);
     }
-    await this.server.listen();
+    this.startedAt = Date.now();
     this.maintenance.start();
+    this.trashPurger.start();
     this.logger.info({ url: this.server.url }, 'master listening');
     return { url: this.server.url, generatedAdminPassword, loaded: report };
   }
@@ -333,6 +358,7 @@ export class Master {
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */
   async stop(): Promise<void> {
     this.maintenance.stop();
+    this.trashPurger.stop();
     await this.server.close();
     if (this.store && this.store.sinceSnapshot.records > 0) {
       await this.store.checkpoint({ inProcess: true }).catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'snapshot at shutdown failed'));

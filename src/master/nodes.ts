@@ -36,6 +36,12 @@ export interface StorageNode extends NodeSpace {
 
 export class NodeRegistry {
   readonly nodes = new Map<string, StorageNode>();
+  /**
+   * Nodes being emptied (`dfs node drain`): they take no new block and no repair copy, and
+   * their copies do not count toward a block's factor, so repair copies them elsewhere;
+   * reads and repairs may still copy from them. node-admin-service.ts keeps the set.
+   */
+  readonly draining = new Set<string>();
 
   constructor(private readonly deadAfterMs: number) {}
 
@@ -91,7 +97,7 @@ export class NodeRegistry {
   /** Up to `count` live nodes with `minFree` bytes free, most free space first, skipping `exclude`. */
   choose(count: number, exclude: Iterable<string> = [], minFree = 0): StorageNode[] {
     const skip = new Set(exclude);
-    const candidates = this.alive().filter((n) => !skip.has(n.id) && n.capacity - n.used >= minFree);
+    const candidates = this.alive().filter((n) => !skip.has(n.id) && !this.draining.has(n.id) && n.capacity - n.used >= minFree);
     // Free space decides; a random nudge of up to one block keeps equal nodes from
     // all receiving the same block stream in lock-step.
     const score = new Map(candidates.map((n) => [n.id, n.capacity - n.used - (n.reserved ?? 0) + Math.random() * 4 * 1024 * 1024]));
@@ -122,6 +128,18 @@ export class NodeRegistry {
     }
     for (const v of volumes.values()) free += Math.min(v.free, v.fsFree);
     return { capacity: used + free, used, free };
+  }
+
+  /**
+   * The copies of a block the cluster can hold for a factor of `wanted`: no more than one
+   * per storage node it knows and keeps (up or down: a node that is down is a copy to repair,
+   * not one that cannot be; a draining one is leaving). `dfs replicas F 9` on three nodes
+   * keeps three, and is not damage.
+   */
+  copiesPossible(wanted: number): number {
+    let staying = 0;
+    for (const id of this.nodes.keys()) if (!this.draining.has(id)) staying++;
+    return Math.max(1, Math.min(wanted, staying));
   }
 
   url(id: string): string | undefined {

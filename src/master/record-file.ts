@@ -24,10 +24,12 @@ export interface FileFormat {
   what: string;
 }
 
-// A journal record of an op an older build does not know is skipped by it (MasterState.apply),
-// so new ops keep the journal at version 1. Snapshot version 2 added the 'requests' frame, which
-// a version-1 reader refuses; suspect copies ride in the blocks frame, which it reads without them.
-export const JOURNAL_FORMAT: FileFormat = { magic: 'DFSJRNL\n', version: 1, what: 'journal segment' };
+// Journal version 2 has the trash's records (mktrash, trash, restore, purge): an older build,
+// which would skip them (MasterState.apply skips ops it does not know) and so put trashed
+// files back in their directories, refuses the segment instead. Version 1 segments read as
+// they are. Snapshot version 2 added the 'requests' and 'trash' frames, which a version-1
+// reader refuses; suspect copies ride in the blocks frame, which it reads without them.
+export const JOURNAL_FORMAT: FileFormat = { magic: 'DFSJRNL\n', version: 2, alsoReads: [1], what: 'journal segment' };
 export const SNAPSHOT_FORMAT: FileFormat = { magic: 'DFSSNAP\n', version: 2, alsoReads: [1], what: 'snapshot' };
 
 /** A file that is not what it claims to be, or a version this build cannot read. */

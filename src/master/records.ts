@@ -83,6 +83,19 @@ export type MutationRecord =
    * the other records of this batch: a retry of it, after a lost reply, is answered as done
    * instead of being done twice (src/master/request-once.ts).
    */
-  | { op: 'request'; key: string; time: number };
+  | { op: 'request'; key: string; time: number }
+  // The trash (trash-bin.ts). Added beside `unlink`, which still removes at once (a
+  // hard link's other names, the trash turned off).
+  /** Makes the trash directory, once per cluster. */
+  | { op: 'mktrash'; ino: number; time: number }
+  /** Moves `parent/name` (inode `ino`) into the trash as `trashName`, kept until purged. */
+  | {
+      op: 'trash'; ino: number; parent: number; name: string; trashName: string; path: string; uid: number; time: number;
+      files: number; bytes: number;
+    }
+  /** Moves trash item `trashName` back into the tree as `to/toName`. */
+  | { op: 'restore'; trashName: string; to: number; toName: string; time: number }
+  /** Removes `parent/name` and everything under it for good (a trash item, or a tree removed past the trash). */
+  | { op: 'purge'; parent: number; name: string; time: number };
 
 export type RecordOp = MutationRecord['op'];

@@ -175,32 +175,33 @@ export class Replicator {
       const list = next.value.blocks;
       work += 1 + (list?.length ?? 0);
       if (!list) continue;
-      const want = next.value.replicas;
+      const want = this.m.nodes.copiesPossible(next.value.replicas);
       for (const ref of list) {
         if (!ref) continue;
         h.blocks++;
         const b = blocks.get(ref.id);
-        // good copies, and suspect ones (kept, not counted)
+        // good copies; suspect ones (kept, not counted); copies on draining nodes, which count
+        // for nothing but can still be copied from
         let live = 0;
         let suspect = 0;
-        if (b) {
-          for (const node of b.nodes) {
-            if (!pass.counting.has(node)) continue;
-            if (b.suspect?.has(node)) suspect++;
-            else live++;
-          }
+        let leaving = 0;
+        for (const node of b?.nodes ?? []) {
+          if (!pass.counting.has(node)) continue;
+          if (b!.suspect?.has(node)) suspect++;
+          else if (this.m.nodes.draining.has(node)) leaving++;
+          else live++;
         }
         if (live >= want && this.corrupt.size > 0) this.corrupt.delete(ref.id); // repaired
         if (b?.suspect || this.corrupt.has(ref.id)) h.corrupt++;
         if (live === want && suspect === 0) continue;
         const coming = this.copying.get(ref.id)?.size ?? 0;
-        if (live === 0) {
+        if (live + leaving === 0) {
           h.missing++;
           if (suspect > 0) h.lost++;
         } else if (live < want) h.underReplicated++;
         else if (live > want) h.overReplicated++;
         const trimmable = live > want || (live === want && suspect > 0);
-        if (live > 0 && (live + coming < want || (trimmable && coming === 0))) pass.queue.set(ref.id, want);
+        if (live + leaving > 0 && (live + coming < want || (trimmable && coming === 0))) pass.queue.set(ref.id, want);
       }
     }
     return 'more';
@@ -239,15 +240,18 @@ export class Replicator {
   private async fix(id: string, want: number): Promise<void> {
     const b = this.m.state.blocks.get(id);
     if (!b) return;
-    const { good, bad } = this.copiesOf(b);
+    const { good: readable, bad } = this.copiesOf(b);
+    // a copy on a draining node counts for nothing, but can still be copied from
+    const staying = (nodes: string[]): string[] => nodes.filter((n) => !this.m.nodes.draining.has(n));
+    const good = staying(readable);
     const coming = this.copying.get(id) ?? new Set<string>();
-    if (good.length > 0 && good.length + coming.size < want) await this.copy(b, want - good.length - coming.size, good);
+    if (readable.length > 0 && good.length + coming.size < want) await this.copy(b, want - good.length - coming.size, readable);
     // a suspect copy goes only now: enough good copies are whole without it
     else if (good.length >= want && coming.size === 0 && bad.length > 0) await this.removeCopies(b, bad);
     else if (good.length > want && coming.size === 0) await this.trim(b, good.length - want, good);
     // limits (busy nodes, no room) may have allowed only part of the work: look again soon
     const now = this.copiesOf(b);
-    if (now.good.length + (this.copying.get(id)?.size ?? 0) !== want || now.bad.length > 0) this.scanWanted = true;
+    if (staying(now.good).length + (this.copying.get(id)?.size ?? 0) !== want || now.bad.length > 0) this.scanWanted = true;
   }
 
   private isBusy(nodeId: string): boolean {

@@ -6,6 +6,7 @@
 //   {t:'blocks', list: [id, size, refs, nodes, suspect?][]} replica locations (suspect: copies a client found bad)
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
 //   {t:'requests', list: [key, time][]}                     requests done lately (retries are answered as done)
+//   {t:'trash', dir, list: TrashEntry[]}                    the trash directory's inode and its items (v2)
 //   {t:'inodes', list}                                      inodes, small block lists and entries inline
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
@@ -21,6 +22,7 @@ import type { BlockInfo } from './block-map.js';
 import type { BlockRef, Inode } from './namespace.js';
 import { encodeHeader, FRAME_HEADER_BYTES, FormatError, scanFrames, SNAPSHOT_FORMAT } from './record-file.js';
 import type { MasterState } from './state.js';
+import type { TrashEntry } from './trash-bin.js';
 import type { Group, Session, User } from './users.js';
 
 const SNAPSHOT_RE = /^snapshot-(\d{10})\.dfs$/;
@@ -75,7 +77,8 @@ type Frame =
   | { t: 'blocks'; list: [string, number, number, string[], string[]?][] }
   | { t: 'garbage'; list: [string, string[]][] }
   | { t: 'requests'; list: [string, number][] }
-  | { t: 'end'; inodes: number; blocks: number; garbage: number };
+  | { t: 'trash'; dir: number; list: TrashEntry[] }
+  | { t: 'end'; inodes: number; blocks: number; garbage: number; trash?: number };
 
 /** Buffers frames and writes them to a file descriptor in large pieces. */
 class FrameWriter {
@@ -183,6 +186,15 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   const requests = new ListFrames(out, '{"t":"requests","list":');
   for (const entry of state.requests) requests.add(JSON.stringify(entry));
   requests.flush();
+  const bin = state.trash;
+  if (bin.dirIno !== undefined) {
+    // a frame of its own even when empty: it says which inode the trash directory is
+    const prefix = `{"t":"trash","dir":${bin.dirIno},"list":`;
+    const items = new ListFrames(out, prefix);
+    for (const e of bin.entries.values()) items.add(JSON.stringify(e));
+    if (bin.entries.size === 0) out.frame(`${prefix}[]}`);
+    items.flush();
+  }
   const inodes = new ListFrames(out, '{"t":"inodes","list":');
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
@@ -220,7 +232,9 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     }
   }
 
-  const end: Frame = { t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size };
+  const end: Frame = {
+    t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size, trash: bin.entries.size,
+  };
   out.frame(JSON.stringify(end));
   out.drain();
 }
@@ -292,6 +306,10 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
       case 'requests':
         for (const [key, time] of f.list) state.requests.set(key, time);
         break;
+      case 'trash':
+        state.trash.dirIno = f.dir;
+        for (const e of f.list) state.trash.keep(e);
+        break;
       case 'end':
         end = f;
         break;
@@ -302,7 +320,10 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
   if (!header || !end || scan.goodEnd !== scan.size) {
     throw new FormatError(file, `damaged or incomplete at byte ${scan.goodEnd} of ${scan.size}`);
   }
-  if (end.inodes !== ns.inodes.size || end.blocks !== state.blocks.blocks.size || end.garbage !== state.blocks.garbage.size) {
+  if (
+    end.inodes !== ns.inodes.size || end.blocks !== state.blocks.blocks.size || end.garbage !== state.blocks.garbage.size ||
+    (end.trash !== undefined && end.trash !== state.trash.entries.size)
+  ) {
     throw new FormatError(file, 'the end frame\'s counts do not match what the file holds');
   }
   return { nextSegment: header.nextSegment, time: header.time };

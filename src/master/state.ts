@@ -3,6 +3,7 @@ import { DEFAULTS } from '../defaults.js';
 import { BlockMap } from './block-map.js';
 import { Namespace, ROOT_INO } from './namespace.js';
 import type { MutationRecord } from './records.js';
+import { TrashBin } from './trash-bin.js';
 import { Users } from './users.js';
 
 export class MasterState {
@@ -11,6 +12,7 @@ export class MasterState {
   readonly users = new Users();
   /** Requests done lately (records.ts 'request'): key → time, oldest first. */
   readonly requests = new Map<string, number>();
+  readonly trash = new TrashBin(this.ns);
 
   /** Set by the `format` record; the constructor's value only says what a new cluster gets. */
   blockSize: number;
@@ -91,6 +93,21 @@ export class MasterState {
           if (time >= r.time - DEFAULTS.requestMemoryMs && this.requests.size <= DEFAULTS.requestsRemembered) break;
           this.requests.delete(key);
         }
+        break;
+      case 'mktrash':
+        this.trash.makeDir(r.ino, r.time);
+        break;
+      case 'trash':
+        this.trash.put(
+          { ino: r.ino, name: r.trashName, parent: r.parent, origName: r.name, path: r.path, uid: r.uid, time: r.time, files: r.files, bytes: r.bytes },
+          r.time,
+        );
+        break;
+      case 'restore':
+        this.trash.restore(r.trashName, r.to, r.toName, r.time);
+        break;
+      case 'purge':
+        this.trash.purge(r.parent, r.name, r.time);
         break;
     }
   }

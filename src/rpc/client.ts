@@ -120,6 +120,11 @@ export class RpcClient<C = undefined> {
 function connectError(url: string, err: Error): DfsError {
   const code = (err as { code?: string }).code;
   if (code === 'ECONNREFUSED') return new DfsError('ECONNREFUSED', `cannot reach ${url}: connection refused`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
+    const host = (err as { hostname?: string }).hostname ?? url;
+    return new DfsError('EHOSTUNREACH', `cannot reach ${url}: the host name ${host} does not resolve (${code === 'EAI_AGAIN' ? 'DNS did not answer' : 'no such host'})`);
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new DfsError('EHOSTUNREACH', `cannot reach ${url}: no route to the host`);
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
     return new DfsError('EACCES', `cannot verify the certificate of ${url} (${code}); pass the cluster's CA with --ca`, {
       reason: 'bad-certificate',

@@ -8,6 +8,9 @@ export const ERRNO_NAMES = [
   'ENOTEMPTY', 'ELOOP', 'ENOSYS', 'ETIMEDOUT', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE',
   'ENOTCONN', 'ESTALE', 'EBADMSG', 'ENODATA', 'ENOTSUP', 'ERANGE', 'EINTR', 'ENXIO',
   'EDEADLK', 'ENOLCK',
+  // what servers and clients meet on the network: a port taken, an address not ours, a host
+  // name that does not resolve (getaddrinfo has no errno: EHOSTUNREACH is the nearest)
+  'EADDRINUSE', 'EADDRNOTAVAIL', 'EHOSTUNREACH',
 ] as const;
 export type Errno = (typeof ERRNO_NAMES)[number];
 
@@ -56,6 +59,9 @@ export const STALE_BASE = 'stale-base';
 
 /** No storage node is up to take a block (none alive, or none yet re-registered after a master restart). */
 export const NO_NODES_REASON = 'no-nodes';
+
+/** ENOSYS for a method the server does not have: a client talking to the wrong kind of server. */
+export const UNKNOWN_METHOD_REASON = 'unknown-method';
 
 /** ENOTCONN because this side closed its client on purpose: nothing to wait or retry for. */
 export const CLOSED_REASON = 'closed';

@@ -24,7 +24,9 @@ export class RpcMetrics {
     this.bytesIn = new client.Counter({ name: `${prefix}_received_bytes_total`, help: 'Payload bytes received in requests', registers });
     this.bytesOut = new client.Counter({ name: `${prefix}_sent_bytes_total`, help: 'Payload bytes sent in replies', registers });
     this.connections = new client.Gauge({ name: `${prefix}_connections`, help: 'Open WebSocket connections', registers });
-    client.collectDefaultMetrics({ register: this.registry, prefix: `${prefix}_process_` });
+    // prom-client's own names already say what they are (process_cpu_seconds_total,
+    // nodejs_heap_size_used_bytes): the server's prefix alone, or they double up
+    client.collectDefaultMetrics({ register: this.registry, prefix: `${prefix}_` });
   }
 
   gauge(name: string, help: string, collect: () => number): client.Gauge {

@@ -2,7 +2,7 @@
 // and serve them, so a storage node's registration link doubles as the master's control
 // channel. Many requests are in flight at once, matched by id.
 import type { WebSocket, RawData } from 'ws';
-import { BUSY_REASON, DfsError, toDfsError } from './errors.js';
+import { BUSY_REASON, DfsError, toDfsError, UNKNOWN_METHOD_REASON } from './errors.js';
 import { decodeFragments, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RequestObserver } from './metrics.js';
@@ -208,7 +208,7 @@ export class Peer<C = unknown> {
       observe?.(label, status, Number(process.hrtime.bigint() - started) / 1e9, req.payload.length, bytesOut);
     if (!handler) {
       done('ENOSYS', 0);
-      return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`));
+      return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`, { reason: UNKNOWN_METHOD_REASON }));
     }
     if (this.draining) {
       done('ENOTCONN', 0);

@@ -114,7 +114,8 @@ t.test('several handles on one file see each other\'s writes at once', { skip },
     fs.futimesSync(w, 1000, 2000);
     const st = fs.fstatSync(r);
     fs.closeSync(w); fs.closeSync(r);
-    console.log(b.toString(), c.toString(), size, (st.mode & 0o777).toString(8), st.mtimeMs, st.size);`;
+    console.log([b.toString(), c.toString(), size, (st.mode & 0o777).toString(8), st.mtimeMs, st.size].join(' '));`;
+  // one string: console.log colours numbers when FORCE_COLOR is set (tap sets it on a terminal)
   const r = await mnt.sh(`node -e "${script.replace(/"/g, '\\"')}"`);
   // fstat of the open file shows the mode and times just set, and still its own size
   t.equal(r.stdout.trim(), `first XY ${5 * 1024 * 1024 + 2} 600 2000000 ${5 * 1024 * 1024 + 2}`, r.stderr);

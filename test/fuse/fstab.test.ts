@@ -8,7 +8,11 @@ import t from 'tap';
 import { ROOT, spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, isMounted, sh } from '../helpers/mount.js';
 
-/** Whether process `pid` has exited within `ms` (polled every 100 ms). */
+/**
+ * Whether process `pid` has exited within `ms` (polled every 100 ms). A zombie has: the
+ * daemon is detached, so its parent is PID 1, and in a container whose PID 1 reaps nothing
+ * (no --init) an exited daemon stays a zombie, which kill(pid, 0) still finds.
+ */
 async function exits(pid: number | undefined, ms: number): Promise<boolean> {
   if (pid === undefined) return false;
   for (let waited = 0; waited < ms; waited += 100) {
@@ -18,8 +22,19 @@ async function exits(pid: number | undefined, ms: number): Promise<boolean> {
     } catch {
       return true;
     }
+    if (isZombie(pid)) return true;
   }
   return false;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/PID/stat: "pid (comm) state ...", and comm may hold spaces or parentheses
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
 }
 
 const skip = fuseUnavailable() ?? (fs.existsSync('/sbin/mount.fuse') || fs.existsSync('/usr/sbin/mount.fuse') ? undefined : 'mount.fuse (package fuse or fuse3) is not installed');

@@ -92,10 +92,12 @@ t.test('a cluster written full: ENOSPC, every acknowledged file intact, fsck cle
     t.ok(n.capacity - n.used < 2 * 3 * MiB, `node ${n.id} is full: ${n.capacity - n.used} bytes left`);
   }
 
-  // delete every other acknowledged file; their blocks go, and the room comes back
+  // delete every other acknowledged file and purge the trash; their blocks go, and the room comes back
   const names = [...first.acked.keys()];
   const kept = new Map(names.filter((_, i) => i % 2 === 1).map((n) => [n, first.acked.get(n)!]));
   for (const [i, n] of names.entries()) if (i % 2 === 0) fs.rmSync(n);
+  // removed files wait in the trash, their space still used, until it is purged
+  t.equal((await cluster.dfs(['trash', 'purge', '--all'])).code, 0, 'the trash is purged');
   const c = await cluster.client();
   await eventually('the deleted files\' room to be free at the master', async () => ((await c.status()).space!.free > 3 * 24 * MiB ? true : undefined), 60_000);
   const again = await writeUntilFull(mnt.dir, 'n', 3);

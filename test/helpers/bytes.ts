@@ -15,6 +15,13 @@ export async function readAll(c: DfsClient, p: string): Promise<Buffer> {
   }
 }
 
+/** Creates (or replaces) a whole file through the client library. */
+export async function writeAll(c: DfsClient, p: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const h = await c.create(p, mode);
+  await h.write(0, Buffer.from(data));
+  await h.close();
+}
+
 /** The error a call must fail with; a call that succeeds fails the test. */
 export async function refusal(p: Promise<unknown>): Promise<DfsError> {
   try {

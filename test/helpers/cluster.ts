@@ -191,22 +191,32 @@ export async function localCluster(
     store?: (i: number) => BlockStore;
     /** More master options. */
     master?: Partial<MasterOptions>;
+    /** Trash retention (default the master's, a day; 0: no trash) and how often it is purged. */
+    trashMs?: number;
+    trashPurgeEveryMs?: number;
+    /** The master's data dir (default a fresh one): a test restarting a master passes its own. */
+    dataDir?: string;
+    /** Bytes each storage node has room for (default half the RAM). */
+    nodeCapacity?: number;
+    /** A node missing heartbeats this long is dead (default DEFAULTS.deadAfterMs). */
+    deadAfterMs?: number;
   } = {},
 ): Promise<LocalCluster> {
   const dir = tempDir(t);
   const tls = opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : undefined;
   const ca = opts.tls?.ca;
   const master = new Master({
-    host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
+    host: '127.0.0.1', port: 0, dataDir: opts.dataDir ?? path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
     replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
-    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage, ...opts.master,
+    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage,
+    trashMs: opts.trashMs, trashPurgeEveryMs: opts.trashPurgeEveryMs, deadAfterMs: opts.deadAfterMs, ...opts.master,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());
   const stores: BlockStore[] = [];
   const nodes: StorageNode[] = [];
   for (let i = 0; i < (opts.nodes ?? 3); i++) {
-    const store = opts.store?.(i) ?? new MemoryBlockStore();
+    const store = opts.store?.(i) ?? new MemoryBlockStore(opts.nodeCapacity);
     const node = new StorageNode({ masterUrl: url, host: '127.0.0.1', port: 0, store, joinSecret: master.joinSecret, tls, ca, heartbeatMs: opts.heartbeatMs });
     await node.start();
     t.teardown(() => node.stop());

@@ -28,6 +28,8 @@ export function dumpState(s: MasterState): unknown {
     sessions: sorted(s.users.sessions),
     // absent when empty, as in states dumped before there were any
     ...(s.requests.size ? { requests: [...s.requests] } : {}),
+    // only once there is a trash, so states from before it (fixtures) dump as they did
+    ...(s.trash.dirIno === undefined ? {} : { trash: { dir: s.trash.dirIno, items: sorted(s.trash.entries) } }),
   })) as unknown;
 }
 

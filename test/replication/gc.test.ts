@@ -18,7 +18,7 @@ async function inBatches<T>(items: T[], width: number, fn: (x: T) => Promise<voi
   }));
 }
 
-t.test('delete 1,000 files: their blocks disappear from the nodes\' disks', async (t) => {
+t.test('delete 1,000 files and purge them from the trash: their blocks disappear from the nodes\' disks', async (t) => {
   const cl = await splitCluster(t, { nodes: 3, replicas: 2 });
   const c = await cl.client();
   await c.mkdir('/many', 0o755);
@@ -31,6 +31,8 @@ t.test('delete 1,000 files: their blocks disappear from the nodes\' disks', asyn
   const onDisk = (): number => cl.nodeDirs.reduce((n, d) => n + blocksOnDisk(d).size, 0);
   t.equal(onDisk(), 2000, 'two copies of 1,000 one-block files');
   await inBatches(names, 16, (p) => c.unlink(p));
+  t.equal(onDisk(), 2000, 'in the trash they keep their blocks');
+  t.equal(await c.trashPurge('all'), 1000, 'purged');
   await eventually('every block file deleted', () => (onDisk() === 0 ? true : undefined), 60_000);
   t.pass('no block file is left on any node');
   t.equal((await c.status()).garbage, 0, 'and the master has no garbage left to send');

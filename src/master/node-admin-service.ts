@@ -1,0 +1,137 @@
+// Taking storage nodes out (admin): `node.drain` empties a node before it goes, as HDFS
+// decommissions a datanode and MooseFS marks a disk for removal: it gets no new blocks and
+// its copies stop counting, so repair makes them elsewhere (replication.ts), reading from
+// it meanwhile; `cluster.nodes` says how many of its blocks still want copying. `node.remove`
+// forgets a node that is down, and refuses while that would forget a block's last copy.
+//
+// Which nodes drain is kept in <data-dir>/draining-nodes.json (a master without a data dir
+// keeps it in memory), so a master restart goes on with the drain.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import { bool, str } from '../rpc/params.js';
+import type { Handlers } from '../rpc/peer.js';
+import type { ConnContext, Master } from './master.js';
+import type { NodeEntry } from '../client/types.js';
+import type { Caller } from './permissions.js';
+
+const DRAINING_FILE = 'draining-nodes.json';
+
+function adminOnly(c: Caller, what: string): void {
+  if (!c.user.admin) throw new DfsError('EPERM', `only an admin may ${what}`);
+}
+
+/** Loads the draining set kept in the data dir, if the master keeps one. */
+export function loadDraining(m: Master): void {
+  if (m.options.persist === false) return;
+  try {
+    const ids = JSON.parse(fs.readFileSync(path.join(m.options.dataDir, DRAINING_FILE), 'utf8')) as unknown;
+    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') m.nodes.draining.add(id);
+  } catch {
+    // none yet
+  }
+}
+
+function saveDraining(m: Master): void {
+  if (m.options.persist === false) return;
+  const file = path.join(m.options.dataDir, DRAINING_FILE);
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify([...m.nodes.draining]) + '\n', { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export function nodeAdminHandlers(m: Master): Handlers<ConnContext> {
+  const replication = (): Master['maintenance']['replication'] => m.maintenance.replication;
+
+  /** Every node the registry or the block map knows, with what it holds. */
+  function entries(): NodeEntry[] {
+    const out = new Map<string, NodeEntry>();
+    const entry = (id: string): NodeEntry => {
+      let e = out.get(id);
+      if (!e) {
+        const n = m.nodes.nodes.get(id);
+        const draining = m.nodes.draining.has(id);
+        e = { id, url: n?.url, alive: n?.alive ?? false, draining, state: n ? (n.alive ? 'up' : 'dead') : 'unregistered', copies: 0, toCopy: 0, onlyCopy: 0 };
+        out.set(id, e);
+      }
+      return e;
+    };
+    for (const id of m.nodes.nodes.keys()) entry(id);
+    for (const id of m.nodes.draining) entry(id);
+    for (const b of m.state.blocks.blocks.values()) {
+      const holders = replication().holders(b);
+      for (const id of b.nodes) {
+        const e = entry(id);
+        e.copies++;
+        if (!holders.some((h) => h !== id)) e.onlyCopy++;
+      }
+    }
+    if (m.nodes.draining.size > 0) {
+      // a block's factor is its file's: walk the files that have a block on a draining node
+      for (const n of m.state.ns.inodes.values()) {
+        if (!n.blocks) continue;
+        const want = m.nodes.copiesPossible(n.replicas);
+        for (const ref of n.blocks) {
+          const b = ref ? m.state.blocks.get(ref.id) : undefined;
+          if (!b) continue;
+          const leaving = [...b.nodes].filter((id) => m.nodes.draining.has(id));
+          if (leaving.length === 0) continue;
+          const staying = replication().holders(b).filter((id) => !m.nodes.draining.has(id)).length;
+          if (staying < want) for (const id of leaving) entry(id).toCopy++;
+        }
+      }
+    }
+    for (const e of out.values()) if (e.draining) e.state = e.toCopy === 0 ? 'drained' : 'draining';
+    return [...out.values()];
+  }
+
+  function known(id: string): void {
+    if (!m.nodes.nodes.has(id) && !m.nodes.draining.has(id) && ![...m.state.blocks.blocks.values()].some((b) => b.nodes.has(id))) {
+      throw new DfsError('ENOENT', `no storage node ${id} (dfs node list names them)`);
+    }
+  }
+
+  return {
+    'cluster.nodes': ({ meta }) => {
+      m.caller(meta);
+      return { meta: { nodes: entries() } };
+    },
+
+    'node.drain': ({ meta }) => {
+      const c = m.caller(meta);
+      adminOnly(c, 'drain storage nodes');
+      const id = str(meta, 'id', 64);
+      known(id);
+      const undo = bool(meta, 'undo');
+      if (undo) m.nodes.draining.delete(id);
+      else m.nodes.draining.add(id);
+      saveDraining(m);
+      replication().requestScan();
+      m.logger.info({ node: id }, undo ? 'node drain cancelled' : 'node draining: its blocks are copied to the other nodes');
+      return { meta: { node: entries().find((e) => e.id === id) ?? null } };
+    },
+
+    'node.remove': async ({ meta }) => {
+      const c = m.caller(meta);
+      adminOnly(c, 'remove storage nodes');
+      const id = str(meta, 'id', 64);
+      known(id);
+      const e = entries().find((x) => x.id === id)!;
+      if (e.alive) throw new DfsError('EBUSY', `node ${id} is up: stop it first (\`dfs node drain ${id}\` before, so no copy is lost)`);
+      if (e.onlyCopy > 0 && !bool(meta, 'force')) {
+        throw new DfsError('EBUSY', `${e.onlyCopy} blocks have their only copy on node ${id}: start it again and drain it, or remove it with --force and lose them`);
+      }
+      const ids = [...m.state.blocks.blocks.values()].filter((b) => b.nodes.has(id)).map((b) => b.id);
+      for (let i = 0; i < ids.length; i += DEFAULTS.gcBatch) {
+        await m.mutate(ids.slice(i, i + DEFAULTS.gcBatch).map((block) => ({ op: 'locate' as const, id: block, remove: [id] })));
+      }
+      m.nodes.nodes.delete(id);
+      m.nodes.draining.delete(id);
+      saveDraining(m);
+      replication().requestScan();
+      m.logger.warn({ node: id, copiesForgotten: ids.length, lost: e.onlyCopy }, 'storage node removed');
+      return { meta: { forgotten: ids.length, lost: e.onlyCopy } };
+    },
+  };
+}

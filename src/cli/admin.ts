@@ -1,8 +1,9 @@
 // Session and administration commands: login, logout, whoami, fsck (status is in status.ts).
+import { REASON } from '../protocol/reasons.js';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DfsClient, normalizePath, type LoginResult } from '../client/client.js';
-import type { FsckReport } from '../master/fsck.js';
+import { DfsClient, normalizePath } from '../client/client.js';
+import type { FsckReport, LoginResult } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';
@@ -30,7 +31,7 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
           try {
             r = await c.login(o.user, password, o.totp);
           } catch (err) {
-            if (!(err instanceof DfsError && err.reason === 'totp-required')) throw err;
+            if (!(err instanceof DfsError && err.reason === REASON.totpRequired)) throw err;
             if (!process.stdin.isTTY) throw new UsageError(`${o.user} has a second factor: pass --totp CODE`);
             r = await c.login(o.user, password, await readLine('One-time code: '));
           }
@@ -81,7 +82,7 @@ export function registerAdminCommands(program: Command, globals: () => GlobalOpt
     .action(
       action(async (p: string, o: { json?: boolean }) => {
         await withClient(globals(), async (c) => {
-          const r = (await c.call('cluster.fsck', { path: normalizePath(p) })).meta as unknown as FsckReport;
+          const r = await c.call('cluster.fsck', { path: normalizePath(p) });
           if (!r.healthy) process.exitCode = 1;
           if (o.json) {
             printJson(r);

@@ -1,5 +1,5 @@
 // Plain-text renderings for the CLI.
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 
 export function modeString(a: Attr): string {
   const t = a.type === 'dir' ? 'd' : a.type === 'symlink' ? 'l' : '-';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { DfsClient } from '../client/client.js';
 import { normalizePath } from '../client/client.js';
-import type { Attr, DirEntry } from '../client/types.js';
+import type { Attr, DirEntry } from '../protocol/types.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
 import { humanSize, modeString, printJson, table, timeString } from './format.js';

@@ -2,8 +2,7 @@
 // namespace and its health, the trash, and who is connected: mounts (host, mount point,
 // user, version, since) and other clients.
 import type { Command } from 'commander';
-import type { ClusterStatus } from '../client/client.js';
-import type { ClusterInfo } from '../client/types.js';
+import type { ClusterInfo, ClusterStatus } from '../protocol/types.js';
 import { versionString } from '../version.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { DfsClient } from '../client/client.js';
 import { normalizePath } from '../client/client.js';
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';

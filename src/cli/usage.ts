@@ -1,8 +1,7 @@
 // `dfs du`, `dfs df` and `dfs info`: what a tree holds, how full the cluster is, and where a
 // file's blocks are (as `hdfs dfs -du`, df(1), mfsfileinfo and `hdfs fsck -blocks -locations`).
 import type { Command } from 'commander';
-import type { ClusterStatus } from '../client/client.js';
-import type { PathInfo } from '../client/types.js';
+import type { ClusterStatus, PathInfo } from '../protocol/types.js';
 import { normalizePath } from '../client/client.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';

@@ -1,21 +1,10 @@
 // Moving sealed blocks to and from storage nodes: one connection per node, writes to
 // every replica at once, reads from the first replica that answers with a good block.
 import { DEFAULTS } from '../defaults.js';
+import type { NodeAddress, RemoteBlock } from '../protocol/methods.js';
 import { RpcClient } from '../rpc/client.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
 
-export interface NodeRef {
-  id: string;
-  url: string;
-}
-
-export interface RemoteBlock {
-  index: number;
-  id: string;
-  size: number;
-  nodes: NodeRef[];
-  cap: string;
-}
 
 /** A counting semaphore: at most `n` holders at once. */
 export class Limiter {
@@ -49,7 +38,7 @@ export class BlockIO {
   }
 
   /** Writes to every node; returns the ids of the nodes that took the block, and why the others did not. */
-  async put(id: string, cap: string, nodes: NodeRef[], sealed: Buffer): Promise<{ ok: string[]; failed: string[]; errors: DfsError[] }> {
+  async put(id: string, cap: string, nodes: NodeAddress[], sealed: Buffer): Promise<{ ok: string[]; failed: string[]; errors: DfsError[] }> {
     const ok: string[] = [];
     const failed: string[] = [];
     const errors: DfsError[] = [];

@@ -1,21 +1,24 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
+import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, Usage, UserInfo } from '../protocol/types.js';
+import { REASON } from '../protocol/reasons.js';
+import type { Allocated, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import { versionString } from '../version.js';
 import { RpcClient } from '../rpc/client.js';
-import { DfsError, UNKNOWN_METHOD_REASON } from '../rpc/errors.js';
+import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 import { BlockCache } from './block-cache.js';
 import { BlockIO, Limiter } from './block-io.js';
 import { BufferPool } from './buffer-pool.js';
-import type { Allocated, ClientCore } from './core.js';
+import type { ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
-import type { Attr, ClusterInfo, DirEntry, FileTime, FileType, NodeEntry, OpenFlags, PathInfo, StatFs, TrashItem, Usage } from './types.js';
+import type { OpenFlags } from './types.js';
 
 export interface ClientOptions {
   token?: string;
@@ -29,70 +32,6 @@ export interface ClientOptions {
 }
 
 export type ClientKind = 'mount' | 'cli' | 'client';
-
-export interface LoginResult {
-  token: string;
-  expires: number;
-  user: string;
-  uid: number;
-  gid: number;
-  admin: boolean;
-}
-
-export interface UserInfo {
-  name: string;
-  uid: number;
-  gid: number;
-  admin: boolean;
-  mfa?: boolean;
-}
-
-export interface GroupInfo {
-  name: string;
-  gid: number;
-  members: string[];
-}
-
-export interface SessionInfo {
-  /** A prefix of the token's hash; the token itself never leaves the client that has it. */
-  id: string;
-  user: string;
-  created: number | null;
-  expires: number;
-  from: string | null;
-  /** The session this client is using. */
-  current: boolean;
-}
-
-export interface NodeStatus {
-  id: string;
-  url: string;
-  alive: boolean;
-  capacity: number;
-  used: number;
-  blocks: number;
-  lastSeen: number;
-  /** The file system its blocks are on (host:device), null for a memory node; nodes that share one share its free space. */
-  volume?: string | null;
-}
-
-export interface ClusterStatus {
-  nodes: NodeStatus[];
-  files: number;
-  dirs: number;
-  blocks: number;
-  blockSize: number;
-  garbage: number;
-  underReplicated?: number;
-  missing?: number;
-  /** Of the missing, blocks whose every copy failed a reader's check: unreadable, but kept. */
-  lost?: number;
-  /** Copies of each block a write must store to succeed; between this and a file's factor it succeeds under-replicated. */
-  minReplicas?: number;
-  corrupt?: number;
-  /** Live nodes' space all told; a file system that several nodes share is counted once. */
-  space?: { capacity: number; used: number; free: number };
-}
 
 /** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */
 export function normalizePath(p: string): string {
@@ -140,9 +79,21 @@ export class DfsClient implements ClientCore {
     return p;
   }
 
-  /** A call to the master, riding out a short restart (master-calls.ts). */
-  call(method: string, meta: Meta = {}, options?: CallOptions): Promise<Incoming> {
-    return this.send(method, this.token ? { ...meta, token: this.token } : meta, options);
+  /**
+   * A call to the master (src/protocol/methods.ts), riding out a short restart
+   * (master-calls.ts). The one place a reply's shape is taken on trust: the master is.
+   */
+  async call<M extends MasterMethod>(method: M, req: Req<M>, options?: CallOptions): Promise<Res<M>> {
+    const meta = req as Meta;
+    return (await this.send(method, this.token ? { ...meta, token: this.token } : meta, options)).meta as Res<M>;
+  }
+
+  /**
+   * Any method with any fields, answered as it comes: for tests and probes that send what a
+   * well-behaved client would not. Everything else uses `call`.
+   */
+  callRaw(method: string, meta: Meta = {}): Promise<Incoming> {
+    return this.send(method as MasterMethod, this.token ? { ...meta, token: this.token } : meta);
   }
 
   /** One try, no retries: for a watcher that judges for itself how long the master may be away. */
@@ -150,48 +101,45 @@ export class DfsClient implements ClientCore {
     await this.call('auth.whoami', {}, { retryMs: 0 });
   }
 
-  private send(method: string, meta: Meta, options?: CallOptions): Promise<Incoming> {
+  private send(method: MasterMethod, meta: Meta, options?: CallOptions): Promise<Incoming> {
     return callMaster(this.master, method, meta, options).catch((err: unknown) => {
       // a server that knows no master method is some other server: a storage node's port, say
-      if (err instanceof DfsError && err.code === 'ENOSYS' && err.reason === UNKNOWN_METHOD_REASON) {
+      if (err instanceof DfsError && err.code === 'ENOSYS' && err.reason === REASON.unknownMethod) {
         throw new DfsError('EPROTO', `${this.url} is not a dfs master (it does not know ${method}); a storage node's port?`);
       }
       throw err;
     });
   }
 
-  private async attrCall(method: string, meta: Meta): Promise<Attr> {
-    return (await this.call(method, meta)).meta.attr as Attr;
-  }
 
   // ---- sessions ----
 
   async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await this.send('auth.login', { user, password, totp })).meta as unknown as LoginResult;
+    const r = (await this.send('auth.login', { user, password, totp })).meta as unknown as Res<'auth.login'>;
     this.token = r.token;
     return r;
   }
 
   async logout(): Promise<void> {
     try {
-      await this.call('auth.logout');
+      await this.call('auth.logout', {});
     } catch (err) {
       // a retry of a logout whose reply was lost finds the session ended: what was asked
-      if ((err as DfsError).reason !== 'bad-session') throw err;
+      if ((err as DfsError).reason !== REASON.badSession) throw err;
     }
     this.token = undefined;
   }
 
-  async whoami(): Promise<{ user: string; uid: number; gid: number; admin: boolean; groups: number[]; mfa: boolean }> {
-    return (await this.call('auth.whoami')).meta as never;
+  whoami(): Promise<Whoami> {
+    return this.call('auth.whoami', {});
   }
 
-  async addUser(name: string, password: string): Promise<{ name: string; uid: number; gid: number }> {
-    return (await this.call('user.add', { name, password })).meta as never;
+  addUser(name: string, password: string): Promise<{ name: string; uid: number; gid: number }> {
+    return this.call('user.add', { name, password });
   }
 
   async listUsers(): Promise<UserInfo[]> {
-    return (await this.call('user.list')).meta.users as never;
+    return (await this.call('user.list', {})).users;
   }
 
   /** A new password for `user` (default: yourself); ends that user's other sessions. */
@@ -203,7 +151,7 @@ export class DfsClient implements ClientCore {
 
   /** Starts enrolment: a new TOTP secret, active once `mfaConfirm` gets a code from it. */
   async mfaEnable(currentCode?: string): Promise<{ secret: string; uri: string; replacing: boolean }> {
-    return (await this.call('mfa.enable', { code: currentCode })).meta as never;
+    return this.call('mfa.enable', { code: currentCode });
   }
 
   async mfaConfirm(code: string): Promise<void> {
@@ -217,35 +165,35 @@ export class DfsClient implements ClientCore {
   // ---- sessions, groups ----
 
   async listSessions(): Promise<SessionInfo[]> {
-    return (await this.call('session.list')).meta.sessions as never;
+    return (await this.call('session.list', {})).sessions;
   }
 
   /** Ends a session by id, or every session of `user`; returns how many ended. */
   async revokeSessions(which: { id: string } | { user: string }): Promise<number> {
-    return (await this.call('session.revoke', which)).meta.revoked as number;
+    return (await this.call('session.revoke', which)).revoked;
   }
 
   async listGroups(): Promise<GroupInfo[]> {
-    return (await this.call('group.list')).meta.groups as never;
+    return (await this.call('group.list', {})).groups;
   }
 
   async addGroup(name: string): Promise<GroupInfo> {
-    return (await this.call('group.add', { name })).meta as never;
+    return this.call('group.add', { name });
   }
 
   async addGroupMember(group: string, user: string): Promise<GroupInfo> {
-    return (await this.call('group.adduser', { group, user })).meta as never;
+    return this.call('group.adduser', { group, user });
   }
 
   async removeGroupMember(group: string, user: string): Promise<GroupInfo> {
-    return (await this.call('group.deluser', { group, user })).meta as never;
+    return this.call('group.deluser', { group, user });
   }
 
   // ---- namespace ----
 
   /** lstat: a symlink is reported as itself unless `follow`. Open files report their local size. */
   async getattr(p: string, follow = false): Promise<Attr> {
-    return this.overlay(await this.attrCall('fs.getattr', { path: normalizePath(p), follow }));
+    return this.overlay((await this.call('fs.getattr', { path: normalizePath(p), follow })).attr);
   }
 
   /**
@@ -270,23 +218,23 @@ export class DfsClient implements ClientCore {
     const path = normalizePath(p);
     const limit = Math.min(this.readdirPage, atMost + 1);
     let r = await this.call('fs.readdir', { path, limit });
-    const dir = r.meta.attr as Attr;
+    const dir = r.attr;
     const entries: DirEntry[] = [];
     for (;;) {
-      for (const e of r.meta.entries as DirEntry[]) entries.push({ name: e.name, attr: this.overlay(e.attr) });
+      for (const e of r.entries) entries.push({ name: e.name, attr: this.overlay(e.attr) });
       // a large directory comes in pages (src/rpc/paging.ts)
-      if (typeof r.meta.cursor !== 'string') return { dir, entries, complete: true };
+      if (typeof r.cursor !== 'string') return { dir, entries, complete: true };
       if (entries.length > atMost) {
         // the master keeps a copy of the names for the rest: let it go (if this fails, it expires)
-        this.call('fs.readdir', { path, cursor: r.meta.cursor, end: true }).catch(() => undefined);
+        this.call('fs.readdir', { path, cursor: r.cursor, end: true }).catch(() => undefined);
         return { dir, entries, complete: false };
       }
-      r = await this.call('fs.readdir', { path, limit, cursor: r.meta.cursor });
+      r = await this.call('fs.readdir', { path, limit, cursor: r.cursor });
     }
   }
 
-  mkdir(p: string, mode = 0o755): Promise<Attr> {
-    return this.attrCall('fs.mkdir', { path: normalizePath(p), mode });
+  async mkdir(p: string, mode = 0o755): Promise<Attr> {
+    return (await this.call('fs.mkdir', { path: normalizePath(p), mode })).attr;
   }
 
   async rmdir(p: string): Promise<void> {
@@ -303,21 +251,21 @@ export class DfsClient implements ClientCore {
    */
   async remove(p: string, opts: { recursive?: boolean; skipTrash?: boolean } = {}): Promise<number | null> {
     const r = await this.call('fs.remove', { path: normalizePath(p), recursive: opts.recursive ?? false, skipTrash: opts.skipTrash ?? false });
-    return r.meta.trashed as number | null;
+    return r.trashed;
   }
 
   async trashList(): Promise<{ items: TrashItem[]; retentionMs: number }> {
-    return (await this.call('trash.list')).meta as never;
+    return this.call('trash.list', {});
   }
 
   /** Puts a trash item (by id or trash name) back where it was, or at `to`; returns where it went. */
   async trashRestore(id: string, to?: string): Promise<string> {
-    return (await this.call('trash.restore', { id, to: to === undefined ? undefined : normalizePath(to) })).meta.path as string;
+    return (await this.call('trash.restore', { id, to: to === undefined ? undefined : normalizePath(to) })).path;
   }
 
   /** Purges one item, or (`'all'`) every item this user may; returns how many went. */
   async trashPurge(id: string | 'all'): Promise<number> {
-    return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).meta.purged as number;
+    return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).purged;
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -325,17 +273,17 @@ export class DfsClient implements ClientCore {
   }
 
   chmod(p: string, mode: number): Promise<Attr> {
-    return this.setattr('fs.chmod', { path: normalizePath(p), mode });
+    return this.setattr(this.call('fs.chmod', { path: normalizePath(p), mode }));
   }
 
   /** uid or gid -1 leaves it as it is; `follow` changes a symlink's target instead of the link. */
   chown(p: string, uid: number, gid: number, follow = false): Promise<Attr> {
-    return this.setattr('fs.chown', { path: normalizePath(p), uid, gid, follow });
+    return this.setattr(this.call('fs.chown', { path: normalizePath(p), uid, gid, follow }));
   }
 
   /** A change the master answers with the new attributes, which an open file of the inode takes too (fstat after fchmod). */
-  private async setattr(method: string, meta: Meta): Promise<Attr> {
-    const a = await this.attrCall(method, meta);
+  private async setattr(change: Promise<{ attr: Attr }>): Promise<Attr> {
+    const a = (await change).attr;
     const of = this.open.get(a.ino);
     if (of) of.attr = a;
     return this.overlay(a);
@@ -347,7 +295,7 @@ export class DfsClient implements ClientCore {
    */
   async utimens(p: string, atime: FileTime, mtime: FileTime): Promise<Attr> {
     await this.flushOpen(p);
-    return this.setattr('fs.utimens', { path: normalizePath(p), atime, mtime });
+    return this.setattr(this.call('fs.utimens', { path: normalizePath(p), atime, mtime }));
   }
 
   /**
@@ -358,66 +306,66 @@ export class DfsClient implements ClientCore {
    */
   private async flushOpen(p: string): Promise<void> {
     if (![...this.open.values()].some((f) => f.hasLocalChanges())) return;
-    const { ino } = await this.attrCall('fs.getattr', { path: normalizePath(p), follow: false });
+    const { ino } = (await this.call('fs.getattr', { path: normalizePath(p), follow: false })).attr;
     await this.open.get(ino)?.flush();
   }
 
-  symlink(target: string, p: string): Promise<Attr> {
-    return this.attrCall('fs.symlink', { target, path: normalizePath(p) });
+  async symlink(target: string, p: string): Promise<Attr> {
+    return (await this.call('fs.symlink', { target, path: normalizePath(p) })).attr;
   }
 
   async readlink(p: string): Promise<string> {
-    return (await this.call('fs.readlink', { path: normalizePath(p) })).meta.target as string;
+    return (await this.call('fs.readlink', { path: normalizePath(p) })).target;
   }
 
-  link(from: string, to: string): Promise<Attr> {
-    return this.attrCall('fs.link', { from: normalizePath(from), to: normalizePath(to) });
+  async link(from: string, to: string): Promise<Attr> {
+    return (await this.call('fs.link', { from: normalizePath(from), to: normalizePath(to) })).attr;
   }
 
   async access(p: string, mode: number): Promise<void> {
     await this.call('fs.access', { path: normalizePath(p), mode });
   }
 
-  setReplicas(p: string, replicas: number): Promise<Attr> {
-    return this.attrCall('fs.setreplicas', { path: normalizePath(p), replicas });
+  async setReplicas(p: string, replicas: number): Promise<Attr> {
+    return (await this.call('fs.setreplicas', { path: normalizePath(p), replicas })).attr;
   }
 
-  async statfs(): Promise<StatFs> {
-    return (await this.call('fs.statfs')).meta as unknown as StatFs;
+  statfs(): Promise<StatFs> {
+    return this.call('fs.statfs', {});
   }
 
-  async status(): Promise<ClusterStatus> {
-    return (await this.call('cluster.status')).meta as unknown as ClusterStatus;
+  status(): Promise<ClusterStatus> {
+    return this.call('cluster.status', {});
   }
 
   /** Every storage node the master knows, with its state (draining, drained) and what it holds. */
   async nodes(): Promise<NodeEntry[]> {
-    return (await this.call('cluster.nodes')).meta.nodes as NodeEntry[];
+    return (await this.call('cluster.nodes', {})).nodes;
   }
 
   /** Starts (or, with `undo`, stops) emptying a node before it is taken out. */
   async drainNode(id: string, undo = false): Promise<NodeEntry | null> {
-    return (await this.call('node.drain', { id, undo })).meta.node as NodeEntry | null;
+    return (await this.call('node.drain', { id, undo })).node;
   }
 
   /** Forgets a node that is down; `force` even when that forgets the only copy of blocks. */
-  async removeNode(id: string, force = false): Promise<{ forgotten: number; lost: number }> {
-    return (await this.call('node.remove', { id, force })).meta as never;
+  removeNode(id: string, force = false): Promise<{ forgotten: number; lost: number }> {
+    return this.call('node.remove', { id, force });
   }
 
   /** The master's version and uptime, who is connected, and the trash's size. */
-  async clusterInfo(): Promise<ClusterInfo> {
-    return (await this.call('cluster.info')).meta as unknown as ClusterInfo;
+  clusterInfo(): Promise<ClusterInfo> {
+    return this.call('cluster.info', {});
   }
 
   /** Files, directories and bytes under `p`, and with `entries` the same for each entry of a directory (`dfs du`). */
-  async usage(p: string, entries = false): Promise<{ total: Usage; entries?: (Usage & { name: string; type: FileType })[] }> {
-    return (await this.call('fs.usage', { path: normalizePath(p), entries })).meta as never;
+  usage(p: string, entries = false): Promise<Res<'fs.usage'>> {
+    return this.call('fs.usage', { path: normalizePath(p), entries });
   }
 
   /** A file's blocks and where their copies are; a directory's usage (`dfs info`). */
-  async info(p: string): Promise<PathInfo> {
-    return (await this.call('fs.info', { path: normalizePath(p) })).meta as unknown as PathInfo;
+  info(p: string): Promise<PathInfo> {
+    return this.call('fs.info', { path: normalizePath(p) });
   }
 
   // ---- files ----
@@ -427,7 +375,7 @@ export class DfsClient implements ClientCore {
     const r = await this.call('fs.open', {
       path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false, allocate: flags.write ? 1 : 0,
     });
-    return this.handle(r.meta, flags);
+    return this.handle(r, flags);
   }
 
   /** Creates (or, unless exclusive, opens) a file. */
@@ -435,12 +383,12 @@ export class DfsClient implements ClientCore {
     const r = await this.call('fs.create', {
       path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false, allocate: 1,
     });
-    return this.handle(r.meta, { ...flags, write: true });
+    return this.handle(r, { ...flags, write: true });
   }
 
-  private async handle(info: Meta, flags: OpenFlags): Promise<FileHandle> {
+  private async handle(info: OpenInfo, flags: OpenFlags): Promise<FileHandle> {
     this.learnNodes(info);
-    const ino = (info.attr as Attr).ino;
+    const ino = info.attr.ino;
     let of = this.open.get(ino);
     const shared = of !== undefined;
     if (of) {
@@ -474,8 +422,8 @@ export class DfsClient implements ClientCore {
     }
   }
 
-  private learnNodes(info: Meta): void {
-    for (const b of (info.blocks as ({ nodes: { id: string; url: string }[] } | null)[] | undefined) ?? []) {
+  private learnNodes(info: OpenInfo): void {
+    for (const b of info.blocks) {
       for (const n of b?.nodes ?? []) this.nodeUrls.set(n.id, n.url);
     }
   }
@@ -503,9 +451,9 @@ export class DfsClient implements ClientCore {
     const errors = [...r.errors];
     // a node failed mid-write: ask the master for replacements and go on
     while (r.failed.length > 0 && r.ok.length < want) {
-      let more: { id: string; url: string }[];
+      let more: NodeAddress[];
       try {
-        more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: want - r.ok.length, exclude: [...tried] })).meta.nodes as typeof more;
+        more = (await this.call('fs.replace', { ino, ticket, id: a.id, count: want - r.ok.length, exclude: [...tried] })).nodes;
       } catch (err) {
         if (r.ok.length >= min) break; // enough copies: the master repairs the rest
         throw err;

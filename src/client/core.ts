@@ -1,21 +1,12 @@
 // What an open file needs from the client it belongs to.
-import type { Meta } from '../rpc/frame.js';
-import type { Incoming } from '../rpc/peer.js';
+import type { Allocated, MasterMethod, Req, Res } from '../protocol/methods.js';
 import type { BlockCache } from './block-cache.js';
 import type { BlockIO, Limiter } from './block-io.js';
 import type { BufferPool } from './buffer-pool.js';
 
-export interface Allocated {
-  id: string;
-  nodes: { id: string; url: string }[];
-  cap: string;
-  /** The file's copies of each block, and how many a write must store to succeed (absent from an older master: as many as `nodes`, and 1). */
-  want?: number;
-  min?: number;
-}
 
 export interface ClientCore {
-  call(method: string, meta?: Meta): Promise<Incoming>;
+  call<M extends MasterMethod>(method: M, req: Req<M>): Promise<Res<M>>;
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads: Limiter;

@@ -12,14 +12,11 @@
 // JavaScript thread free but copied every segment in and out and cost twice the CPU, and
 // on a 2-core machine CPU, not the JavaScript thread, is what runs out (see native-notes).
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { SEGMENT, SEGMENT_OVERHEAD, sealedLength, sealedRange, segmentCount } from '../protocol/block-format.js';
 import { DfsError } from '../rpc/errors.js';
 
 const NONCE = 12;
 const TAG = 16;
-/** Bytes a segment's envelope adds to its plaintext. */
-export const SEGMENT_OVERHEAD = NONCE + TAG;
-/** Plaintext bytes per segment. Part of the stored format: changing it breaks stored blocks. */
-export const SEGMENT = 64 * 1024;
 const SEALED_SEGMENT = SEGMENT + SEGMENT_OVERHEAD;
 const CIPHER = 'aes-256-gcm';
 
@@ -30,22 +27,6 @@ export interface BlockIdentity {
   ino: number;
   index: number;
   id: string;
-}
-
-export function segmentCount(plainLength: number): number {
-  return Math.max(1, Math.ceil(plainLength / SEGMENT));
-}
-
-/** Stored size of a block of `plainLength` bytes. */
-export function sealedLength(plainLength: number): number {
-  return plainLength + segmentCount(plainLength) * SEGMENT_OVERHEAD;
-}
-
-/** Where segments first..last (inclusive) lie in the stored block. */
-export function sealedRange(plainLength: number, first: number, last: number): { offset: number; length: number } {
-  const offset = first * SEALED_SEGMENT;
-  const end = Math.min(sealedLength(plainLength), (last + 1) * SEALED_SEGMENT);
-  return { offset, length: end - offset };
 }
 
 function segmentAad(b: BlockIdentity, seg: number): Buffer {

@@ -1,7 +1,8 @@
 // An open file descriptor: a view onto the shared OpenFile with its own access mode.
 import { DfsError } from '../rpc/errors.js';
 import type { OpenFile } from './open-file.js';
-import type { Attr, OpenFlags } from './types.js';
+import type { OpenFlags } from './types.js';
+import type { Attr } from '../protocol/types.js';
 
 export class FileHandle {
   private closed = false;

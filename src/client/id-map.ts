@@ -4,8 +4,7 @@
 // user running the mount, and anyone else as nobody/nogroup. 'identity' shows dfs ids as
 // they are (for machines whose ids are managed to match the cluster's).
 import fs from 'node:fs';
-import type { GroupInfo, UserInfo } from './client.js';
-import type { Attr } from './types.js';
+import type { Attr, GroupInfo, UserInfo } from '../protocol/types.js';
 
 export type IdMapMode = 'identity' | 'name';
 export const ID_MAP_MODES: readonly IdMapMode[] = ['identity', 'name'];

@@ -6,10 +6,11 @@
 // and watchers that judge the master's health themselves (`retryMs: 0`). A call that still
 // fails ends with ECONNREFUSED (the master refuses connections) or ETIMEDOUT (it never
 // answered): never ENOTCONN, which a mount reports as a dead mount.
+import { REASON } from '../protocol/reasons.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import type { RpcClient } from '../rpc/client.js';
-import { CLOSED_REASON, DfsError, toDfsError } from '../rpc/errors.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
 
@@ -20,7 +21,7 @@ export interface CallOptions {
 
 /** The master could not be reached (or was lost), so the call may be sent again. */
 function unreachable(e: DfsError): boolean {
-  return e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== CLOSED_REASON);
+  return e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== REASON.closed);
 }
 
 /** Request ids: unique to this process (a random prefix) and to the call (a counter); cheaper than random bytes a call. */

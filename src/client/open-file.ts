@@ -8,13 +8,14 @@
 // cannot come back from an old copy; a write commit can only grow the size, up to the end
 // of this client's writes; and a truncate reaches the master at once, with the block that
 // then ends the file cut to the new size, so no byte a truncate cut off survives anywhere.
+import { REASON } from '../protocol/reasons.js';
 import { DEFAULTS } from '../defaults.js';
-import { CLOSED_REASON, DfsError, NO_NODES_REASON, STALE_ALLOCATION, STALE_BASE, toDfsError } from '../rpc/errors.js';
-import type { Meta } from '../rpc/frame.js';
-import type { Attr } from './types.js';
-import type { RemoteBlock } from './block-io.js';
-import { importBlockKey, openSegments, SEGMENT, segmentCount, sealBlock, sealedLength, sealedRange, type BlockKey } from './crypto.js';
-import type { Allocated, ClientCore } from './core.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
+import type { Attr } from '../protocol/types.js';
+import { SEGMENT, segmentCount, sealedLength, sealedRange } from '../protocol/block-format.js';
+import { importBlockKey, openSegments, sealBlock, type BlockKey } from './crypto.js';
+import type { ClientCore } from './core.js';
+import type { Allocated, OpenInfo, RemoteBlock } from '../protocol/methods.js';
 import { Extents } from './extents.js';
 
 /** A read this close to where the last one ended continues it (see readInto). */
@@ -129,23 +130,23 @@ export class OpenFile {
   refs = 0;
   readonly blockSize: number;
 
-  constructor(private readonly core: ClientCore, info: Meta) {
-    const attr = info.attr as Attr;
+  constructor(private readonly core: ClientCore, info: OpenInfo) {
+    const attr = info.attr;
     this.ino = attr.ino;
     this.attr = attr;
     this.size = attr.size;
-    this.blockSize = info.blockSize as number;
-    this.key = Buffer.from(info.key as string, 'base64');
+    this.blockSize = info.blockSize;
+    this.key = Buffer.from(info.key, 'base64');
     this.applyInfo(info);
   }
 
   /** Takes the master's block list (at open, or on refresh), unless local changes are pending. */
-  applyInfo(info: Meta): void {
-    this.blocks = (info.blocks as (RemoteBlock | null)[]).slice();
-    if (Array.isArray(info.spare)) for (const a of info.spare as Allocated[]) this.spare.push({ a, at: Date.now() });
-    if (typeof info.ticket === 'string') this.ticket = info.ticket;
+  applyInfo(info: OpenInfo): void {
+    this.blocks = info.blocks.slice();
+    for (const a of info.spare ?? []) this.spare.push({ a, at: Date.now() });
+    this.ticket = info.ticket;
     this.infoTime = Date.now();
-    this.takeAttr(info.attr as Attr);
+    this.takeAttr(info.attr);
   }
 
   /** The master's attributes; the local size is theirs unless writes here reach further. */
@@ -310,14 +311,14 @@ export class OpenFile {
 
   async refresh(): Promise<void> {
     const before = this.commits;
-    const info = (await this.core.call('fs.blocks', { ino: this.ino, ticket: this.ticket })).meta;
+    const info = await this.core.call('fs.blocks', { ino: this.ino, ticket: this.ticket });
     if (this.commits === before) {
       this.applyInfo(info);
       return;
     }
     // a commit of ours landed while the answer travelled: keep our newer slots and take
     // only the capabilities and replica lists of the blocks both sides agree on
-    for (const b of info.blocks as (RemoteBlock | null)[]) {
+    for (const b of info.blocks) {
       if (b && this.blocks[b.index]?.id === b.id) this.blocks[b.index] = b;
     }
   }
@@ -447,7 +448,7 @@ export class OpenFile {
       .call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: 1 })
       .then(
         (r) => {
-          for (const a of r.meta.blocks as Allocated[]) this.spare.push({ a, at: Date.now() });
+          for (const a of r.blocks) this.spare.push({ a, at: Date.now() });
         },
         () => undefined, // the upload asks again, and reports the failure
       )
@@ -470,7 +471,7 @@ export class OpenFile {
     this.spare = this.spare.filter((x) => x.at > fresh);
     const out = this.spare.splice(0, count).map((x) => x.a);
     if (out.length < count) {
-      const more = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: count - out.length })).meta.blocks as Allocated[];
+      const more = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: count - out.length })).blocks;
       out.push(...more);
     }
     return out;
@@ -494,13 +495,13 @@ export class OpenFile {
         return await this.uploadAndCommitOnce(indices, kind);
       } catch (err) {
         const e = toDfsError(err);
-        if (e.reason === STALE_BASE) {
+        if (e.reason === REASON.staleBase) {
           if (++rebases > REBASE_ATTEMPTS) throw new DfsError('EIO', `the file kept changing under this write: ${e.message}`);
           await this.rebase();
           continue;
         }
         const retry =
-          e.reason === STALE_ALLOCATION || e.reason === NO_NODES_REASON || e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== CLOSED_REASON);
+          e.reason === REASON.staleAllocation || e.reason === REASON.noNodes || e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== REASON.closed);
         if (!retry || Date.now() > deadline) throw e;
         this.spare = []; // handed out before the restart: forgotten with it
         await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
@@ -635,7 +636,7 @@ export class OpenFile {
         this.metaDirty = false;
         this.writeEnd = 0;
       }
-      this.takeAttr(reply.meta.attr as Attr);
+      this.takeAttr(reply.attr);
       // the caps of freshly written blocks come from the master on the next refresh
       this.infoTime = 0;
     };

@@ -4,7 +4,7 @@
 // as libfuse's high-level API hands them over. Only positive answers are kept: a file another
 // mount creates is visible at once. Changes made through this mount drop what they touch
 // right away; changes made elsewhere show after at most the time to live.
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 
 interface Entry {
   attr: Attr;

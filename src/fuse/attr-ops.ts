@@ -1,7 +1,7 @@
 // Attribute operations: getattr/fgetattr, chmod, chown, utimens, access, statfs.
 import type { FuseOps, FuseStatfs } from 'fuse-native';
 import { DEFAULTS } from '../defaults.js';
-import type { Attr, StatFs } from '../client/types.js';
+import type { Attr, StatFs } from '../protocol/types.js';
 import { answer, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
 import { DfsError } from '../rpc/errors.js';

@@ -6,7 +6,7 @@
 // on. A mount refuses to start rather than do that.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { FileTime } from '../client/types.js';
+import type { FileTime } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 
 interface NodeGypBuild {

@@ -1,7 +1,7 @@
 // Directory operations: readdir, mkdir, rmdir.
 import type { FuseOps, FuseStat } from 'fuse-native';
 import { childPath } from './attr-cache.js';
-import type { Attr, DirEntry } from '../client/types.js';
+import type { Attr, DirEntry } from '../protocol/types.js';
 import { answer, changing, type FuseContext } from './context.js';
 import { toStat } from './stat.js';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fuse, { type FuseOps, type FuseOptions } from 'fuse-native';
 import type { DfsClient } from '../client/client.js';
-import type { FileTime } from '../client/types.js';
+import type { FileTime } from '../protocol/types.js';
 import type { FileHandle } from '../client/file-handle.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';

@@ -1,6 +1,6 @@
 // Attributes as the kernel wants them: dfs keeps times in milliseconds and full st_mode.
 import type { FuseStat } from 'fuse-native';
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 
 /** The preferred I/O size: one FUSE request (max_write), so cp and cat ask in those units. */
 export const IO_SIZE = 128 * 1024;

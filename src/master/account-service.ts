@@ -2,9 +2,8 @@
 // for everyone logged in (as /etc/passwd and /etc/group are), so a mount can map owners.
 import { DfsError } from '../rpc/errors.js';
 import { str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
 import { userRecord } from './auth-service.js';
-import type { ConnContext, Master } from './master.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import type { Caller } from './permissions.js';
 import { once } from './request-once.js';
 import { newPasswordHash } from './users.js';
@@ -19,7 +18,7 @@ function checkAccountName(name: string, what: string): void {
   if (!NAME_RE.test(name)) throw new DfsError('EINVAL', `${what} names are lower-case letters, digits, _ and -, at most 32`);
 }
 
-export function accountHandlers(m: Master): Handlers<ConnContext> {
+export function accountHandlers(m: MasterContext): MasterHandlers {
   return once(m, plainAccountHandlers(m), {
     // a retry of an addition that was done (its reply lost): the account as it is
     'user.add': ({ meta }) => {
@@ -30,12 +29,12 @@ export function accountHandlers(m: Master): Handlers<ConnContext> {
     'group.add': ({ meta }) => {
       const g = m.state.users.groups.get(str(meta, 'name', 64));
       if (!g) throw new DfsError('ENOENT', 'the group added has been removed since');
-      return { meta: { name: g.name, gid: g.gid } };
+      return { meta: { name: g.name, gid: g.gid, members: g.members } };
     },
   });
 }
 
-function plainAccountHandlers(m: Master): Handlers<ConnContext> {
+function plainAccountHandlers(m: MasterContext): MasterHandlers {
   const users = m.state.users;
 
   /** Users and groups share one name space: a user's own group is named after the user. */
@@ -90,7 +89,7 @@ function plainAccountHandlers(m: Master): Handlers<ConnContext> {
       refuseTaken(name);
       const gid = users.nextUid();
       await m.mutate([{ op: 'group', name, gid, members: [] }]);
-      return { meta: { name, gid } };
+      return { meta: { name, gid, members: [] } };
     },
 
     'group.adduser': async ({ meta }) => {

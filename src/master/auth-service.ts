@@ -1,9 +1,10 @@
 // Login (password and, where enabled, a TOTP code), sessions and the second factor.
+import { REASON } from '../protocol/reasons.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import { optStr, str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
-import type { ConnContext, Master } from './master.js';
+import type { MasterContext, MasterHandlers } from './context.js';
+import type { LoginGuard } from './login-guard.js';
 import type { MutationRecord } from './records.js';
 import type { LoginAttempt } from './login-guard.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
@@ -21,18 +22,18 @@ export function userRecord(u: User, changes: Partial<User> = {}): MutationRecord
   };
 }
 
-export function authHandlers(m: Master): Handlers<ConnContext> {
+export function authHandlers(m: MasterContext, guard: LoginGuard): MasterHandlers {
   const users = m.state.users;
   const totpContext = (name: string): string => `dfs-totp:${name}`;
   const secretOf = (name: string, sealed: string): string => m.keys.open(sealed, totpContext(name)).toString('utf8');
 
   /** The time step of a good, unused code, or a refusal the CLI can branch on. */
   function checkCode(user: User, sealed: string, code: string | undefined): number {
-    if (!code) throw new DfsError('EACCES', 'a one-time code from your authenticator app is required', { reason: 'totp-required' });
+    if (!code) throw new DfsError('EACCES', 'a one-time code from your authenticator app is required', { reason: REASON.totpRequired });
     const step = totpStep(secretOf(user.name, sealed), code, Date.now(), DEFAULTS.totpWindowSteps);
-    if (step === null) throw new DfsError('EACCES', 'wrong one-time code', { reason: 'totp-wrong' });
+    if (step === null) throw new DfsError('EACCES', 'wrong one-time code', { reason: REASON.totpWrong });
     if (step <= (user.totpStep ?? -1)) {
-      throw new DfsError('EACCES', 'this one-time code was used already; wait for the next one', { reason: 'totp-reused' });
+      throw new DfsError('EACCES', 'this one-time code was used already; wait for the next one', { reason: REASON.totpReused });
     }
     return step;
   }
@@ -52,7 +53,6 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
       const password = str(meta, 'password', 1024);
       const code = optStr(meta, 'totp', 16);
       const address = peer.remoteAddress;
-      const guard = m.loginGuard;
       const release = await guard.enter(address);
       let delay = 0;
       let attempt: LoginAttempt | undefined;
@@ -63,7 +63,7 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
         const ok = user ? await passwordMatches(user, password) : (await newPasswordHash(password), false);
         if (!user || !ok) {
           delay = attempt.fail();
-          throw new DfsError('EACCES', 'wrong user name or password', { reason: 'bad-password' });
+          throw new DfsError('EACCES', 'wrong user name or password', { reason: REASON.badPassword });
         }
         const records: MutationRecord[] = [];
         if (user.totp) {
@@ -71,14 +71,14 @@ export function authHandlers(m: Master): Handlers<ConnContext> {
             records.push({ op: 'totpUsed', user: name, step: checkCode(user, user.totp, code) });
           } catch (err) {
             // asking for the code is no failure; a wrong or replayed one is
-            if ((err as DfsError).reason !== 'totp-required') delay = attempt.fail();
+            if ((err as DfsError).reason !== REASON.totpRequired) delay = attempt.fail();
             throw err;
           }
         }
         attempt.succeed();
         const token = newToken();
         const now = Date.now();
-        const expires = now + m.sessionTtlMs;
+        const expires = now + m.config.sessionTtlMs;
         records.push({ op: 'session', hash: hashToken(token), user: name, expires, created: now, from: address });
         await m.mutate([...records, ...expiredSessions(now)]);
         return { meta: { token, expires, user: name, uid: user.uid, gid: user.gid, admin: user.admin } };

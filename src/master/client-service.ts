@@ -2,17 +2,23 @@
 // (a mount and its mount point, a CLI, a program on the library), from which host, at which
 // version; `cluster.info` lists them with the master's own version and uptime, for
 // `dfs status`.
-import type { ClientInfo } from '../client/types.js';
+import type { ClientInfo } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { int, optStr, str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
 import { buildInfo } from '../version.js';
-import type { ConnContext, Master } from './master.js';
+import type { Peer } from '../rpc/peer.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { hashToken } from './users.js';
 
 const KINDS = new Set<string>(['mount', 'cli', 'client'] satisfies ClientInfo['kind'][]);
 
-export function clientHandlers(m: Master): Handlers<ConnContext> {
+/** What the master says of itself: the connections it serves and when it started. */
+export interface ServerView {
+  peers(): Iterable<Peer<ConnContext>>;
+  startedAt(): number | undefined;
+}
+
+export function clientHandlers(m: MasterContext, server: ServerView): MasterHandlers {
   return {
     'client.hello': ({ meta }, peer) => {
       const kind = str(meta, 'kind', 16);
@@ -27,7 +33,7 @@ export function clientHandlers(m: Master): Handlers<ConnContext> {
 
     'cluster.info': ({ meta }, peer) => {
       m.caller(meta);
-      const clients = [...m.server.peers]
+      const clients = [...server.peers()]
         .filter((p) => p.context.client)
         .map((p) => ({ ...p.context.client!, current: p === peer }));
       const bin = m.state.trash;
@@ -40,8 +46,8 @@ export function clientHandlers(m: Master): Handlers<ConnContext> {
       const now = Date.now();
       return {
         meta: {
-          ...buildInfo(), startedAt: m.startedAt ?? now, now, clients,
-          trash: { items: bin.entries.size, files, bytes, retentionMs: m.trashMs },
+          ...buildInfo(), startedAt: server.startedAt() ?? now, now, clients,
+          trash: { items: bin.entries.size, files, bytes, retentionMs: m.config.trashMs },
         },
       };
     },

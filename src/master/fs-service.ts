@@ -1,15 +1,18 @@
 // Namespace operations. Each handler: who is calling, resolve paths, check POSIX
 // permissions, then turn the change into records for `Master.mutate`. The changes that would
 // answer differently if done twice are made exactly once per request id (request-once.ts).
+import { minCopies } from './context.js';
+import { bytesOnNode } from '../protocol/block-format.js';
+import { REASON } from '../protocol/reasons.js';
 import path from 'node:path';
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError, STALE_ALLOCATION, STALE_BASE } from '../rpc/errors.js';
+import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, bool, int, obj, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
 import type { Handlers, Reply } from '../rpc/peer.js';
-import type { ConnContext, Master } from './master.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import { splitPath, checkName } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
@@ -37,19 +40,12 @@ export interface ParentResolved {
   existing?: Inode;
 }
 
-export function fsHandlers(m: Master): Handlers<ConnContext> {
+export function fsHandlers(m: MasterContext): MasterHandlers {
   const ns = m.state.ns;
   const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs, DEFAULTS.listingItemsKept);
 
   const deny = (what: string): never => {
     throw new DfsError('EACCES', `permission denied: ${what}`);
-  };
-
-  /** The allocation of block `id` to file `ino`; EINVAL (stale-allocation) once expired or forgotten by a restart. */
-  const allocatedTo = (id: string, ino: number): NonNullable<ReturnType<typeof m.allocations.get>> => {
-    const a = m.allocations.get(id);
-    if (!a || a.ino !== ino) throw new DfsError('EINVAL', `block ${id} was not allocated to this file`, { reason: STALE_ALLOCATION });
-    return a;
   };
 
   /** Walks a path, following symlinks in the middle (and at the end when `follow`). */
@@ -96,7 +92,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
   /** A file named by inode number, which the caller must have opened by path (its ticket). */
   function byIno(c: Caller, meta: Meta): Inode {
     const ino = int(meta, 'ino', 1);
-    m.checkOpenTicket(c, ino, meta.ticket);
+    m.capabilities.checkTicket(c, ino, meta.ticket);
     const n = ns.get(ino);
     if (!n) throw new DfsError('ESTALE', 'the file is gone');
     return n;
@@ -117,9 +113,9 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         .filter((id) => m.nodes.isAlive(id))
         .sort((x, y) => suspect(x) - suspect(y))
         .map((id) => ({ id, url: m.nodes.url(id)! }));
-      return { index, id: b.id, size: b.size, nodes, cap: m.capability('r', b.id) };
+      return { index, id: b.id, size: b.size, nodes, cap: m.capabilities.sign('r', b.id) };
     });
-    return { attr: attrOf(n), key, blockSize: m.blockSize, blocks, ticket: m.openTicket(c, n.ino) };
+    return { attr: attrOf(n), key, blockSize: m.state.blockSize, blocks, ticket: m.capabilities.ticket(c, n.ino) };
   }
 
   /**
@@ -131,7 +127,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
     const count = optInt(meta, 'allocate', 0, 4) ?? 0;
     if (count === 0) return {};
     try {
-      return { spare: m.allocate(n.ino, count, n.replicas) };
+      return { spare: m.allocations.allocate(n.ino, count, n.replicas) };
     } catch {
       return {};
     }
@@ -272,7 +268,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (!allowed(c, n, W_OK)) deny('write the file');
       const exclude = meta.exclude === undefined ? [] : arr(meta, 'exclude', 64).map(String);
       const replicas = optInt(meta, 'replicas', 1, 16) ?? n.replicas;
-      return { meta: { blocks: m.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
+      return { meta: { blocks: m.allocations.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
     },
 
     // block ids a writer was given and did not use (a file opened for writing, then closed),
@@ -283,9 +279,8 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (!allowed(c, n, W_OK)) deny('write the file');
       const garbage: MutationRecord[] = [];
       for (const id of arr(meta, 'ids', 1024)) {
-        const a = typeof id === 'string' ? m.allocations.get(id) : undefined;
-        if (!a || a.ino !== n.ino) continue;
-        m.allocations.delete(id as string);
+        const a = typeof id === 'string' ? m.allocations.release(id, n.ino) : undefined;
+        if (!a) continue;
         if (bool(meta, 'stored')) garbage.push({ op: 'garbage', id: id as string, nodes: [...a.nodes] });
       }
       if (garbage.length) await m.mutate(garbage);
@@ -296,11 +291,11 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const n = byIno(c, meta);
       if (!allowed(c, n, W_OK)) deny('write the file');
       const id = str(meta, 'id', 64);
-      const a = allocatedTo(id, n.ino);
+      const a = m.allocations.of(id, n.ino);
       const exclude = arr(meta, 'exclude', 64).map(String);
-      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, m.blockBytesOnNode).map((x) => ({ id: x.id, url: x.url }));
+      const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, bytesOnNode(m.state.blockSize)).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
-      m.nodes.reserve(nodes.map((x) => x.id), m.blockBytesOnNode);
+      m.nodes.reserve(nodes.map((x) => x.id), bytesOnNode(m.state.blockSize));
       return { meta: { nodes } };
     },
 
@@ -313,7 +308,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
       const id = str(meta, 'id', 64);
       if (!n.blocks?.some((b) => b?.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
-      await m.maintenance.dropReplica(id, str(meta, 'node', 64));
+      await m.replication.dropCorrupt(id, str(meta, 'node', 64));
     },
 
     // A writer's new blocks and the size. Each block names the one it replaces (`base`, the
@@ -326,40 +321,40 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       const n = byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
       if (!allowed(c, n, W_OK)) deny('write the file');
-      const maxSize = DEFAULTS.maxBlocksPerFile * m.blockSize;
+      const maxSize = DEFAULTS.maxBlocksPerFile * m.state.blockSize;
       const asked = int(meta, 'size', 0);
       if (asked > maxSize) throw new DfsError('EFBIG', `a file holds at most ${maxSize} bytes`);
       const truncate = bool(meta, 'truncate');
       const placed: (BlockPlacement & { base?: string | null })[] = arr(meta, 'blocks', 65536).map((v, i) => {
         const b = obj(v, `blocks[${i}]`);
         const id = str(b, 'id', 64);
-        const a = allocatedTo(id, n.ino);
+        const a = m.allocations.of(id, n.ino);
         const nodes = arr(b, 'nodes', 16).map(String);
-        if (nodes.length < m.minCopies(n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${m.minCopies(n.replicas)}`);
+        if (nodes.length < minCopies(m.config, n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${minCopies(m.config, n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         const base = b.base === null ? null : optStr(b, 'base', 64);
-        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.blockSize), nodes, base };
+        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.state.blockSize), nodes, base };
       });
       for (const p of placed) {
         if (p.base !== undefined && (n.blocks![p.index]?.id ?? null) !== p.base) {
-          throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: STALE_BASE });
+          throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: REASON.staleBase });
         }
       }
-      if (truncate && asked % m.blockSize !== 0) {
+      if (truncate && asked % m.state.blockSize !== 0) {
         // the block that will end the file must end at the new size: a writer that did not
         // know the stored block reached further (it has an old block list) gets to send it cut
-        const idx = Math.floor(asked / m.blockSize);
+        const idx = Math.floor(asked / m.state.blockSize);
         const ending = placed.find((p) => p.index === idx) ?? n.blocks![idx];
-        if (ending && ending.size > asked % m.blockSize) {
-          throw new DfsError('EAGAIN', `block ${idx} reaches past the new size`, { reason: STALE_BASE });
+        if (ending && ending.size > asked % m.state.blockSize) {
+          throw new DfsError('EAGAIN', `block ${idx} reaches past the new size`, { reason: REASON.staleBase });
         }
       }
-      for (const p of placed) m.allocations.delete(p.id);
+      for (const p of placed) m.allocations.release(p.id);
       const size = truncate ? asked : Math.max(asked, n.size);
       const blocks = placed.map(({ index, id, size: bytes, nodes }) => ({ index, id, size: bytes, nodes }));
       await m.mutate([{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }]);
       // the writer could not reach enough nodes: repair makes up the difference
-      if (placed.some((p) => p.nodes.length < n.replicas)) m.maintenance.replication.requestScan();
+      if (placed.some((p) => p.nodes.length < n.replicas)) m.replication.requestScan();
       return { meta: { attr: attrOf(n) } };
     },
 
@@ -508,7 +503,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       ownerOrRoot(c, node, 'change its replication');
       await m.mutate([{ op: 'setattr', ino: node.ino, replicas: int(meta, 'replicas', 1, 16), time: Date.now() }]);
       // a file's existing blocks move to the new factor; a directory's applies to new entries
-      if (node.type === 'file') m.maintenance.replication.requestScan();
+      if (node.type === 'file') m.replication.requestScan();
       return { meta: { attr: attrOf(node) } };
     },
 
@@ -516,7 +511,7 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
       m.caller(meta);
       // a file system that several nodes share is counted once (nodes.ts)
       const { capacity, used, free } = m.nodes.totals();
-      return { meta: { blockSize: m.blockSize, capacity, used, free, files: ns.inodes.size } };
+      return { meta: { blockSize: m.state.blockSize, capacity, used, free, files: ns.inodes.size } };
     },
 
     'cluster.status': ({ meta }) => {
@@ -531,15 +526,15 @@ export function fsHandlers(m: Master): Handlers<ConnContext> {
         if (n.type === 'dir') dirs++;
         else files++;
       }
-      const health = m.maintenance.replication.scan();
+      const health = m.replication.scan();
       return {
         meta: {
-          nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.blockSize, garbage: m.state.blocks.garbage.size,
+          nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.state.blockSize, garbage: m.state.blocks.garbage.size,
           underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
           // of the missing, blocks whose every copy failed a reader's check: unreadable, kept
           lost: health.lost,
           // copies a write must store to succeed (a file's factor, if less, is enough)
-          minReplicas: m.minReplicas,
+          minReplicas: m.config.minReplicas,
           // the live nodes' space, a file system several nodes share counted once
           space: m.nodes.totals(),
         },

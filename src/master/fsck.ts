@@ -1,56 +1,22 @@
 // `dfs fsck`: walks a subtree and checks that every block of every file has a live copy,
 // and as many as its file wants. Copies are checked against the nodes' real block lists,
 // not only the master's map, so a copy a node lost is found even before anyone reads it.
-import type { Master } from './master.js';
+import type { DamagedFile, FsckReport } from '../protocol/types.js';
+import type { MasterContext } from './context.js';
 import { listNodeBlocks } from './node-blocks.js';
 import type { Inode } from './namespace.js';
-
-export interface DamagedFile {
-  path: string;
-  ino: number;
-  blocks: number;
-  /** Blocks with no good live copy: their bytes cannot be read now. */
-  missing: number;
-  /** Of the missing, blocks whose every live copy failed a reader's check (lost, not just away). */
-  lost: number;
-  /** Blocks with fewer live copies than `replicas` (but at least one). */
-  underReplicated: number;
-  replicas: number;
-}
-
-export interface FsckReport {
-  path: string;
-  files: number;
-  dirs: number;
-  blocks: number;
-  missing: number;
-  lost: number;
-  underReplicated: number;
-  /** Blocks with a copy found corrupt that are not yet back to their factor (cluster-wide). */
-  corrupt: number;
-  /** Directory entries naming an inode that does not exist. */
-  dangling: string[];
-  damaged: DamagedFile[];
-  /** More damaged files than the report lists. */
-  truncated: boolean;
-  /** Live nodes whose block list could not be fetched (their copies were taken on trust). */
-  unverifiedNodes: string[];
-  /** Files asking for more copies than the cluster has nodes: checked against one copy a node, and not damage. */
-  beyondNodes: number;
-  healthy: boolean;
-}
 
 const MAX_LISTED = 1000;
 
 /** Each live node's real block list; a node that does not answer is left out (and named). */
-export async function fetchBlockLists(m: Master): Promise<{ lists: Map<string, Set<string>>; failed: string[] }> {
+export async function fetchBlockLists(m: MasterContext): Promise<{ lists: Map<string, Set<string>>; failed: string[] }> {
   const lists = new Map<string, Set<string>>();
   const failed: string[] = [];
   await Promise.all(
     m.nodes.alive().map(async (n) => {
       try {
         if (!n.peer?.isOpen) throw new Error('not connected');
-        lists.set(n.id, await listNodeBlocks(n.peer, m.options.blockListPage));
+        lists.set(n.id, await listNodeBlocks(n.peer, m.config.blockListPage));
       } catch {
         failed.push(n.id);
       }
@@ -59,14 +25,14 @@ export async function fetchBlockLists(m: Master): Promise<{ lists: Map<string, S
   return { lists, failed };
 }
 
-export function fsck(m: Master, root: Inode, rootPath: string, lists: Map<string, Set<string>>, unverified: string[]): FsckReport {
+export function fsck(m: MasterContext, root: Inode, rootPath: string, lists: Map<string, Set<string>>, unverified: string[]): FsckReport {
   const r: FsckReport = {
     path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, lost: 0, underReplicated: 0,
-    corrupt: m.maintenance.replication.scan().corrupt, dangling: [], damaged: [], truncated: false,
+    corrupt: m.replication.scan().corrupt, dangling: [], damaged: [], truncated: false,
     unverifiedNodes: unverified, beyondNodes: 0, healthy: true,
   };
   const ns = m.state.ns;
-  const replication = m.maintenance.replication;
+  const replication = m.replication;
   const seen = new Set<number>();
   const stack: [Inode, string][] = [[root, rootPath]];
   while (stack.length) {

@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
-import type { MutationLog } from './master.js';
+import type { MutationLog } from './records.js';
 import type { MutationRecord } from './records.js';
 import { encodeFrame, encodeHeader, FormatError, fsyncDir, HEADER_BYTES, JOURNAL_FORMAT, scanFrames } from './record-file.js';
 

@@ -6,7 +6,8 @@
 // failures and a limit of 5, only one more guess is checked at a time, and a guess that
 // arrives meanwhile is turned away unchecked (EAGAIN, login-busy, which the client sends
 // again). So parallel guesses get no more wrong-password answers than the limit.
-import { DfsError, LOGIN_BUSY_REASON } from '../rpc/errors.js';
+import { REASON } from '../protocol/reasons.js';
+import { DfsError } from '../rpc/errors.js';
 
 export interface LoginLimits {
   /** Failures against one user name within `windowMs` that lock the name. */
@@ -64,7 +65,7 @@ export class LoginGuard {
   async enter(address: string): Promise<() => void> {
     const mine = this.perAddress.get(address) ?? 0;
     if (mine >= this.limits.maxPerAddress || this.waiting.length >= this.limits.maxWaiting) {
-      throw new DfsError('EAGAIN', 'too many logins in progress; try again shortly', { reason: LOGIN_BUSY_REASON });
+      throw new DfsError('EAGAIN', 'too many logins in progress; try again shortly', { reason: REASON.loginBusy });
     }
     this.perAddress.set(address, mine + 1);
     if (this.active >= this.limits.concurrency) await new Promise<void>((r) => this.waiting.push(r));
@@ -95,14 +96,14 @@ export class LoginGuard {
       if (t && t.lockedUntil > now) {
         const secs = Math.ceil((t.lockedUntil - now) / 1000);
         const who = key.startsWith('u:') ? `user ${user}` : 'this address';
-        throw new DfsError('EACCES', `too many failed logins for ${who}; try again in ${secs} s`, { reason: 'locked-out' });
+        throw new DfsError('EACCES', `too many failed logins for ${who}; try again in ${secs} s`, { reason: REASON.lockedOut });
       }
     }
     for (const [key, max] of keys) {
       const t = this.live(key, now);
       const failures = t && t.lockedUntil === 0 ? t.failures : 0;
       if (failures + (this.checking.get(key) ?? 0) >= max) {
-        throw new DfsError('EAGAIN', 'another login for this name or address is being checked; try again shortly', { reason: LOGIN_BUSY_REASON });
+        throw new DfsError('EAGAIN', 'another login for this name or address is being checked; try again shortly', { reason: REASON.loginBusy });
       }
     }
     for (const [key] of keys) this.checking.set(key, (this.checking.get(key) ?? 0) + 1);

@@ -2,7 +2,13 @@
 // (replication.ts), delete unreferenced blocks, forget stale allocations, take snapshots.
 // Runs on a timer; every step is safe to repeat.
 import { DEFAULTS } from '../defaults.js';
-import type { Master } from './master.js';
+import type { MasterContext } from './context.js';
+
+/** Snapshots of the metadata, when the master keeps it on disk (persistence.ts). */
+export interface Checkpoints {
+  needsCheckpoint(): boolean;
+  checkpoint(): Promise<unknown>;
+}
 import type { MutationRecord } from './records.js';
 import { Replicator, type ReplicationOptions } from './replication.js';
 
@@ -11,7 +17,11 @@ export class Maintenance {
   private running = false;
   readonly replication: Replicator;
 
-  constructor(private readonly m: Master, readonly heartbeatMs: number, replication: ReplicationOptions = {}) {
+  constructor(
+    private readonly m: Omit<MasterContext, 'replication'>,
+    private readonly checkpoints: () => Checkpoints | undefined,
+    replication: ReplicationOptions = {},
+  ) {
     this.replication = new Replicator(m, replication);
   }
 
@@ -20,7 +30,7 @@ export class Maintenance {
     // again; a rejection left unhandled would end the master
     this.timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'maintenance round failed'));
-    }, this.heartbeatMs);
+    }, this.m.config.heartbeatMs);
     this.timer.unref();
   }
 
@@ -40,7 +50,7 @@ export class Maintenance {
       await this.expireAllocations(now);
       await this.collectGarbage();
       await this.replication.tick(now);
-      const store = this.m.store;
+      const store = this.checkpoints();
       // not awaited: a worker checkpoint of a large namespace is long, and sweeping dead
       // nodes, expiring allocations, GC and repair must go on meanwhile
       if (store?.needsCheckpoint()) void store.checkpoint().catch((err: unknown) => this.m.logger.error({ err: (err as Error).message }, 'snapshot failed'));
@@ -58,18 +68,11 @@ export class Maintenance {
   private async expireAllocations(now: number): Promise<void> {
     const blocks = this.m.state.blocks;
     const records: MutationRecord[] = [];
-    for (const [id, a] of this.m.allocations) {
-      if (a.expires >= now) continue;
-      this.m.allocations.delete(id);
+    for (const [id, a] of this.m.allocations.expire(now)) {
       if (blocks.get(id) || a.nodes.size === 0) continue;
       records.push({ op: 'garbage', id, nodes: [...a.nodes] });
     }
     for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));
-  }
-
-  /** A replica failed its check: forget it, have its node delete it, and let repair re-copy. */
-  dropReplica(id: string, nodeId: string, nodeSaysSo = false): Promise<void> {
-    return this.replication.dropCorrupt(id, nodeId, nodeSaysSo);
   }
 
   /** Sends deletes for unreferenced blocks to the live nodes holding them. */

@@ -1,17 +1,20 @@
 // The master: owns the state, applies and logs mutations, and serves RPC.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { REASON } from '../protocol/reasons.js';
+import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError, NO_NODES_REASON } from '../rpc/errors.js';
+import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
-import { signCapability, type BlockOp } from '../storage/capability.js';
-import { BLOCK_HEADER_BYTES } from '../storage/disk-store.js';
-import { sealedLength } from '../client/crypto.js';
+import { Allocations } from './allocations.js';
+import { Capabilities } from './capabilities.js';
+import { minCopies, type ConnContext, type MasterConfig, type MasterContext } from './context.js';
+import type { Replicator } from './replication.js';
+import { bytesOnNode } from '../protocol/block-format.js';
 import { KeyWrapper, loadOrCreateSecret } from './keys.js';
 import { NodeRegistry } from './nodes.js';
 import type { Caller } from './permissions.js';
-import type { MutationRecord } from './records.js';
+import type { MutationLog, MutationRecord } from './records.js';
 import { MasterState } from './state.js';
 import { ADMIN_UID, hashToken, newPasswordHash, newToken } from './users.js';
 import { authHandlers } from './auth-service.js';
@@ -29,8 +32,8 @@ import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { currentRequest } from './request-once.js';
 import { TrashPurger } from './trash-service.js';
 import { clientHandlers } from './client-service.js';
-import type { ClientInfo } from '../client/types.js';
-import { loadDraining, nodeAdminHandlers } from './node-admin-service.js';
+import type { ClientInfo } from '../protocol/types.js';
+import { nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {
   host: string;
@@ -68,41 +71,27 @@ export interface MasterOptions {
   logger?: Logger;
 }
 
-/** Where mutations go to become durable; the journal implements it. */
-export interface MutationLog {
-  append(records: MutationRecord[]): Promise<void>;
-  close(): Promise<void>;
-}
 
-export interface ConnContext {
-  caller?: Caller;
-  tokenHash?: string;
-  nodeId?: string;
-  /** What a client said it is (client-service.ts). */
-  client?: ClientInfo;
-}
+export type { ConnContext } from './context.js';
 
-interface Allocation {
-  ino: number;
-  expires: number;
-  /** Nodes offered the block (at allocation and as replacements): where an orphan would be. */
-  nodes: Set<string>;
-}
-
-export class Master {
+/**
+ * The master: owns the state and the journal, serves RPC, and runs maintenance. It is the
+ * one place that wires the services: each takes the MasterContext it implements.
+ */
+export class Master implements MasterContext {
   readonly state: MasterState;
   readonly nodes: NodeRegistry;
   readonly keys: KeyWrapper;
-  readonly capKey: Buffer;
   readonly joinSecret: string;
-  /** Blocks handed to a writer and not yet committed: id → owner. GC must leave them alone. */
-  readonly allocations = new Map<string, Allocation>();
+  readonly capabilities: Capabilities;
+  /** Blocks handed to a writer and not yet committed. GC must leave them alone. */
+  readonly allocations: Allocations;
+  readonly config: MasterConfig;
   readonly server: RpcServer<ConnContext>;
   readonly maintenance: Maintenance;
   /** Where mutations become durable: the journal once `start` has loaded the data dir. */
   log: MutationLog = { append: async () => undefined, close: async () => undefined };
   store?: MetadataStore;
-  readonly sessionTtlMs: number;
   readonly logger: Logger;
   readonly metrics = new RpcMetrics('dfs_master');
   /** Time of each journal write+fsync; the journal observes it. */
@@ -110,41 +99,46 @@ export class Master {
   /** One line to the log, for start-up and maintenance notes. */
   readonly say = (line: string): void => this.logger.info(line);
   readonly loginGuard: LoginGuard;
-  /** How long removed items stay in the trash; 0: removing removes. */
-  readonly trashMs: number;
   readonly trashPurger: TrashPurger;
   /** When `start` began serving (ms), for `dfs status`. */
   startedAt?: number;
-  /** Signs open tickets (see `openTicket`); derived from the master key, known to no one else. */
-  private readonly ticketKey: Buffer;
   /** Requests whose record is applied but not yet durable: a retry's answer waits for it. */
   private readonly requestsInFlight = new Map<string, Promise<void>>();
 
   constructor(readonly options: MasterOptions) {
     this.state = new MasterState(options.blockSize ?? DEFAULTS.blockSize);
-    this.nodes = new NodeRegistry(options.deadAfterMs ?? DEFAULTS.deadAfterMs);
+    this.nodes = new NodeRegistry(options.deadAfterMs ?? DEFAULTS.deadAfterMs, this.state.draining);
     this.keys = new KeyWrapper(loadOrCreateSecret(options.dataDir, 'master.key', () => randomBytes(32)));
-    this.capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
+    const capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
     this.joinSecret =
       options.joinSecret ??
       loadOrCreateSecret(options.dataDir, 'join-secret', () => Buffer.from(randomBytes(24).toString('base64url'))).toString('utf8').trim();
-    this.sessionTtlMs = options.sessionTtlMs ?? DEFAULTS.sessionTtlMs;
+    this.config = {
+      minReplicas: options.minReplicas ?? DEFAULTS.minReplicas,
+      trashMs: Math.max(0, options.trashMs ?? DEFAULTS.trashRetentionMs),
+      sessionTtlMs: options.sessionTtlMs ?? DEFAULTS.sessionTtlMs,
+      heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+      blockListPage: options.blockListPage,
+    };
     this.logger = options.logger ?? makeLogger('master');
     this.journalFsyncSeconds = this.metrics.histogram('journal_fsync_seconds', 'Journal group-commit write+fsync time', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
     this.registerGauges();
     this.loginGuard = new LoginGuard({ ...DEFAULTS.login, ...options.loginLimits });
-    this.ticketKey = this.keys.derive('open-ticket');
-    this.trashMs = Math.max(0, options.trashMs ?? DEFAULTS.trashRetentionMs);
+    this.capabilities = new Capabilities(capKey, this.keys.derive('open-ticket'));
+    this.allocations = new Allocations(
+      this.nodes, this.capabilities,
+      { minCopies: (replicas) => minCopies(this.config, replicas), blockBytesOnNode: this.blockBytesOnNode },
+      options.allocationTtlMs,
+    );
     this.trashPurger = new TrashPurger(this, options.trashPurgeEveryMs ?? DEFAULTS.trashPurgeEveryMs);
     const handlers: Handlers<ConnContext> = {
-      ...authHandlers(this),
+      ...authHandlers(this, this.loginGuard),
       ...accountHandlers(this),
       ...fsHandlers(this),
-      ...nodeHandlers(this),
-      ...clientHandlers(this),
+      ...nodeHandlers(this, this.joinSecret),
+      ...clientHandlers(this, { peers: () => this.server.peers, startedAt: () => this.startedAt }),
       ...nodeAdminHandlers(this),
     };
-    loadDraining(this);
     this.server = new RpcServer<ConnContext>({
       host: options.host,
       port: options.port,
@@ -159,31 +153,20 @@ export class Master {
         return true;
       },
     });
-    this.maintenance = new Maintenance(this, options.heartbeatMs ?? DEFAULTS.heartbeatMs, options.replication);
+    this.maintenance = new Maintenance(this, () => this.store, options.replication);
   }
 
   get blockSize(): number {
     return this.state.blockSize;
   }
 
-  /** Copies of each block a write must store to succeed (`dfs master --min-replicas`). */
-  get minReplicas(): number {
-    return this.options.minReplicas ?? DEFAULTS.minReplicas;
+  get replication(): Replicator {
+    return this.maintenance.replication;
   }
 
-  /** The copies a write of a file with `replicas` copies must store to succeed. */
-  minCopies(replicas: number): number {
-    return Math.max(1, Math.min(replicas, this.minReplicas));
-  }
-
-  /** Bytes a block of `plain` bytes takes on a node's disk (sealed, with the node's header): what a node needs free to take it. */
-  bytesOnNode(plain: number): number {
-    return sealedLength(plain) + BLOCK_HEADER_BYTES;
-  }
-
-  /** The same for a full block: what a new block may take. */
+  /** What a full block takes on a node's disk (sealed, with the node's header): what a node needs free to take a new one. */
   get blockBytesOnNode(): number {
-    return this.bytesOnNode(this.blockSize);
+    return bytesOnNode(this.blockSize);
   }
 
   /** Loads state and starts serving. Returns the admin password when one was generated. */
@@ -291,39 +274,9 @@ export class Master {
     if (!this.state.users.users.has(user)) throw new DfsError('ENOENT', `no user ${user}`);
     const token = newToken();
     const now = Date.now();
-    const expires = now + this.sessionTtlMs;
+    const expires = now + this.config.sessionTtlMs;
     await this.mutate([{ op: 'session', hash: hashToken(token), user, expires, created: now, from: 'local' }]);
     return { token, expires };
-  }
-
-  capability(op: BlockOp, id: string): string {
-    return signCapability(this.capKey, op, id, Date.now() + DEFAULTS.capabilityTtlMs);
-  }
-
-  /**
-   * Block ids for a writer, each with the nodes to store it on: `replicas` of them, or as
-   * many as are up, down to the minimum (minCopies). Fewer up than the minimum is EIO (reason
-   * no-nodes: just after a restart they have yet to dial in again, and the writer waits); a
-   * node up but without room for the block is ENOSPC (DEFAULTS.minReplicas says why).
-   */
-  allocate(ino: number, count: number, replicas: number, exclude: string[] = []): { id: string; nodes: { id: string; url: string }[]; cap: string; want: number; min: number }[] {
-    const out = [];
-    const expires = Date.now() + (this.options.allocationTtlMs ?? DEFAULTS.allocationTtlMs);
-    const min = this.minCopies(replicas);
-    for (let i = 0; i < count; i++) {
-      const nodes = this.nodes.choose(replicas, exclude, this.blockBytesOnNode);
-      const up = this.nodes.choose(replicas, exclude).length;
-      if (nodes.length < up) {
-        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room for the ${replicas} copies of a block`);
-      }
-      if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: NO_NODES_REASON });
-      if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: NO_NODES_REASON });
-      const id = randomBytes(16).toString('hex');
-      this.allocations.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
-      this.nodes.reserve(nodes.map((n) => n.id), this.blockBytesOnNode);
-      out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capability('w', id), want: replicas, min });
-    }
-    return out;
   }
 
   /** The caller behind a request's token, or EACCES. */
@@ -332,27 +285,9 @@ export class Master {
     if (typeof token !== 'string' || token.length > 200) throw new DfsError('EACCES', 'not logged in');
     const session = hashToken(token);
     const found = this.state.users.sessionByHash(session, Date.now());
-    if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again', { reason: 'bad-session' });
+    if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again', { reason: REASON.badSession });
     const { user } = found;
     return { user, uid: user.uid, gids: this.state.users.gidsOf(user), session };
-  }
-
-  /**
-   * Proof that this session reached inode `ino` by a path it may search (fs.open, fs.create).
-   * Calls that name a file by inode number (fs.blocks, fs.allocate, fs.commit) demand it, so
-   * knowing or guessing an inode number does not bypass the directories' permissions.
-   * Stateless: an HMAC of ino and session, valid as long as the session.
-   */
-  openTicket(c: Caller, ino: number): string {
-    return createHmac('sha256', this.ticketKey).update(`${ino}:${c.session ?? ''}`).digest('base64url').slice(0, 32);
-  }
-
-  checkOpenTicket(c: Caller, ino: number, ticket: unknown): void {
-    const want = Buffer.from(this.openTicket(c, ino));
-    const got = Buffer.from(typeof ticket === 'string' ? ticket : '');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) {
-      throw new DfsError('EACCES', 'open the file by its path first', { reason: 'no-open-ticket' });
-    }
   }
 
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */

@@ -1,6 +1,6 @@
 // The tree of inodes: directories, files and symlinks. Pure state; permission checks
 // and validation live in the service, persistence in the journal.
-import type { Attr, FileType } from '../client/types.js';
+import type { Attr, FileType } from '../protocol/types.js';
 import type { BlockMap } from './block-map.js';
 
 export interface BlockRef {

@@ -3,46 +3,20 @@
 // its copies stop counting, so repair makes them elsewhere (replication.ts), reading from
 // it meanwhile; `cluster.nodes` says how many of its blocks still want copying. `node.remove`
 // forgets a node that is down, and refuses while that would forget a block's last copy.
-//
-// Which nodes drain is kept in <data-dir>/draining-nodes.json (a master without a data dir
-// keeps it in memory), so a master restart goes on with the drain.
-import fs from 'node:fs';
-import path from 'node:path';
+// Which nodes drain is master state, changed by a record ('drain') like every other.
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
-import type { ConnContext, Master } from './master.js';
-import type { NodeEntry } from '../client/types.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { NodeEntry } from '../protocol/types.js';
 import type { Caller } from './permissions.js';
-
-const DRAINING_FILE = 'draining-nodes.json';
 
 function adminOnly(c: Caller, what: string): void {
   if (!c.user.admin) throw new DfsError('EPERM', `only an admin may ${what}`);
 }
 
-/** Loads the draining set kept in the data dir, if the master keeps one. */
-export function loadDraining(m: Master): void {
-  if (m.options.persist === false) return;
-  try {
-    const ids = JSON.parse(fs.readFileSync(path.join(m.options.dataDir, DRAINING_FILE), 'utf8')) as unknown;
-    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') m.nodes.draining.add(id);
-  } catch {
-    // none yet
-  }
-}
-
-function saveDraining(m: Master): void {
-  if (m.options.persist === false) return;
-  const file = path.join(m.options.dataDir, DRAINING_FILE);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify([...m.nodes.draining]) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
-
-export function nodeAdminHandlers(m: Master): Handlers<ConnContext> {
-  const replication = (): Master['maintenance']['replication'] => m.maintenance.replication;
+export function nodeAdminHandlers(m: MasterContext): MasterHandlers {
+  const replication = (): MasterContext['replication'] => m.replication;
 
   /** Every node the registry or the block map knows, with what it holds. */
   function entries(): NodeEntry[] {
@@ -98,15 +72,13 @@ export function nodeAdminHandlers(m: Master): Handlers<ConnContext> {
       return { meta: { nodes: entries() } };
     },
 
-    'node.drain': ({ meta }) => {
+    'node.drain': async ({ meta }) => {
       const c = m.caller(meta);
       adminOnly(c, 'drain storage nodes');
       const id = str(meta, 'id', 64);
       known(id);
       const undo = bool(meta, 'undo');
-      if (undo) m.nodes.draining.delete(id);
-      else m.nodes.draining.add(id);
-      saveDraining(m);
+      if (m.state.draining.has(id) === undo) await m.mutate([{ op: 'drain', node: id, on: !undo }]);
       replication().requestScan();
       m.logger.info({ node: id }, undo ? 'node drain cancelled' : 'node draining: its blocks are copied to the other nodes');
       return { meta: { node: entries().find((e) => e.id === id) ?? null } };
@@ -127,8 +99,7 @@ export function nodeAdminHandlers(m: Master): Handlers<ConnContext> {
         await m.mutate(ids.slice(i, i + DEFAULTS.gcBatch).map((block) => ({ op: 'locate' as const, id: block, remove: [id] })));
       }
       m.nodes.nodes.delete(id);
-      m.nodes.draining.delete(id);
-      saveDraining(m);
+      if (m.state.draining.has(id)) await m.mutate([{ op: 'drain', node: id, on: false }]);
       replication().requestScan();
       m.logger.warn({ node: id, copiesForgotten: ids.length, lost: e.onlyCopy }, 'storage node removed');
       return { meta: { forgotten: ids.length, lost: e.onlyCopy } };

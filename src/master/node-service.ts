@@ -4,7 +4,7 @@ import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, int, optInt, optStr, str } from '../rpc/params.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
-import type { ConnContext, Master } from './master.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import type { NodeSpace } from './nodes.js';
 
 /** A node's report of its space (node.register, node.heartbeat). */
@@ -23,10 +23,11 @@ function secretMatches(got: string, want: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function nodeHandlers(m: Master): Handlers<ConnContext> {
+/** `joinSecret`: what a storage node must show to join. */
+export function nodeHandlers(m: MasterContext, joinSecret: string): MasterHandlers {
   return {
     'node.register': ({ meta }, peer) => {
-      if (!secretMatches(str(meta, 'secret', 256), m.joinSecret)) {
+      if (!secretMatches(str(meta, 'secret', 256), joinSecret)) {
         throw new DfsError('EACCES', 'wrong join secret');
       }
       const id = str(meta, 'id', 64);
@@ -44,13 +45,13 @@ export function nodeHandlers(m: Master): Handlers<ConnContext> {
         Date.now(),
       );
       peer.context.nodeId = id;
-      m.maintenance.replication.nodeRegistered(id);
+      m.replication.nodeRegistered(id);
       peer.ws.on('close', () => {
         // a closed link is as good as a missed heartbeat
         const n = m.nodes.nodes.get(id);
         if (n && n.peer === peer) n.peer = undefined;
       });
-      return { meta: { capKey: m.capKey.toString('base64'), heartbeatMs: m.maintenance.heartbeatMs } };
+      return { meta: { capKey: m.capabilities.capKey.toString('base64'), heartbeatMs: m.config.heartbeatMs } };
     },
 
     /** The node found a copy of its own bad (checksum) and has dropped it. */
@@ -58,7 +59,7 @@ export function nodeHandlers(m: Master): Handlers<ConnContext> {
       const id = peer.context.nodeId;
       if (!id) throw new DfsError('EACCES', 'register first');
       for (const block of arr(meta, 'ids', 10_000)) {
-        if (typeof block === 'string') await m.maintenance.dropReplica(block, id, true);
+        if (typeof block === 'string') await m.replication.dropCorrupt(block, id, true);
       }
     },
 

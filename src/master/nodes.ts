@@ -39,11 +39,13 @@ export class NodeRegistry {
   /**
    * Nodes being emptied (`dfs node drain`): they take no new block and no repair copy, and
    * their copies do not count toward a block's factor, so repair copies them elsewhere;
-   * reads and repairs may still copy from them. node-admin-service.ts keeps the set.
+   * reads and repairs may still copy from them. The set is the master state's (records.ts
+   * 'drain'), so a master restart goes on with the drain.
    */
-  readonly draining = new Set<string>();
-
-  constructor(private readonly deadAfterMs: number) {}
+  constructor(
+    private readonly deadAfterMs: number,
+    readonly draining: ReadonlySet<string> = new Set(),
+  ) {}
 
   upsert(n: Omit<StorageNode, 'alive' | 'lastSeen'>, now: number): StorageNode {
     const node: StorageNode = { ...n, alive: true, lastSeen: now };

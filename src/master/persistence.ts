@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import type { DfsError } from '../rpc/errors.js';
 import { Journal, listSegments, replaySegments, segmentFile } from './journal.js';
-import type { MutationLog } from './master.js';
+import type { MutationLog } from './records.js';
 import type { MutationRecord } from './records.js';
 import { FormatError, fsyncDir } from './record-file.js';
 import { checkpointInWorker } from './checkpoint-worker.js';

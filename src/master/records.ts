@@ -1,7 +1,7 @@
 // Every change to the master's state is one of these records. The service validates a
 // request, turns it into records, and `MasterState.apply` performs them; the journal writes
 // the same records and replays them at start-up, so live and replayed state cannot differ.
-import type { FileType } from '../client/types.js';
+import type { FileType } from '../protocol/types.js';
 
 export interface BlockPlacement {
   index: number;
@@ -84,6 +84,8 @@ export type MutationRecord =
    * instead of being done twice (src/master/request-once.ts).
    */
   | { op: 'request'; key: string; time: number }
+  /** A storage node starts (on) or stops being emptied (`dfs node drain`); a removed node is dropped too. */
+  | { op: 'drain'; node: string; on: boolean }
   // The trash (trash-bin.ts). Added beside `unlink`, which still removes at once (a
   // hard link's other names, the trash turned off).
   /** Makes the trash directory, once per cluster. */
@@ -99,3 +101,9 @@ export type MutationRecord =
   | { op: 'purge'; parent: number; name: string; time: number };
 
 export type RecordOp = MutationRecord['op'];
+
+/** Where mutations go to become durable; the journal implements it. */
+export interface MutationLog {
+  append(records: MutationRecord[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -11,10 +11,11 @@
 // longer counts, is not copied from and is offered to readers last; it is deleted only
 // once enough good copies are whole. A block whose every live copy is suspect is lost:
 // counted as missing (no copy can be read) and as lost, and nothing of it is deleted.
+import { bytesOnNode } from '../protocol/block-format.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { BlockInfo } from './block-map.js';
-import type { Master } from './master.js';
+import type { MasterContext } from './context.js';
 import type { Inode } from './namespace.js';
 import type { MutationRecord } from './records.js';
 import { listNodeBlocks } from './node-blocks.js';
@@ -79,7 +80,7 @@ export class Replicator {
   private readonly o: Required<ReplicationOptions>;
   health: ReplicationHealth = emptyHealth();
 
-  constructor(private readonly m: Master, options: ReplicationOptions = {}) {
+  constructor(private readonly m: Omit<MasterContext, 'replication'>, options: ReplicationOptions = {}) {
     this.o = {
       graceMs: options.graceMs ?? DEFAULTS.repairGraceMs,
       concurrency: options.concurrency ?? DEFAULTS.repairConcurrency,
@@ -268,7 +269,7 @@ export class Replicator {
     const exclude = new Set([...b.nodes, ...coming]);
     const targets = this.m.nodes
       // room for the sealed block, not just its plaintext: a copy that does not fit is ENOSPC on the target
-      .choose(this.m.nodes.nodes.size, exclude, this.m.bytesOnNode(b.size))
+      .choose(this.m.nodes.nodes.size, exclude, bytesOnNode(b.size))
       .filter((n) => this.counts(n.id) && !this.isBusy(n.id) && n.peer?.isOpen)
       .slice(0, count);
     if (targets.length === 0) {
@@ -285,7 +286,7 @@ export class Replicator {
           return;
         }
         coming.add(t.id);
-        this.m.nodes.reserve([t.id], this.m.bytesOnNode(b.size));
+        this.m.nodes.reserve([t.id], bytesOnNode(b.size));
         this.hold(t.id, 1);
         this.hold(source.id, 1);
         try {
@@ -302,7 +303,7 @@ export class Replicator {
 
   private async replicateOne(id: string, target: StorageNode, source: StorageNode): Promise<void> {
     if (!target.peer?.isOpen) throw new DfsError('ENOTCONN', `node ${target.id} is not connected`);
-    await target.peer.call('block.replicate', { id, from: source.url, cap: this.m.capability('r', id) });
+    await target.peer.call('block.replicate', { id, from: source.url, cap: this.m.capabilities.sign('r', id) });
     if (this.m.state.blocks.get(id)) {
       await this.m.mutate([{ op: 'locate', id, add: [target.id] }]);
     } else {
@@ -344,7 +345,7 @@ export class Replicator {
    * keeps it (see the file comment): a false report, or damage to every copy, must never
    * cost the last copy of a block.
    */
-  async dropCorrupt(id: string, nodeId: string, nodeSaysSo: boolean): Promise<void> {
+  async dropCorrupt(id: string, nodeId: string, nodeSaysSo = false): Promise<void> {
     const b = this.m.state.blocks.get(id);
     if (!b || !b.nodes.has(nodeId)) return;
     this.scanWanted = true;
@@ -378,7 +379,7 @@ export class Replicator {
       // what the map said before the list was taken: blocks placed later may be missing from it
       const before: string[] = [];
       for (const b of blocks.blocks.values()) if (b.nodes.has(nodeId)) before.push(b.id);
-      const listed = await listNodeBlocks(peer, this.m.options.blockListPage);
+      const listed = await listNodeBlocks(peer, this.m.config.blockListPage);
       if (node.peer !== peer) return; // re-registered meanwhile; that registration reconciles
       const records: MutationRecord[] = [];
       for (const id of before) {

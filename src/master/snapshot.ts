@@ -6,6 +6,7 @@
 //   {t:'blocks', list: [id, size, refs, nodes, suspect?][]} replica locations (suspect: copies a client found bad)
 //   {t:'garbage', list: [id, nodes][]}                      unreferenced blocks still on nodes
 //   {t:'requests', list: [key, time][]}                     requests done lately (retries are answered as done)
+//   {t:'draining', list: nodeId[]}                          storage nodes being emptied (only when there are any)
 //   {t:'trash', dir, list: TrashEntry[]}                    the trash directory's inode and its items (v2)
 //   {t:'inodes', list}                                      inodes, small block lists and entries inline
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
@@ -17,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { FileType } from '../client/types.js';
+import type { FileType } from '../protocol/types.js';
 import type { BlockInfo } from './block-map.js';
 import type { BlockRef, Inode } from './namespace.js';
 import { encodeHeader, FRAME_HEADER_BYTES, FormatError, scanFrames, SNAPSHOT_FORMAT } from './record-file.js';
@@ -77,6 +78,7 @@ type Frame =
   | { t: 'blocks'; list: [string, number, number, string[], string[]?][] }
   | { t: 'garbage'; list: [string, string[]][] }
   | { t: 'requests'; list: [string, number][] }
+  | { t: 'draining'; list: string[] }
   | { t: 'trash'; dir: number; list: TrashEntry[] }
   | { t: 'end'; inodes: number; blocks: number; garbage: number; trash?: number };
 
@@ -186,6 +188,7 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   const requests = new ListFrames(out, '{"t":"requests","list":');
   for (const entry of state.requests) requests.add(JSON.stringify(entry));
   requests.flush();
+  if (state.draining.size > 0) out.frame(JSON.stringify({ t: 'draining', list: [...state.draining] }));
   const bin = state.trash;
   if (bin.dirIno !== undefined) {
     // a frame of its own even when empty: it says which inode the trash directory is
@@ -305,6 +308,9 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
         break;
       case 'requests':
         for (const [key, time] of f.list) state.requests.set(key, time);
+        break;
+      case 'draining':
+        for (const id of f.list) state.draining.add(id);
         break;
       case 'trash':
         state.trash.dirIno = f.dir;

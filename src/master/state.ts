@@ -12,6 +12,8 @@ export class MasterState {
   readonly users = new Users();
   /** Requests done lately (records.ts 'request'): key → time, oldest first. */
   readonly requests = new Map<string, number>();
+  /** Storage nodes being emptied (records.ts 'drain'; NodeRegistry reads it). */
+  readonly draining = new Set<string>();
   readonly trash = new TrashBin(this.ns);
 
   /** Set by the `format` record; the constructor's value only says what a new cluster gets. */
@@ -93,6 +95,10 @@ export class MasterState {
           if (time >= r.time - DEFAULTS.requestMemoryMs && this.requests.size <= DEFAULTS.requestsRemembered) break;
           this.requests.delete(key);
         }
+        break;
+      case 'drain':
+        if (r.on) this.draining.add(r.node);
+        else this.draining.delete(r.node);
         break;
       case 'mktrash':
         this.trash.makeDir(r.ino, r.time);

@@ -12,10 +12,9 @@ import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { bool, optStr, str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
-import type { TrashItem } from '../client/types.js';
+import type { TrashItem } from '../protocol/types.js';
 import type { ParentResolved, PathResolver } from './fs-service.js';
-import type { ConnContext, Master } from './master.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { ROOT_INO, type Inode } from './namespace.js';
 import { splitPath } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
@@ -23,12 +22,12 @@ import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
 
 /** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
-export function trashLookup(m: Master, dir: Inode, name: string): number | undefined {
+export function trashLookup(m: MasterContext, dir: Inode, name: string): number | undefined {
   return dir.ino === ROOT_INO && name === TRASH_NAME ? m.state.trash.dirIno : undefined;
 }
 
 /** Nothing new is made in the trash, and `/.trash` is no name for anything else. */
-export function refuseNewName(m: Master, dir: Inode, name: string): void {
+export function refuseNewName(m: MasterContext, dir: Inode, name: string): void {
   if (dir.ino === ROOT_INO && name === TRASH_NAME) throw new DfsError('EPERM', `${TRASH_NAME} at the root is the trash`);
   if (m.state.trash.holds(dir)) throw new DfsError('EPERM', 'nothing new can be made in the trash; `dfs trash restore` takes items out');
 }
@@ -41,14 +40,14 @@ const normal = (p: string): string => '/' + splitPath(p).join('/');
  * it is already in the trash or asked to skip it, and a plain unlink for a hard link's
  * other names, whose data stays reachable.
  */
-export function removal(m: Master, c: Caller, pr: ParentResolved, p: string, skipTrash = false): MutationRecord {
+export function removal(m: MasterContext, c: Caller, pr: ParentResolved, p: string, skipTrash = false): MutationRecord {
   const node = pr.existing!;
   const time = Date.now();
   const bin = m.state.trash;
   if (bin.holds(pr.dir)) return { op: 'purge', parent: pr.dir.ino, name: pr.name, time };
   const lastName = node.type === 'dir' || node.nlink <= 1;
   if (!lastName) return { op: 'unlink', parent: pr.dir.ino, name: pr.name, time };
-  if (skipTrash || m.trashMs <= 0 || bin.dirIno === undefined) {
+  if (skipTrash || m.config.trashMs <= 0 || bin.dirIno === undefined) {
     return node.type === 'dir' && node.entries!.size > 0
       ? { op: 'purge', parent: pr.dir.ino, name: pr.name, time }
       : { op: 'unlink', parent: pr.dir.ino, name: pr.name, time };
@@ -62,13 +61,13 @@ export function removal(m: Master, c: Caller, pr: ParentResolved, p: string, ski
 }
 
 /** The record for `mv`: out of the trash it is a restore, which forgets the item's record too. */
-export function renameRecord(m: Master, src: ParentResolved, dst: ParentResolved, time: number): MutationRecord {
+export function renameRecord(m: MasterContext, src: ParentResolved, dst: ParentResolved, time: number): MutationRecord {
   refuseNewName(m, dst.dir, dst.name);
   if (src.dir.ino === m.state.trash.dirIno) return { op: 'restore', trashName: src.name, to: dst.dir.ino, toName: dst.name, time };
   return { op: 'rename', from: src.dir.ino, fromName: src.name, to: dst.dir.ino, toName: dst.name, time };
 }
 
-export function trashHandlers(m: Master, paths: PathResolver): Handlers<ConnContext> {
+export function trashHandlers(m: MasterContext, paths: PathResolver): MasterHandlers {
   const ns = m.state.ns;
   const bin = m.state.trash;
 
@@ -109,7 +108,7 @@ export function trashHandlers(m: Master, paths: PathResolver): Handlers<ConnCont
     const n = ns.get(e.ino)!;
     return {
       id: e.ino, trashPath: `/${TRASH_NAME}/${e.name}`, path: e.path, type: n.type, uid: n.uid, removedBy: e.uid, removed: e.time,
-      purgeAt: e.time + m.trashMs, files: e.files, bytes: e.bytes,
+      purgeAt: e.time + m.config.trashMs, files: e.files, bytes: e.bytes,
     };
   }
 
@@ -172,7 +171,7 @@ export function trashHandlers(m: Master, paths: PathResolver): Handlers<ConnCont
       const c = m.caller(meta);
       const items: TrashItem[] = [];
       for (const e of bin.entries.values()) if (mayHandle(c, e)) items.push(item(e));
-      return { meta: { items, retentionMs: m.trashMs } };
+      return { meta: { items, retentionMs: m.config.trashMs } };
     },
 
     'trash.restore': async ({ meta }) => {
@@ -201,7 +200,7 @@ export class TrashPurger {
   private timer?: NodeJS.Timeout;
   private running = false;
 
-  constructor(private readonly m: Master, private readonly everyMs: number) {}
+  constructor(private readonly m: MasterContext, private readonly everyMs: number) {}
 
   start(): void {
     this.timer = setInterval(() => {
@@ -220,7 +219,7 @@ export class TrashPurger {
     if (this.running || bin.dirIno === undefined || bin.entries.size === 0) return 0;
     this.running = true;
     try {
-      const due = [...bin.entries.values()].filter((e) => e.time + this.m.trashMs <= now);
+      const due = [...bin.entries.values()].filter((e) => e.time + this.m.config.trashMs <= now);
       for (let i = 0; i < due.length; i += DEFAULTS.trashPurgeBatch) {
         await this.m.mutate(due.slice(i, i + DEFAULTS.trashPurgeBatch).map((e) => ({ op: 'purge' as const, parent: bin.dirIno!, name: e.name, time: now })));
       }

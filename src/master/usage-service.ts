@@ -3,16 +3,15 @@
 // -du`) and `fs.info` (dfs info: a file's blocks, the nodes holding each and whether they
 // are up, as mfsfileinfo and `hdfs fsck -files -blocks -locations`).
 import path from 'node:path';
-import type { BlockCopies, Usage } from '../client/types.js';
+import type { BlockCopies, Usage } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, str } from '../rpc/params.js';
-import type { Handlers } from '../rpc/peer.js';
 import type { PathResolver } from './fs-service.js';
-import type { ConnContext, Master } from './master.js';
+import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
 import { allowed, R_OK, X_OK, type Caller } from './permissions.js';
 
-export function usageHandlers(m: Master, paths: PathResolver): Handlers<ConnContext> {
+export function usageHandlers(m: MasterContext, paths: PathResolver): MasterHandlers {
   const ns = m.state.ns;
 
   function usageOf(c: Caller, top: Inode): Usage {
@@ -66,7 +65,7 @@ export function usageHandlers(m: Master, paths: PathResolver): Handlers<ConnCont
         return { meta: { path: path.posix.normalize(p), attr, usage, ...(node.type === 'symlink' ? { target: node.target } : {}) } };
       }
       if (!allowed(c, node, R_OK)) throw new DfsError('EACCES', `permission denied: read ${p}`);
-      const replication = m.maintenance.replication;
+      const replication = m.replication;
       const blocks: (BlockCopies | null)[] = node.blocks!.map((ref, index) => {
         if (!ref) return null;
         const info = m.state.blocks.get(ref.id);

@@ -1,8 +1,9 @@
 // A client connection that (re)connects on demand: a call made while the link is down
 // dials again, so a restarted server is picked up without the caller noticing.
+import { REASON } from '../protocol/reasons.js';
 import { WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
-import { BUSY_REASON, CLOSED_REASON, DfsError, LOGIN_BUSY_REASON } from './errors.js';
+import { DfsError } from './errors.js';
 import type { Meta } from './frame.js';
 import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
 
@@ -20,7 +21,7 @@ export interface RpcClientOptions<C> extends PeerOptions {
 }
 
 /** EAGAIN reasons that say the request never ran (peer.ts, master/login-guard.ts). */
-const RETRY_REASONS = new Set([BUSY_REASON, LOGIN_BUSY_REASON]);
+const RETRY_REASONS = new Set<string>([REASON.busy, REASON.loginBusy]);
 
 // Masking client frames defends HTTP proxies that do not speak WebSocket; dfs links are
 // direct (and TLS where it matters), so a zero mask lets ws skip an XOR over every block.
@@ -60,7 +61,7 @@ export class RpcClient<C = undefined> {
   }
 
   connect(): Promise<Peer<C>> {
-    if (this.closedByUser) return Promise.reject(new DfsError('ENOTCONN', 'client closed', { reason: CLOSED_REASON }));
+    if (this.closedByUser) return Promise.reject(new DfsError('ENOTCONN', 'client closed', { reason: REASON.closed }));
     if (this.peer?.isOpen) return Promise.resolve(this.peer);
     this.connecting ??= this.dial().finally(() => {
       this.connecting = undefined;
@@ -127,7 +128,7 @@ function connectError(url: string, err: Error): DfsError {
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new DfsError('EHOSTUNREACH', `cannot reach ${url}: no route to the host`);
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
     return new DfsError('EACCES', `cannot verify the certificate of ${url} (${code}); pass the cluster's CA with --ca`, {
-      reason: 'bad-certificate',
+      reason: REASON.badCertificate,
     });
   }
   if (url.startsWith('wss:') && (code === 'EPROTO' || (code && /SSL|TLS/.test(code)))) {

@@ -29,42 +29,11 @@ export interface DfsErrorOptions {
   cause?: unknown;
   /**
    * A stable word that says more than the errno where a caller must branch on it (e.g.
-   * EACCES + 'totp-required' at login). Travels on the wire; never parse the message.
+   * EACCES + totp-required at login): one of src/protocol/reasons.ts. Travels on the wire;
+   * never parse the message.
    */
   reason?: string;
 }
-
-// Reasons (DfsErrorOptions.reason) that a module other than the one raising them branches
-// on, so that the two spell them alike: retries depend on them.
-
-/** EAGAIN for a request turned away before it ran (too many in flight): safe to send again. */
-export const BUSY_REASON = 'busy';
-
-/** EAGAIN for a login queued out (too many in progress): it never ran, safe to send again. */
-export const LOGIN_BUSY_REASON = 'login-busy';
-
-/**
- * A block id the master no longer counts as allocated to the file: it expired, or the master
- * restarted (allocations live in memory). The writer still has the bytes: it uploads them
- * again under fresh ids.
- */
-export const STALE_ALLOCATION = 'stale-allocation';
-
-/**
- * EAGAIN for a commit that names, for a slot, a base block the file no longer holds there:
- * another client replaced or cut the block first. The writer rebuilds its block on what is
- * stored now, with only the bytes it wrote, and commits again (src/client/open-file.ts).
- */
-export const STALE_BASE = 'stale-base';
-
-/** No storage node is up to take a block (none alive, or none yet re-registered after a master restart). */
-export const NO_NODES_REASON = 'no-nodes';
-
-/** ENOSYS for a method the server does not have: a client talking to the wrong kind of server. */
-export const UNKNOWN_METHOD_REASON = 'unknown-method';
-
-/** ENOTCONN because this side closed its client on purpose: nothing to wait or retry for. */
-export const CLOSED_REASON = 'closed';
 
 export class DfsError extends Error {
   readonly code: Errno;

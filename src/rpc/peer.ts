@@ -1,8 +1,9 @@
 // One end of a WebSocket carrying dfs frames. Symmetric: either side may send requests
 // and serve them, so a storage node's registration link doubles as the master's control
 // channel. Many requests are in flight at once, matched by id.
+import { REASON } from '../protocol/reasons.js';
 import type { WebSocket, RawData } from 'ws';
-import { BUSY_REASON, DfsError, toDfsError, UNKNOWN_METHOD_REASON } from './errors.js';
+import { DfsError, toDfsError } from './errors.js';
 import { decodeFragments, encodeFrame, FRAME_KIND, type Meta } from './frame.js';
 import { DEFAULTS } from '../defaults.js';
 import type { RequestObserver } from './metrics.js';
@@ -208,7 +209,7 @@ export class Peer<C = unknown> {
       observe?.(label, status, Number(process.hrtime.bigint() - started) / 1e9, req.payload.length, bytesOut);
     if (!handler) {
       done('ENOSYS', 0);
-      return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`, { reason: UNKNOWN_METHOD_REASON }));
+      return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`, { reason: REASON.unknownMethod }));
     }
     if (this.draining) {
       done('ENOTCONN', 0);
@@ -216,7 +217,7 @@ export class Peer<C = unknown> {
     }
     if (this.inflight >= this.maxInflight) {
       done('EAGAIN', 0);
-      return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection', { reason: BUSY_REASON }));
+      return this.replyError(id, new DfsError('EAGAIN', 'too many requests in flight on this connection', { reason: REASON.busy }));
     }
     // the reservation reads the request's metadata: a surprise there is the request's error,
     // not an unhandled rejection that would end the server

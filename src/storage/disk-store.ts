@@ -17,6 +17,7 @@
 // Capacity: what this node holds plus what its file system has free, at most `--capacity`.
 // Nodes that share one file system each see all of its free space; they report the file
 // system's identity (`volume`) and free bytes, and the master counts that space once.
+import { BLOCK_FILE_HEADER_BYTES } from '../protocol/block-format.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,12 +28,12 @@ import { BLOCK_ID_RE, type BlockStore, type StoreStats } from './block-store.js'
 
 export const BLOCK_MAGIC = 'DFSB';
 export const BLOCK_FORMAT_VERSION = 1;
-export const BLOCK_HEADER_BYTES = 16;
+
 const STORAGE_FORMAT = 'dfs-storage';
 const STORAGE_VERSION = 1;
 
 export function encodeBlockHeader(data: Buffer): Buffer {
-  const h = Buffer.alloc(BLOCK_HEADER_BYTES);
+  const h = Buffer.alloc(BLOCK_FILE_HEADER_BYTES);
   h.write(BLOCK_MAGIC, 0, 4, 'latin1');
   h.writeUInt16BE(BLOCK_FORMAT_VERSION, 4);
   h.writeUInt32BE(data.length, 8);
@@ -42,13 +43,13 @@ export function encodeBlockHeader(data: Buffer): Buffer {
 
 /** The data of a block file, or why it is not a good one. */
 export function decodeBlockFile(file: Buffer): { data: Buffer } | { bad: string } {
-  if (file.length < BLOCK_HEADER_BYTES) return { bad: 'shorter than its header' };
+  if (file.length < BLOCK_FILE_HEADER_BYTES) return { bad: 'shorter than its header' };
   if (file.toString('latin1', 0, 4) !== BLOCK_MAGIC) return { bad: 'not a dfs block file' };
   const version = file.readUInt16BE(4);
   if (version !== BLOCK_FORMAT_VERSION) return { bad: `block format version ${version}; this dfs reads ${BLOCK_FORMAT_VERSION}` };
   const len = file.readUInt32BE(8);
-  if (len !== file.length - BLOCK_HEADER_BYTES) return { bad: `holds ${file.length - BLOCK_HEADER_BYTES} bytes, its header says ${len}` };
-  const data = file.subarray(BLOCK_HEADER_BYTES);
+  if (len !== file.length - BLOCK_FILE_HEADER_BYTES) return { bad: `holds ${file.length - BLOCK_FILE_HEADER_BYTES} bytes, its header says ${len}` };
+  const data = file.subarray(BLOCK_FILE_HEADER_BYTES);
   if (crc32(data) !== file.readUInt32BE(12)) return { bad: 'checksum mismatch' };
   return { data };
 }
@@ -142,7 +143,7 @@ export class DiskBlockStore implements BlockStore {
       this.madeDirs.add(sub);
     }
     const tmp = path.join(this.tmpDir, `${id}.${randomBytes(4).toString('hex')}`);
-    const size = BLOCK_HEADER_BYTES + data.length;
+    const size = BLOCK_FILE_HEADER_BYTES + data.length;
     const limit = this.options.capacityLimit;
     if (limit !== undefined && this.used - (this.index.get(id) ?? 0) + size > limit) {
       throw new DfsError('ENOSPC', `cannot store block ${id}: this node's capacity (${limit} bytes) is used up`);
@@ -186,7 +187,7 @@ export class DiskBlockStore implements BlockStore {
   async getRange(id: string, offset: number, length: number): Promise<Buffer | undefined> {
     const fileBytes = this.index.get(id);
     if (fileBytes === undefined) return undefined;
-    const n = Math.max(0, Math.min(length, fileBytes - BLOCK_HEADER_BYTES - offset));
+    const n = Math.max(0, Math.min(length, fileBytes - BLOCK_FILE_HEADER_BYTES - offset));
     let fh: fs.promises.FileHandle;
     try {
       fh = await fs.promises.open(this.blockFile(id), 'r');
@@ -196,7 +197,7 @@ export class DiskBlockStore implements BlockStore {
     const out = Buffer.allocUnsafe(n);
     let bytesRead: number;
     try {
-      ({ bytesRead } = await fh.read(out, 0, n, BLOCK_HEADER_BYTES + offset));
+      ({ bytesRead } = await fh.read(out, 0, n, BLOCK_FILE_HEADER_BYTES + offset));
     } catch (err) {
       throw toStoreError(err, `cannot read block ${id}`);
     } finally {

@@ -9,7 +9,7 @@ import { PagedListings } from '../rpc/paging.js';
 import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { BLOCK_ID_RE, type BlockStore } from './block-store.js';
-import { checkCapability, type BlockOp } from './capability.js';
+import { checkCapability, type BlockOp } from '../protocol/capability.js';
 import { Scrubber } from './scrubber.js';
 import { RpcMetrics } from '../rpc/metrics.js';
 import { logger as makeLogger, type Logger } from '../log.js';

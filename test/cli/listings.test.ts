@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import type { PathInfo, TrashItem } from '../../src/client/types.js';
+import type { PathInfo, TrashItem } from '../../src/protocol/types.js';
 import { spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, mount, sh } from '../helpers/mount.js';
 

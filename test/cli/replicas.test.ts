@@ -1,7 +1,7 @@
 // A replication factor above the number of storage nodes: accepted with a warning, met as
 // far as one copy a node goes, and not reported as damage by fsck or status for ever after.
 import t from 'tap';
-import type { PathInfo } from '../../src/client/types.js';
+import type { PathInfo } from '../../src/protocol/types.js';
 import { spawnCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/split-cluster.js';
 

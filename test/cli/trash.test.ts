@@ -2,7 +2,7 @@
 // waits in the trash, where `dfs trash` lists, restores and purges it.
 import t from 'tap';
 import { spawnCluster } from '../helpers/cluster.js';
-import type { TrashItem } from '../../src/client/types.js';
+import type { TrashItem } from '../../src/protocol/types.js';
 
 t.test('dfs rm -r / removes nothing; dfs rm goes to the trash and dfs trash brings it back', async (t) => {
   const cl = await spawnCluster(t, { nodes: 1 });

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { ADMIN_PASSWORD, localCluster, storedBlocks } from '../helpers/cluster.js';
-import { importBlockKey, openSegments, sealBlock, sealedRange, SEGMENT, SEGMENT_OVERHEAD } from '../../src/client/crypto.js';
+import { sealedRange, SEGMENT, SEGMENT_OVERHEAD } from '../../src/protocol/block-format.js';
+import { importBlockKey, openSegments, sealBlock } from '../../src/client/crypto.js';
 
 const MiB = 1024 * 1024;
 

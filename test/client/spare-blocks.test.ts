@@ -34,7 +34,7 @@ t.test('create hands out a block id; a small write uses it; an unused one is ret
 
   // the master takes back only ids of the file named, and only from its writer
   h = await c.openFile('/written', { read: true, write: true });
-  const id = [...allocations.keys()][0];
+  const id = [...allocations.ids()][0];
   await t.rejects(c.call('fs.unallocate', { ino: 999_999, ticket: 'x', ids: [id] }), 'an unknown file: refused');
   t.ok(allocations.has(id), 'and the id is still there');
   await h.close();

@@ -2,7 +2,7 @@
 // each kind of change drops (a name, an inode's every name, a subtree), and the bound.
 import t from 'tap';
 import { AttrCache, childPath, parentOf } from '../../src/fuse/attr-cache.js';
-import type { Attr } from '../../src/client/types.js';
+import type { Attr } from '../../src/protocol/types.js';
 
 function attr(ino: number, more: Partial<Attr> = {}): Attr {
   return { ino, type: 'file', mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0, ctime: 0, replicas: 1, ...more };

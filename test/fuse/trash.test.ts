@@ -1,7 +1,7 @@
 // rm in a mount goes to the trash, as in JuiceFS: the root does not list /.trash, an admin
 // reaches it by path, and `mv` out of it restores.
 import t from 'tap';
-import type { TrashItem } from '../../src/client/types.js';
+import type { TrashItem } from '../../src/protocol/types.js';
 import { fuseUnavailable, mountedCluster } from '../helpers/mount.js';
 
 const skip = fuseUnavailable();

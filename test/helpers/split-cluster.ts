@@ -5,7 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { DfsClient, type ClusterStatus } from '../../src/client/client.js';
+import { DfsClient } from '../../src/client/client.js';
+import type { ClusterStatus } from '../../src/protocol/types.js';
 import { ADMIN_PASSWORD, DFS_BIN, runDfs, tempDir, waitForLine, type RunResult, type Teardown } from './cluster.js';
 
 export function freePort(): Promise<number> {

@@ -26,7 +26,7 @@ t.test('garbage made by maintenance survives a worker checkpoint and a crash', a
   const m = cl.master;
   const h = await cl.admin.create('/f', 0o644); // a block id handed out with the open, never used
   await h.close();
-  const more = (await cl.admin.call('fs.open', { path: '/f', read: false, write: true, allocate: 2 })).meta;
+  const more = (await cl.admin.callRaw('fs.open', { path: '/f', read: false, write: true, allocate: 2 })).meta;
   t.equal((more.spare as unknown[]).length, 2, 'two more block ids handed out');
   await cl.nodes[0].stop(); // the collector cannot delete them there: they stay on the list
   await eventually('the allocations to expire into garbage', () => (m.state.blocks.garbage.size >= 2 ? true : undefined), 10_000);

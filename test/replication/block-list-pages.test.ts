@@ -23,7 +23,7 @@ t.test('reconcile and fsck read a node block list page by page', async (t) => {
   t.notOk(store.has(orphan), 'the orphan, on the last page, was found and deleted');
   t.ok(held.every((id) => store.has(id)), 'every real block is kept');
 
-  const report = (await admin.call('cluster.fsck', { path: '/' })).meta as { healthy: boolean; unverifiedNodes: string[]; damaged: unknown[] };
+  const report = (await admin.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean; unverifiedNodes: string[]; damaged: unknown[] };
   t.same(report.unverifiedNodes, [], "fsck read the node's whole list");
   t.ok(report.healthy, 'and found every copy where the map says');
 });

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { BLOCK_HEADER_BYTES, decodeBlockFile, encodeBlockHeader } from '../../src/storage/disk-store.js';
+import { BLOCK_FILE_HEADER_BYTES } from '../../src/protocol/block-format.js';
+import { decodeBlockFile, encodeBlockHeader } from '../../src/storage/disk-store.js';
 import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster.js';
 import { sha, readAll } from '../helpers/bytes.js';
 
@@ -20,18 +21,18 @@ t.test('corrupt copies are read around, dropped and replaced', async (t) => {
   await h.close();
 
   // which node each block is read from first, as the master lists them
-  const info = (await c.call('fs.open', { path: '/victim', read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
+  const info = (await c.callRaw('fs.open', { path: '/victim', read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
   const dirOf = new Map(cl.nodeDirs.map((d) => [(JSON.parse(fs.readFileSync(path.join(d, 'storage.json'), 'utf8')) as { nodeId: string }).nodeId, d]));
   const fileOf = (b: { id: string; nodes: { id: string }[] }): string => path.join(dirOf.get(b.nodes[0].id)!, 'blocks', b.id.slice(0, 2), b.id);
 
   // block 0: a flipped bit on disk (the node's checksum catches it)
   const f0 = fileOf(info[0]);
   const bytes0 = fs.readFileSync(f0);
-  bytes0[BLOCK_HEADER_BYTES + 1000] ^= 0x04;
+  bytes0[BLOCK_FILE_HEADER_BYTES + 1000] ^= 0x04;
   fs.writeFileSync(f0, bytes0);
   // block 1: different bytes under a valid checksum (only the client's GCM tag can tell)
   const f1 = fileOf(info[1]);
-  const payload1 = Buffer.from(fs.readFileSync(f1).subarray(BLOCK_HEADER_BYTES));
+  const payload1 = Buffer.from(fs.readFileSync(f1).subarray(BLOCK_FILE_HEADER_BYTES));
   payload1[2000] ^= 0x40;
   fs.writeFileSync(f1, Buffer.concat([encodeBlockHeader(payload1), payload1]));
 
@@ -50,7 +51,7 @@ t.test('corrupt copies are read around, dropped and replaced', async (t) => {
           const got = decodeBlockFile(file);
           if ('bad' in got) return undefined;
           // the altered copy passes the node's checksum: it counts only once it has been replaced
-          if (sha(file.subarray(BLOCK_HEADER_BYTES)) === sha(payload1)) return undefined;
+          if (sha(file.subarray(BLOCK_FILE_HEADER_BYTES)) === sha(payload1)) return undefined;
         }
       }
       return true;
@@ -58,7 +59,7 @@ t.test('corrupt copies are read around, dropped and replaced', async (t) => {
     60_000,
   );
   t.pass('every copy of the two blocks passes its checksum, and there are two of each');
-  const altered = fs.existsSync(f1) && sha(fs.readFileSync(f1).subarray(BLOCK_HEADER_BYTES)) === sha(payload1);
+  const altered = fs.existsSync(f1) && sha(fs.readFileSync(f1).subarray(BLOCK_FILE_HEADER_BYTES)) === sha(payload1);
   t.notOk(altered, 'the altered copy is gone');
   const s = await eventually('counts to clear', async () => {
     const st = await cl.status();

@@ -42,7 +42,7 @@ t.test('drain a node, stop it, remove it: every file keeps its copies', async (t
   t.equal(r.forgotten, held, 'its copies forgotten');
   t.notOk((await c.nodes()).some((n) => n.id === leaving.id), 'gone from the node list');
   for (const [p, data] of files) t.same(await readAll(c, p), data, `${p} reads back`);
-  const fsck = (await c.call('cluster.fsck', { path: '/' })).meta as { healthy: boolean };
+  const fsck = (await c.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean };
   t.ok(fsck.healthy, 'fsck: healthy');
 });
 

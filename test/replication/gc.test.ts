@@ -54,10 +54,10 @@ t.test('an uploaded block never committed is deleted after its allocation expire
   t.teardown(() => c.close());
   await c.login('admin', ADMIN_PASSWORD);
   // what a writer does before it commits: open, allocate, then put the (sealed) block
-  const opened = (await c.call('fs.create', { path: '/writing', mode: 0o644 })).meta as { attr: { ino: number }; ticket: string };
+  const opened = (await c.callRaw('fs.create', { path: '/writing', mode: 0o644 })).meta as { attr: { ino: number }; ticket: string };
   const ino = opened.attr.ino;
   const ticket = opened.ticket;
-  const [a] = (await c.call('fs.allocate', { ino, ticket, count: 1 })).meta.blocks as { id: string; cap: string; nodes: { id: string; url: string }[] }[];
+  const [a] = (await c.callRaw('fs.allocate', { ino, ticket, count: 1 })).meta.blocks as { id: string; cap: string; nodes: { id: string; url: string }[] }[];
   const put = await c.io.put(a.id, a.cap, a.nodes, randomBytes(1000));
   t.same(put.ok, [store.nodeId]);
   t.ok(store.has(a.id));

@@ -16,7 +16,7 @@ async function writeOneBlock(cl: LocalCluster, name: string): Promise<{ id: stri
   const h = await cl.admin.create(name, 0o644);
   await h.write(0, randomBytes(200_000));
   await h.close();
-  const blocks = (await cl.admin.call('fs.open', { path: name, read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
+  const blocks = (await cl.admin.callRaw('fs.open', { path: name, read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
   return { id: blocks[0].id, first: blocks[0].nodes[0].id };
 }
 
@@ -55,7 +55,7 @@ t.test('every copy bad: the block is lost, status and fsck say so, and every cop
   t.equal(holders(cl, id), 2, 'repair neither dropped a copy nor copied a bad one to the third node');
   const again = await cl.admin.status();
   t.same([again.lost, again.missing], [1, 1], 'still lost after repair has had its turn');
-  const report = (await cl.admin.call('cluster.fsck', { path: '/' })).meta as { healthy: boolean; lost: number; damaged: { path: string; lost: number }[] };
+  const report = (await cl.admin.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean; lost: number; damaged: { path: string; lost: number }[] };
   t.equal(report.healthy, false, 'fsck does not call it healthy');
   t.equal(report.lost, 1);
   t.same(report.damaged.map((d) => [d.path, d.lost]), [['/doomed', 1]]);

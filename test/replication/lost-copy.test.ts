@@ -16,7 +16,7 @@ async function writeFile(cl: SplitCluster, name: string, data: Buffer): Promise<
   const h = await c.create(name, 0o644);
   await h.write(0, data);
   await h.close();
-  return (await c.call('fs.open', { path: name, read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
+  return (await c.callRaw('fs.open', { path: name, read: true })).meta.blocks as { id: string; nodes: { id: string }[] }[];
 }
 
 function nodeDirOf(cl: SplitCluster, nodeId: string): string {

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { BLOCK_HEADER_BYTES, decodeBlockFile } from '../../src/storage/disk-store.js';
+import { BLOCK_FILE_HEADER_BYTES } from '../../src/protocol/block-format.js';
+import { decodeBlockFile } from '../../src/storage/disk-store.js';
 import { sha, readAll } from '../helpers/bytes.js';
 import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster.js';
 
@@ -17,13 +18,13 @@ t.test('a block that rots unread is found by the scrub and copied again', async 
   await h.write(0, data);
   await h.close();
 
-  const info = (await c.call('fs.open', { path: '/cold', read: true })).meta.blocks as { id: string }[];
+  const info = (await c.callRaw('fs.open', { path: '/cold', read: true })).meta.blocks as { id: string }[];
   const id = info[1].id; // the short second block
   const holders = cl.nodeDirs.filter((d) => blocksOnDisk(d).has(id));
   t.equal(holders.length, 2, 'two copies on disk');
   const file = path.join(holders[0], 'blocks', id.slice(0, 2), id);
   const bytes = fs.readFileSync(file);
-  bytes[BLOCK_HEADER_BYTES + 3] ^= 0x10;
+  bytes[BLOCK_FILE_HEADER_BYTES + 3] ^= 0x10;
   fs.writeFileSync(file, bytes);
 
   await eventually(

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { RpcClient } from '../../src/rpc/client.js';
-import { signCapability } from '../../src/storage/capability.js';
+import { signCapability } from '../../src/protocol/capability.js';
 import { localCluster } from '../helpers/cluster.js';
 import { refusal } from '../helpers/bytes.js';
 
@@ -19,7 +19,7 @@ t.test('a storage node refuses stolen block ids, expired and foreign capabilitie
 
   const node = new RpcClient(cluster.nodes[0].url);
   t.teardown(() => node.close());
-  const key = cluster.master.capKey;
+  const key = cluster.master.capabilities.capKey;
   const soon = Date.now() + 60_000;
 
   const ok = await node.call('block.get', { id: a, cap: signCapability(key, 'r', a, soon) });
@@ -86,42 +86,42 @@ t.test('no capability for a file the caller may not read, not even by inode numb
   const ino = (await alice.getattr('/alice/diary')).ino;
 
   t.equal((await refusal(bob.openFile('/alice/diary', { read: true, write: false }))).code, 'EACCES', 'open by path: no search permission');
-  const noTicket = await refusal(bob.call('fs.blocks', { ino }));
+  const noTicket = await refusal(bob.callRaw('fs.blocks', { ino }));
   t.same([noTicket.code, noTicket.reason], ['EACCES', 'no-open-ticket'], 'fs.blocks by a guessed inode number without a ticket');
   for (let guess = 1; guess < ino + 3; guess++) {
-    const e = await refusal(bob.call('fs.blocks', { ino: guess, ticket: 'x'.repeat(32) }));
+    const e = await refusal(bob.callRaw('fs.blocks', { ino: guess, ticket: 'x'.repeat(32) }));
     if (e.code !== 'EACCES') t.fail(`inode ${guess} answered ${e.code}`);
   }
   t.pass('enumerating inode numbers with a made-up ticket yields nothing');
 
   // a ticket is bound to the session that opened the file and to that file
-  const pub = (await bob.call('fs.open', { path: '/pub/open', read: true })).meta;
+  const pub = (await bob.callRaw('fs.open', { path: '/pub/open', read: true })).meta;
   t.type(pub.ticket, 'string', 'an open returns a ticket');
-  t.equal((await refusal(bob.call('fs.blocks', { ino, ticket: pub.ticket }))).code, 'EACCES', "another file's ticket does not open this one");
-  const alicesTicket = (await alice.call('fs.open', { path: '/alice/diary', read: true })).meta.ticket;
-  t.equal((await refusal(bob.call('fs.blocks', { ino, ticket: alicesTicket }))).code, 'EACCES', "alice's ticket is useless in bob's session");
+  t.equal((await refusal(bob.callRaw('fs.blocks', { ino, ticket: pub.ticket }))).code, 'EACCES', "another file's ticket does not open this one");
+  const alicesTicket = (await alice.callRaw('fs.open', { path: '/alice/diary', read: true })).meta.ticket;
+  t.equal((await refusal(bob.callRaw('fs.blocks', { ino, ticket: alicesTicket }))).code, 'EACCES', "alice's ticket is useless in bob's session");
   for (const method of ['fs.allocate', 'fs.commit']) {
-    const e = await refusal(bob.call(method, { ino, ticket: alicesTicket, count: 1, size: 0, blocks: [] }));
+    const e = await refusal(bob.callRaw(method, { ino, ticket: alicesTicket, count: 1, size: 0, blocks: [] }));
     t.equal(e.code, 'EACCES', `${method} with a stolen ticket is refused`);
   }
   t.equal((await alice.getattr('/alice/diary')).size, 10, 'the file was not truncated');
 
   // a ticket does not outlive the mode bits: permission is checked on every call
   const info = await bob.call('fs.open', { path: '/pub/open', read: true });
-  const openIno = (info.meta.attr as { ino: number }).ino;
+  const openIno = info.attr.ino;
   await alice.chmod('/pub/open', 0o600);
-  t.equal((await refusal(bob.call('fs.blocks', { ino: openIno, ticket: info.meta.ticket }))).code, 'EACCES', 'after chmod 600 the ticket gives no capabilities');
+  t.equal((await refusal(bob.callRaw('fs.blocks', { ino: openIno, ticket: info.ticket }))).code, 'EACCES', 'after chmod 600 the ticket gives no capabilities');
   t.equal((await refusal(bob.openFile('/pub/open', { read: true, write: false }))).code, 'EACCES', 'and no open');
 
   // false corruption reports cannot drop replicas of someone else's file
   const diary = cluster.master.state.ns.get(ino)!.blocks![0]!.id;
   const where = [...cluster.master.state.blocks.get(diary)!.nodes][0];
   t.equal(
-    (await refusal(bob.call('block.corrupt', { ino, ticket: pub.ticket, id: diary, node: where }))).code,
+    (await refusal(bob.callRaw('block.corrupt', { ino, ticket: pub.ticket, id: diary, node: where }))).code,
     'EACCES',
     'a corrupt report for a file bob cannot open is refused',
   );
   const own = await alice.call('fs.open', { path: '/alice/diary', read: true });
-  await alice.call('block.corrupt', { ino, ticket: own.meta.ticket, id: diary, node: where });
+  await alice.callRaw('block.corrupt', { ino, ticket: own.ticket, id: diary, node: where });
   t.ok(cluster.master.state.blocks.get(diary)!.nodes.has(where), 'even a reader cannot have the last copy of a block dropped');
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import t from 'tap';
 import { WebSocket } from 'ws';
-import { sealedLength } from '../../src/client/crypto.js';
+import { sealedLength } from '../../src/protocol/block-format.js';
 import { DEFAULTS } from '../../src/defaults.js';
 import { decodeFrame, encodeFrame, FRAME_KIND } from '../../src/rpc/frame.js';
 import { spawnCluster, type Teardown } from '../helpers/cluster.js';
@@ -53,7 +53,7 @@ t.test('a client that never reads its replies cannot grow the server’s memory'
     await Promise.all(Array.from({ length: 100 }, (_, j) => admin.mkdir(`/wide/entry-with-a-longish-name-${i + j}`, 0o755)));
   }
   const one = Buffer.concat(encodeFrame(FRAME_KIND.request, 1, 'fs.readdir', { token: admin.token, path: '/wide' }));
-  const replyBytes = (await admin.call('fs.readdir', { path: '/wide' })).meta.entries as unknown[];
+  const replyBytes = (await admin.callRaw('fs.readdir', { path: '/wide' })).meta.entries as unknown[];
   const perReply = JSON.stringify({ entries: replyBytes }).length;
   const requests = 3000;
   t.ok(perReply * requests > 900 * MiB, `unbounded, ${requests} unread replies would hold ${Math.round((perReply * requests) / MiB)} MiB`);
@@ -94,7 +94,7 @@ t.test('a client that asks a storage node for blocks it never reads cannot grow 
   const h = await admin.create('/block', 0o644);
   await h.write(0, data);
   await h.close();
-  const [b] = (await admin.call('fs.open', { path: '/block', read: true, write: false })).meta.blocks as { id: string; cap: string; nodes: { url: string }[] }[];
+  const [b] = (await admin.callRaw('fs.open', { path: '/block', read: true, write: false })).meta.blocks as { id: string; cap: string; nodes: { url: string }[] }[];
   const requests = 200;
   const sealed = sealedLength(data.length);
   t.ok(requests * sealed > 4 * DEFAULTS.storageServedBytesPerConnection, `unbounded, the unread replies would hold ${Math.round((requests * sealed) / MiB)} MiB`);

@@ -10,7 +10,7 @@ t.test('names with /, NUL, . and .., over-long names and paths are refused', asy
   const cluster = await localCluster(t, { nodes: 1 });
   const c = cluster.admin;
   await c.mkdir('/d', 0o755);
-  const raw = (method: string, meta: Record<string, unknown>): Promise<string> => code(c.call(method, meta));
+  const raw = (method: string, meta: Record<string, unknown>): Promise<string> => code(c.callRaw(method, meta));
 
   const long = 'n'.repeat(DEFAULTS.maxNameBytes + 1);
   const longUtf8 = 'é'.repeat(Math.ceil((DEFAULTS.maxNameBytes + 1) / 2)); // 2 bytes each: the limit is in bytes

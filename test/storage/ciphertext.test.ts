@@ -64,6 +64,6 @@ t.test('a flipped bit in the first replica: the other copy is read and the bad o
   for (let i = 0; i < 50 && !info.suspect?.has(first); i++) await new Promise((res) => setTimeout(res, 20));
   // kept (there is nowhere to make a good copy in its place) but no longer trusted
   t.ok(info.suspect?.has(first), 'the master marked the corrupt replica suspect');
-  const listed = (await reader.call('fs.open', { path: '/half', read: true })).meta.blocks as { nodes: { id: string }[] }[];
+  const listed = (await reader.callRaw('fs.open', { path: '/half', read: true })).meta.blocks as { nodes: { id: string }[] }[];
   t.not(listed[0].nodes[0].id, first, 'and offers it to readers last');
 });

@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { BLOCK_HEADER_BYTES, DiskBlockStore } from '../../src/storage/disk-store.js';
+import { BLOCK_FILE_HEADER_BYTES } from '../../src/protocol/block-format.js';
+import { DiskBlockStore } from '../../src/storage/disk-store.js';
 import { tempDir } from '../helpers/cluster.js';
 import { FIXTURES } from '../fixtures/make-fixtures.js';
 import { smallDisk, tmpfsUnavailable } from '../helpers/tmpfs.js';
@@ -33,7 +34,7 @@ t.test('blocks, sizes and identity survive a reopen', async (t) => {
   t.equal(await b.delete(id(2)), false);
   t.equal(await b.get(id(2)), undefined);
   t.notOk(fs.existsSync(b.blockFile(id(2))));
-  t.equal(b.stats().used, 10 + BLOCK_HEADER_BYTES + 1 + BLOCK_HEADER_BYTES);
+  t.equal(b.stats().used, 10 + BLOCK_FILE_HEADER_BYTES + 1 + BLOCK_FILE_HEADER_BYTES);
 });
 
 t.test('a flipped byte or a cut file reads as EIO and the copy is dropped', async (t) => {
@@ -42,7 +43,7 @@ t.test('a flipped byte or a cut file reads as EIO and the copy is dropped', asyn
   await s.put(id(7), randomBytes(5000));
   await s.put(id(8), randomBytes(5000));
   const f7 = fs.readFileSync(s.blockFile(id(7)));
-  f7[BLOCK_HEADER_BYTES + 1234] ^= 0x10;
+  f7[BLOCK_FILE_HEADER_BYTES + 1234] ^= 0x10;
   fs.writeFileSync(s.blockFile(id(7)), f7);
   await t.rejects(s.get(id(7)), { code: 'EIO', message: /corrupt on this node \(checksum mismatch\)/ });
   t.notOk(s.has(id(7)), 'no longer listed');
@@ -61,7 +62,7 @@ t.test('a byte range reads just those bytes; a file cut short is EIO and dropped
   t.ok((await s.getRange(id(9), 196_000, 65_564))!.equals(data.subarray(196_000)), 'cut at the end of the block');
   t.equal((await s.getRange(id(9), 300_000, 10))!.length, 0, 'past the end: nothing');
   t.equal(await s.getRange(id(10), 0, 10), undefined, 'a block not held');
-  fs.truncateSync(s.blockFile(id(9)), BLOCK_HEADER_BYTES + 100_000);
+  fs.truncateSync(s.blockFile(id(9)), BLOCK_FILE_HEADER_BYTES + 100_000);
   await t.rejects(s.getRange(id(9), 65_564, 65_564), { code: 'EIO', message: /corrupt on this node \(shorter than it was written\)/ });
   t.notOk(s.has(id(9)), 'the cut copy is no longer listed');
 });
@@ -121,7 +122,7 @@ t.test('--capacity bounds what a node holds and reports', async (t) => {
   await t.rejects(s.put(id(2), randomBytes(60_000)), { code: 'ENOSPC' }, 'past the limit: ENOSPC');
   t.same([...s.ids()], [id(1)]);
   t.equal(s.stats().capacity, 100_000, 'capacity is the limit when the disk has more');
-  t.equal(s.stats().used, 60_000 + BLOCK_HEADER_BYTES);
+  t.equal(s.stats().used, 60_000 + BLOCK_FILE_HEADER_BYTES);
 });
 
 t.test('stores on one file system name the same volume', async (t) => {

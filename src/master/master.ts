@@ -8,7 +8,7 @@ import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { Allocations } from './allocations.js';
 import { Capabilities } from './capabilities.js';
-import { minCopies, type ConnContext, type MasterConfig, type MasterContext } from './context.js';
+import { minCopies, type ConnContext, type MasterConfig, type MasterContext, type MasterHandlers } from './context.js';
 import type { Replicator } from './replication.js';
 import { bytesOnNode } from '../protocol/block-format.js';
 import { KeyWrapper, loadOrCreateSecret } from './keys.js';
@@ -18,7 +18,13 @@ import type { MutationLog, MutationRecord } from './records.js';
 import { MasterState } from './state.js';
 import { ADMIN_UID, hashToken, newPasswordHash, newToken } from './users.js';
 import { authHandlers } from './auth-service.js';
-import { fsHandlers } from './fs-service.js';
+import { adminHandlers } from './admin-service.js';
+import { blockHandlers } from './block-service.js';
+import { NamespaceOps } from './namespace-ops.js';
+import { namespaceHandlers } from './namespace-service.js';
+import { Paths } from './resolve.js';
+import { trashHandlers } from './trash-service.js';
+import { usageHandlers } from './usage-service.js';
 import { nodeHandlers } from './node-service.js';
 import { Maintenance } from './maintenance.js';
 import { RpcMetrics } from '../rpc/metrics.js';
@@ -131,10 +137,16 @@ export class Master implements MasterContext {
       options.allocationTtlMs,
     );
     this.trashPurger = new TrashPurger(this, options.trashPurgeEveryMs ?? DEFAULTS.trashPurgeEveryMs);
-    const handlers: Handlers<ConnContext> = {
+    const paths = new Paths(this);
+    const ops = new NamespaceOps(this, paths);
+    const handlers: MasterHandlers = {
       ...authHandlers(this, this.loginGuard),
       ...accountHandlers(this),
-      ...fsHandlers(this),
+      ...namespaceHandlers(this, paths, ops),
+      ...blockHandlers(this, paths, ops),
+      ...adminHandlers(this, paths),
+      ...trashHandlers(this, paths),
+      ...usageHandlers(this, paths),
       ...nodeHandlers(this, this.joinSecret),
       ...clientHandlers(this, { peers: () => this.server.peers, startedAt: () => this.startedAt }),
       ...nodeAdminHandlers(this),

@@ -4,7 +4,7 @@
 // (records.ts); the service that checks who may do what is trash-service.ts.
 //
 // The trash directory is an inode of its own that no directory lists: `/.trash` reaches it
-// by path (fs-service's resolve), `ls /` never shows it, and its entries are the removed
+// by path (resolve.ts), `ls /` never shows it, and its entries are the removed
 // items under the name `<ino>-<name>`, each with a TrashEntry saying where it was.
 import { DEFAULTS } from '../defaults.js';
 import type { Namespace, Inode } from './namespace.js';

@@ -13,7 +13,7 @@ import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { bool, optStr, str } from '../rpc/params.js';
 import type { TrashItem } from '../protocol/types.js';
-import type { ParentResolved, PathResolver } from './fs-service.js';
+import type { ParentResolved, PathResolver } from './resolve.js';
 import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { ROOT_INO, type Inode } from './namespace.js';
 import { splitPath } from './paths.js';
@@ -22,7 +22,7 @@ import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
 
 /** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
-export function trashLookup(m: MasterContext, dir: Inode, name: string): number | undefined {
+export function trashLookup(m: Pick<MasterContext, 'state'>, dir: Inode, name: string): number | undefined {
   return dir.ino === ROOT_INO && name === TRASH_NAME ? m.state.trash.dirIno : undefined;
 }
 

@@ -1,0 +1,210 @@
+// The namespace's changes, each once: checks a local file system would make (permissions,
+// the sticky bit, file types, names), then the records for `mutate`. Two fronts call them:
+// the path methods the CLI uses (namespace-service.ts) and the inode methods a mount uses
+// (inode-service.ts). `label` is what a message names (a path, or a name in a directory).
+import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
+import type { OpenInfo } from '../protocol/methods.js';
+import type { FileTime } from '../protocol/types.js';
+import type { MasterContext } from './context.js';
+import { attrOf, type Inode } from './namespace.js';
+import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, type Caller } from './permissions.js';
+import { deny, type ParentResolved, type Paths } from './resolve.js';
+import { refuseNewName, removal, renameRecord } from './trash-service.js';
+
+export class NamespaceOps {
+  constructor(
+    private readonly m: MasterContext,
+    private readonly paths: Paths,
+  ) {}
+
+  private get ns() {
+    return this.m.state.ns;
+  }
+
+  /** A new inode as `pr.name` in `pr.dir` (write permission checked by the caller). */
+  async make(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string): Promise<Inode> {
+    refuseNewName(this.m, pr.dir, pr.name);
+    const ino = this.ns.nextIno;
+    const setgidDir = (pr.dir.mode & 0o2000) !== 0;
+    await this.m.mutate([
+      {
+        op: 'mknod', ino, parent: pr.dir.ino, name: pr.name, type,
+        // a set-group-id directory hands its group down, and to a directory the bit itself
+        mode: (type === 'dir' && setgidDir ? mode | 0o2000 : mode) & 0o7777,
+        uid: c.uid, gid: setgidDir ? pr.dir.gid : c.user.gid, time: Date.now(), replicas: pr.dir.replicas,
+        target, key: type === 'file' ? this.m.keys.newWrappedKey(ino) : undefined,
+      },
+    ]);
+    return this.ns.get(ino)!;
+  }
+
+  async mkdir(c: Caller, pr: ParentResolved, mode: number, label: string): Promise<Inode> {
+    if (pr.existing) throw new DfsError('EEXIST', `file exists: ${label}`);
+    return this.make(c, pr, 'dir', mode);
+  }
+
+  async symlink(c: Caller, pr: ParentResolved, target: string, label: string): Promise<Inode> {
+    if (target.length === 0 || target.includes('\0') || Buffer.byteLength(target) > DEFAULTS.maxPathBytes) {
+      throw new DfsError(target.length === 0 || target.includes('\0') ? 'EINVAL' : 'ENAMETOOLONG', 'bad symlink target');
+    }
+    if (pr.existing) throw new DfsError('EEXIST', `file exists: ${label}`);
+    return this.make(c, pr, 'symlink', 0o777, target);
+  }
+
+  /**
+   * open(O_CREAT): the file `pr.name`, made when missing (write permission on the directory
+   * needed then), or the one there (`resolveTarget` follows a symlink to it) unless `exclusive`.
+   */
+  async create(c: Caller, pr: ParentResolved, mode: number, o: { exclusive: boolean; truncate: boolean }, label: string, resolveTarget: () => Inode): Promise<Inode> {
+    if (pr.existing) {
+      if (o.exclusive) throw new DfsError('EEXIST', `file exists: ${label}`);
+      const n = pr.existing.type === 'symlink' ? resolveTarget() : pr.existing;
+      return this.open(c, n, { read: false, write: true, truncate: o.truncate }, label);
+    }
+    if (!allowed(c, pr.dir, W_OK)) deny(`write in the directory of ${label}`);
+    return this.make(c, pr, 'file', mode);
+  }
+
+  /** open(2) of a file reached: the access asked checked; O_TRUNC empties it, even with O_RDONLY as on Linux, and takes write permission. */
+  async open(c: Caller, n: Inode, o: { read: boolean; write: boolean; truncate: boolean }, label: string): Promise<Inode> {
+    const write = o.write || o.truncate;
+    if (n.type === 'dir' && write) throw new DfsError('EISDIR', `is a directory: ${label}`);
+    if (o.read && !allowed(c, n, R_OK)) deny(`read ${label}`);
+    if (write && !allowed(c, n, W_OK)) deny(`write ${label}`);
+    if (n.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${label}`);
+    if (o.truncate && n.size > 0) await this.m.mutate([{ op: 'commit', ino: n.ino, size: 0, blocks: [], time: Date.now() }]);
+    return n;
+  }
+
+  /**
+   * What a client needs to read and write a file: its key, block list and capabilities, the
+   * open ticket its later by-inode calls must show, and (`allocate`) block ids for its first
+   * uploads: best effort, a cluster with no room answers without, and the upload asks again.
+   */
+  openInfo(c: Caller, n: Inode, allocate = 0): OpenInfo {
+    const key = this.m.keys.unwrap(n.key!, n.ino).toString('base64');
+    const blocks = n.blocks!.map((b, index) => {
+      if (!b) return null;
+      const info = this.m.state.blocks.get(b.id);
+      // copies a client found bad are offered last: a read tries them only when nothing else is left
+      const suspect = (id: string): number => (info?.suspect?.has(id) ? 1 : 0);
+      const nodes = [...(info?.nodes ?? [])]
+        .filter((id) => this.m.nodes.isAlive(id))
+        .sort((x, y) => suspect(x) - suspect(y))
+        .map((id) => ({ id, url: this.m.nodes.url(id)! }));
+      return { index, id: b.id, size: b.size, nodes, cap: this.m.capabilities.sign('r', b.id) };
+    });
+    const out: OpenInfo = { attr: attrOf(n), key, blockSize: this.m.state.blockSize, blocks, ticket: this.m.capabilities.ticket(c, n.ino) };
+    if (allocate > 0) {
+      try {
+        out.spare = this.m.allocations.allocate(n.ino, allocate, n.replicas);
+      } catch {
+        // the upload asks again, and reports why
+      }
+    }
+    return out;
+  }
+
+  /** unlink(2): a name that is not a directory; into the trash (`label` is where it was) when it is the file's last name. */
+  async unlink(c: Caller, pr: ParentResolved, label: string): Promise<void> {
+    if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${label}`);
+    if (pr.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${label}`);
+    if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${label}`);
+    await this.m.mutate([removal(this.m, c, pr, label)]);
+  }
+
+  async rmdir(c: Caller, pr: ParentResolved, label: string): Promise<void> {
+    if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${label}`);
+    if (pr.existing.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${label}`);
+    if (pr.existing.entries!.size > 0) throw new DfsError('ENOTEMPTY', `directory not empty: ${label}`);
+    if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${label}`);
+    await this.m.mutate([removal(this.m, c, pr, label)]);
+  }
+
+  /** rename(2), with RENAME_NOREPLACE (`noReplace`). Two names of one file: nothing happens, as POSIX says. */
+  async rename(c: Caller, src: ParentResolved, dst: ParentResolved, labels: { from: string; to: string }, noReplace = false): Promise<void> {
+    const { from, to } = labels;
+    if (!src.existing) throw new DfsError('ENOENT', `no such file or directory: ${from}`);
+    const moving = src.existing;
+    if (stickyBlocks(c, src.dir, moving)) throw new DfsError('EACCES', `sticky directory: only the owner may move ${from}`);
+    if (dst.existing) {
+      if (noReplace) throw new DfsError('EEXIST', `file exists: ${to}`);
+      if (dst.existing.ino === moving.ino) return;
+      if (moving.type === 'dir' && dst.existing.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${to}`);
+      if (moving.type !== 'dir' && dst.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${to}`);
+      if (dst.existing.type === 'dir' && dst.existing.entries!.size > 0) throw new DfsError('ENOTEMPTY', `directory not empty: ${to}`);
+      if (stickyBlocks(c, dst.dir, dst.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may replace ${to}`);
+    }
+    if (moving.type === 'dir' && this.paths.isAncestor(moving, dst.dir)) throw new DfsError('EINVAL', `cannot move ${from} into itself`);
+    // a directory moved to another parent has its '..' rewritten: that takes write on it
+    if (moving.type === 'dir' && src.dir.ino !== dst.dir.ino && !allowed(c, moving, W_OK)) deny(`move the directory ${from}`);
+    await this.m.mutate([renameRecord(this.m, src, dst, Date.now())]);
+  }
+
+  /** link(2): another name for a file. */
+  async link(c: Caller, node: Inode, pr: ParentResolved, labels: { from: string; to: string }): Promise<Inode> {
+    if (node.type === 'dir') throw new DfsError('EPERM', `hard link to a directory: ${labels.from}`);
+    // as Linux's protected_hardlinks: no pinning someone else's file you cannot read and write
+    if (!isSuperuser(c) && c.uid !== node.uid && !allowed(c, node, R_OK | W_OK)) throw new DfsError('EPERM', `only the owner may link ${labels.from}`);
+    if (pr.existing) throw new DfsError('EEXIST', `file exists: ${labels.to}`);
+    refuseNewName(this.m, pr.dir, pr.name);
+    await this.m.mutate([{ op: 'link', ino: node.ino, parent: pr.dir.ino, name: pr.name, time: Date.now() }]);
+    return node;
+  }
+
+  private ownerOrRoot(c: Caller, n: Inode, what: string): void {
+    if (!isSuperuser(c) && c.uid !== n.uid) throw new DfsError('EPERM', `only the owner may ${what}`);
+  }
+
+  async chmod(c: Caller, node: Inode, mode: number): Promise<Inode> {
+    this.ownerOrRoot(c, node, 'change its mode');
+    // like Linux: a non-member may not keep the setgid bit
+    if (!isSuperuser(c) && !c.gids.has(node.gid)) mode &= ~0o2000;
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, mode: mode & 0o7777, time: Date.now() }]);
+    return node;
+  }
+
+  /** chown(2); undefined leaves the uid or gid as it is. */
+  async chown(c: Caller, node: Inode, uid: number | undefined, gid: number | undefined): Promise<Inode> {
+    if (!isSuperuser(c)) {
+      if (uid !== undefined && uid !== node.uid) throw new DfsError('EPERM', 'only an admin may give a file away');
+      if (gid !== undefined && (c.uid !== node.uid || !c.gids.has(gid))) throw new DfsError('EPERM', 'only the owner may change the group, to one of its own groups');
+    }
+    // a change of owner drops setuid/setgid, as on Linux
+    const mode = uid !== undefined || gid !== undefined ? node.mode & ~0o6000 : undefined;
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, uid, gid, mode: node.type === 'dir' ? undefined : mode, time: Date.now() }]);
+    return node;
+  }
+
+  /**
+   * As utimensat(2): both times to now (touch) needs write access; any other change, and every
+   * explicit time (cp -p, tar x), only the owner may make. Undefined leaves a time alone.
+   */
+  async utimens(c: Caller, node: Inode, atime: FileTime, mtime: FileTime): Promise<Inode> {
+    if (atime === undefined && mtime === undefined) return node;
+    const owner = isSuperuser(c) || c.uid === node.uid;
+    if (atime === 'now' && mtime === 'now') {
+      if (!owner && !allowed(c, node, W_OK)) deny('change the times');
+    } else if (!owner) {
+      throw new DfsError('EPERM', 'only the owner may set file times other than now');
+    }
+    const time = Date.now();
+    const at = (t: FileTime): number | undefined => (t === 'now' ? time : t);
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, atime: at(atime), mtime: at(mtime), time }]);
+    return node;
+  }
+
+  async setReplicas(c: Caller, node: Inode, replicas: number): Promise<Inode> {
+    this.ownerOrRoot(c, node, 'change its replication');
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, replicas, time: Date.now() }]);
+    // a file's existing blocks move to the new factor; a directory's applies to new entries
+    if (node.type === 'file') this.m.replication.requestScan();
+    return node;
+  }
+
+  /** access(2): R_OK 4, W_OK 2, X_OK 1 (0: exists). */
+  access(c: Caller, node: Inode, want: number, label: string): void {
+    if (want && !allowed(c, node, want)) deny(`access ${label}`);
+  }
+}

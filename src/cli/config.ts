@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomicSync } from '../fsutil/atomic-file.js';
 
 export interface SavedSession {
   master: string;
@@ -31,9 +32,8 @@ export function loadSession(): SavedSession | undefined {
 
 export function saveSession(s: SavedSession): void {
   fs.mkdirSync(configDir(), { recursive: true, mode: 0o700 });
-  const tmp = `${sessionFile()}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, sessionFile());
+  // two logins at once each write a temporary file of their own; the last rename wins whole
+  writeFileAtomicSync(sessionFile(), (fd) => fs.writeFileSync(fd, JSON.stringify(s, null, 2) + '\n'), { tmp: `${sessionFile()}.${process.pid}.tmp` });
 }
 
 export function clearSession(): void {

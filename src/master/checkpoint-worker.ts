@@ -4,8 +4,8 @@
 // the state in memory while it runs. A replay also proves the journal replays.)
 import fs from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { writeFileAtomicSync } from '../fsutil/atomic-file.js';
 import { replaySegments } from './journal.js';
-import { fsyncDir } from './record-file.js';
 import { listSnapshots, loadSnapshotAt, snapshotFile, writeSnapshot } from './snapshot.js';
 import { MasterState } from './state.js';
 
@@ -28,19 +28,7 @@ export function buildCheckpoint(dir: string, seq: number): { inodes: number; byt
   }
   replaySegments(dir, from, (r) => state.apply(r), undefined, seq);
   const final = snapshotFile(dir, seq);
-  const tmp = `${final}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    writeSnapshot(state, fd, seq);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, final);
-  fsyncDir(dir);
+  writeFileAtomicSync(final, (fd) => writeSnapshot(state, fd, seq));
   return { inodes: state.ns.inodes.size, bytes: fs.statSync(final).size };
 }
 

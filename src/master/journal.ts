@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
+import { fsyncDir } from '../fsutil/atomic-file.js';
 import { DfsError } from '../rpc/errors.js';
 import type { MutationLog } from './records.js';
 import type { MutationRecord } from './records.js';
-import { encodeFrame, encodeHeader, FormatError, fsyncDir, HEADER_BYTES, JOURNAL_FORMAT, scanFrames } from './record-file.js';
+import { encodeFrame, encodeHeader, FormatError, HEADER_BYTES, JOURNAL_FORMAT, scanFrames } from './record-file.js';
 
 const SEGMENT_RE = /^journal-(\d{10})\.log$/;
 
@@ -264,7 +265,7 @@ async function createSegment(dir: string, seq: number): Promise<FileHandle> {
   try {
     await fh.write(encodeHeader(JOURNAL_FORMAT), 0, HEADER_BYTES, 0);
     await fh.sync();
-    fsyncDir(dir);
+    await fsyncDir(dir);
     return fh;
   } catch (err) {
     await fh.close().catch(() => undefined);

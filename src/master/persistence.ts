@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
+import { writeFileAtomic } from '../fsutil/atomic-file.js';
 import type { DfsError } from '../rpc/errors.js';
 import { Journal, listSegments, replaySegments, segmentFile } from './journal.js';
 import type { MutationLog } from './records.js';
 import type { MutationRecord } from './records.js';
-import { FormatError, fsyncDir } from './record-file.js';
+import { FormatError } from './record-file.js';
 import { checkpointInWorker } from './checkpoint-worker.js';
 import { listSnapshots, loadSnapshotAt, snapshotFile, writeSnapshot } from './snapshot.js';
 
@@ -160,25 +161,9 @@ export class MetadataStore implements MutationLog {
 
   private async writeLiveSnapshot(seq: number, rotated: Promise<void>): Promise<{ inodes: number; bytes: number }> {
     const final = snapshotFile(this.dir, seq);
-    const tmp = `${final}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      try {
-        writeSnapshot(this.state, fd, seq);
-      } finally {
-        // the snapshot is in the page cache; the fsync need not hold up the event loop
-        await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-      }
-    } catch (err) {
-      fs.closeSync(fd);
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    }
-    fs.closeSync(fd);
-    // the snapshot may name a segment only once that segment exists
-    await rotated;
-    fs.renameSync(tmp, final);
-    fsyncDir(this.dir);
+    // written at once from the live state; the fsync, in the page cache's time, does not hold
+    // up the event loop. The snapshot may name a segment only once that segment exists.
+    await writeFileAtomic(final, (fh) => writeSnapshot(this.state, fh.fd, seq), { beforeRename: () => rotated });
     return { inodes: this.state.ns.inodes.size, bytes: fs.statSync(final).size };
   }
 

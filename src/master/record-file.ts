@@ -146,13 +146,3 @@ class ChunkReader {
     return out;
   }
 }
-
-/** fsyncs a directory, so a rename or a new file in it survives a crash. */
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}

@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir, writeFileAtomic, writeFileAtomicSync } from '../fsutil/atomic-file.js';
 import { DfsError } from '../rpc/errors.js';
 import { BLOCK_ID_RE, type BlockStore, type StoreStats } from './block-store.js';
 
@@ -52,16 +53,6 @@ export function decodeBlockFile(file: Buffer): { data: Buffer } | { bad: string 
   const data = file.subarray(BLOCK_FILE_HEADER_BYTES);
   if (crc32(data) !== file.readUInt32BE(12)) return { bad: 'checksum mismatch' };
   return { data };
-}
-
-function fsyncDir(dir: string): Promise<void> {
-  return fs.promises.open(dir, 'r').then(async (fh) => {
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  });
 }
 
 /** Writes all of `parts` at the start of `fh`, however many calls a filling disk makes it take. */
@@ -148,19 +139,10 @@ export class DiskBlockStore implements BlockStore {
     if (limit !== undefined && this.used - (this.index.get(id) ?? 0) + size > limit) {
       throw new DfsError('ENOSPC', `cannot store block ${id}: this node's capacity (${limit} bytes) is used up`);
     }
-    let fh: fs.promises.FileHandle | undefined;
     try {
-      fh = await fs.promises.open(tmp, 'w', 0o600);
-      await writeAll(fh, [encodeBlockHeader(data), data]);
-      await fh.datasync();
-      await fh.close();
-      fh = undefined;
-      await fs.promises.rename(tmp, this.blockFile(id));
-      await fsyncDir(subDir);
-    } catch (err) {
       // a part of a block is no block: it must not stay, be listed or be counted
-      await fh?.close().catch(() => undefined);
-      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      await writeFileAtomic(this.blockFile(id), (fh) => writeAll(fh, [encodeBlockHeader(data), data]), { tmp });
+    } catch (err) {
       throw toStoreError(err, `cannot store block ${id}`);
     }
     this.used += size - (this.index.get(id) ?? 0);
@@ -290,15 +272,7 @@ function loadOrCreateIdentity(dir: string): string {
     return v.nodeId;
   }
   const nodeId = randomBytes(8).toString('hex');
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ format: STORAGE_FORMAT, version: STORAGE_VERSION, nodeId }) + '\n', { mode: 0o600 });
-  const fd = fs.openSync(tmp, 'r');
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-  const dfd = fs.openSync(dir, 'r');
-  fs.fsyncSync(dfd);
-  fs.closeSync(dfd);
+  writeFileAtomicSync(file, (fd) => fs.writeFileSync(fd, JSON.stringify({ format: STORAGE_FORMAT, version: STORAGE_VERSION, nodeId }) + '\n'));
   return nodeId;
 }
 

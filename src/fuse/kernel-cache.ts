@@ -52,9 +52,6 @@ export interface CacheStats {
   breaks: number;
 }
 
-/** notify_inval_inode's offset for "the attributes only, keep the pages". */
-const ATTRIBUTES_ONLY = -1;
-
 const inodeKey = (ino: number): string => `i${ino}`;
 const entryKey = (parent: number, name: string): string => `e${parent}/${name}`;
 
@@ -126,11 +123,6 @@ export class KernelCache {
     if (!this.nodes.has(c.parent)) return;
     this.names.remove(c.parent, c.name);
     this.sendEntry(c.parent, c.name);
-  }
-
-  /** This mount changed an inode's size or times at the master (a commit): what the kernel has of its attributes is old. */
-  attributesChanged(ino: number): void {
-    if (this.nodes.has(ino)) this.sendInode(ino, ATTRIBUTES_ONLY);
   }
 
   /** The channel broke (false) or is back (true). */

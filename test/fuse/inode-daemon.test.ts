@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { tempDir } from '../helpers/cluster.js';
-import { fuseUnavailable, isMounted, sh } from '../helpers/mount.js';
+import { spawnCluster, tempDir } from '../helpers/cluster.js';
+import { fuseUnavailable, isMounted, mount, sh } from '../helpers/mount.js';
 import { mountInodeFs, stats } from '../helpers/inode-mount.js';
 
 const skip = fuseUnavailable();
@@ -127,4 +127,9 @@ t.test('--trace logs every operation with its outcome and time', { skip }, async
   await sleep(100);
   t.match(m.stderr(), /fuse create ENAMETOOLONG \d+\.\d{3} ms/);
   t.match(m.stderr(), /fuse create ok \d+\.\d{3} ms/);
+});
+
+t.test('dfs mount selects the by-inode layer with DFS_MOUNT_LAYER=inode, and refuses while the client library has no backend for it', { skip }, async (t) => {
+  const cluster = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
+  await t.rejects(mount(t, cluster, { env: { DFS_MOUNT_LAYER: 'inode' } }), /DFS_MOUNT_LAYER=inode: the client library does not implement the by-inode mount backend yet/);
 });

@@ -184,7 +184,8 @@ export class MemSession implements MountBackend, StoreListener {
 
   private opened(n: MemInode, flags: OpenFlags): MountFile {
     if (n.entries && flags.write) throw fail('EISDIR');
-    if (flags.truncate && flags.write && n.size > 0) {
+    // O_TRUNC empties the file whatever the access mode (Linux does so for O_RDONLY too)
+    if (flags.truncate && n.size > 0) {
       this.store.truncate(n, 0);
       this.store.publish(this, n);
     }

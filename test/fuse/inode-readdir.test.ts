@@ -57,17 +57,42 @@ t.test('a large directory is read in the backend\'s pages, each asked for once p
   t.notMatch(m.stderr(), /lookup counts are off/);
 });
 
+// getdents64 with a 4 KiB buffer: glibc's readdir asks with st_blksize (1 MiB here), which
+// takes a whole test directory in one call, before anything could change under it
+const GETDENTS = String.raw`
+import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+def getdents(fd, size=4096):
+    buf = ctypes.create_string_buffer(size)
+    n = libc.syscall(217, fd, buf, size)
+    if n < 0: raise OSError(ctypes.get_errno(), 'getdents64')
+    raw, pos, out = buf.raw[:n], 0, []
+    while pos < n:
+        reclen = struct.unpack_from('<H', raw, pos + 16)[0]
+        name = raw[pos + 19:pos + reclen].split(b'\0', 1)[0].decode()
+        if name not in ('.', '..'): out.append(name)
+        pos += reclen
+    return out
+fd = os.open('big', os.O_RDONLY | os.O_DIRECTORY)
+`;
+
 t.test('entries that stay while the directory changes under an open listing are listed exactly once', { skip }, async (t) => {
   const m = await mountInodeFs(t, { ...LONG, pageSize: PAGE });
   const all = await bigDir(m, 3000);
   const sync = tempDir(t, 'dfs-readdir-sync-');
   // read a first part, wait while the test changes the directory, then read the rest
   const lister = sh(`python3 - <<'PY'
-${DIRENT}
-first = names(d, 100)
+${GETDENTS}
+import time
+first = []
+while len(first) < 100: first += getdents(fd)
 open('${sync}/ready', 'w').close()
 while not os.path.exists('${sync}/go'): time.sleep(0.02)
-print('\\n'.join(first + names(d)))
+rest = getdents(fd)
+while rest:
+    first += rest
+    rest = getdents(fd)
+print('\\n'.join(first))
 PY`, { cwd: m.dir });
   const ready = path.join(sync, 'ready');
   for (let i = 0; i < 500 && !fs.existsSync(ready); i++) await new Promise((res) => setTimeout(res, 20));

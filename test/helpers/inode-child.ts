@@ -37,6 +37,9 @@ export type InodeChildCommand =
   | { cmd: 'node'; path: string }
   | { cmd: 'remote'; change: RemoteChange }
   | { cmd: 'channel'; up: boolean }
+  /** The mount's next calls of a backend operation wait until released ({event: 'held', op} says one does). */
+  | { cmd: 'hold'; op: string }
+  | { cmd: 'release'; op: string }
   | { cmd: 'exit'; code: number };
 
 const [mountpoint, json] = process.argv.slice(2);
@@ -50,6 +53,7 @@ const log = (line: string): void => {
 const send = (m: object): void => {
   process.send?.(m);
 };
+mount.onHeld = (op) => send({ event: 'held', op });
 
 function idMap(): IdMap {
   const o = cfg.ids;
@@ -84,6 +88,8 @@ async function answer(c: InodeChildCommand): Promise<object> {
     }
     case 'remote': await applyRemote(remote, c.change); return {};
     case 'channel': mount.channel(c.up); return {};
+    case 'hold': mount.hold(c.op); return {};
+    case 'release': mount.letGo(c.op); return {};
     case 'exit': process.exit(c.code);
   }
 }

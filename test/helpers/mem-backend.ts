@@ -24,6 +24,10 @@ export class MemSession implements MountBackend, StoreListener {
   private closed = false;
   /** Invalidations lost while the channel was down. */
   lost = 0;
+  /** Operations held until the test lets them go, and who hears that one is waiting. */
+  private readonly gates = new Map<string, () => void>();
+  private readonly held = new Set<string>();
+  onHeld: (op: string) => void = () => undefined;
   readonly owner: { uid: number; gid: number };
 
   constructor(readonly store: MemStore, readonly id: string, o: SessionOptions = {}) {
@@ -46,6 +50,24 @@ export class MemSession implements MountBackend, StoreListener {
       return;
     }
     for (const c of changes) for (const l of this.invalidationListeners) l(c);
+  }
+
+  /** The next calls of `op` wait until `letGo(op)`. */
+  hold(op: string): void {
+    this.held.add(op);
+  }
+
+  letGo(op: string): void {
+    this.held.delete(op);
+    this.gates.get(op)?.();
+    this.gates.delete(op);
+  }
+
+  private async gate(op: string): Promise<void> {
+    if (!this.held.has(op)) return;
+    const opened = new Promise<void>((resolve) => this.gates.set(op, resolve));
+    this.onHeld(op);
+    await opened;
   }
 
   ticketOf(ino: number): string {
@@ -102,6 +124,7 @@ export class MemSession implements MountBackend, StoreListener {
 
   async mkdir(parent: NodeRef, name: string, mode: number): Promise<EntryInfo> {
     this.count('mkdir');
+    await this.gate('mkdir');
     this.node(parent);
     return this.entry(this.store.make(this, parent.ino, name, 'dir', mode, this.owner));
   }

@@ -5,6 +5,7 @@ import { DfsError } from '../rpc/errors.js';
 import type { AttrUpdate, MountFile } from './backend.js';
 import { fileTimeOf, statfsReply } from './inode-attr.js';
 import { attrReply, type InodeContext } from './inode-context.js';
+import { changing } from './open-files.js';
 import type { AttrChanges, LowLevelOps } from './lowlevel-ops.js';
 
 export type AttrOps = Required<Pick<LowLevelOps, 'getattr' | 'setattr' | 'access' | 'statfs'>>;
@@ -59,7 +60,7 @@ export function attrOps(ctx: InodeContext): AttrOps {
       if (c.size !== undefined && fh !== undefined) {
         // ftruncate: the open file keeps the size (attrReply answers it) until the next flush
         const e = files.get(fh);
-        e.written = true;
+        changing(e);
         await e.file.truncate(c.size);
         through = e.file;
       } else if (c.size !== undefined) {

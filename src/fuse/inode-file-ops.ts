@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { answerEntry, type InodeContext } from './inode-context.js';
 import { openFlags } from './inode-attr.js';
+import { changing, published } from './open-files.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
 
 export type FileOps = Required<Pick<LowLevelOps, 'open' | 'create' | 'read' | 'write' | 'flush' | 'fsync' | 'release'>>;
@@ -37,21 +38,19 @@ export function fileOps(ctx: InodeContext): FileOps {
     write: (_req, _ino, data, offset, fh) => {
       const e = files.get(fh);
       // from now on stat answers from the file (its size is ahead of the master's)
-      e.written = true;
+      changing(e);
       return e.file.write(offset, data);
     },
 
     // close-to-open: close(2) returns once the data is at the storage nodes and the master
-    flush: async (_req, _ino, fh) => {
+    flush: (_req, _ino, fh) => {
       const e = files.get(fh);
-      await e.file.flush();
-      e.written = false;
+      return published(e, () => e.file.flush());
     },
 
-    fsync: async (_req, _ino, _datasync, fh) => {
+    fsync: (_req, _ino, _datasync, fh) => {
       const e = files.get(fh);
-      await e.file.fsync();
-      e.written = false;
+      return published(e, () => e.file.fsync());
     },
 
     // the last close: the backend lets go of the file (and of its inode, when it has no name left)

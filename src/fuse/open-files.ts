@@ -8,6 +8,21 @@ export interface OpenFileEntry {
   readonly file: MountFile;
   /** Written or truncated since its last flush. */
   written: boolean;
+  /** Writes and truncates so far: a flush clears `written` only when none came while it ran. */
+  changes: number;
+}
+
+/** Notes a write or truncate about to go to the file. */
+export function changing(e: OpenFileEntry): void {
+  e.written = true;
+  e.changes++;
+}
+
+/** Flushes (or fsyncs) the file; what was written before is then the master's. */
+export async function published(e: OpenFileEntry, flush: () => Promise<void>): Promise<void> {
+  const seen = e.changes;
+  await flush();
+  if (e.changes === seen) e.written = false;
 }
 
 export class OpenFiles {
@@ -15,7 +30,7 @@ export class OpenFiles {
   private readonly byIno = new Map<number, Set<OpenFileEntry>>();
 
   add(file: MountFile): number {
-    const e: OpenFileEntry = { file, written: false };
+    const e: OpenFileEntry = { file, written: false, changes: 0 };
     let set = this.byIno.get(file.ino);
     if (!set) this.byIno.set(file.ino, (set = new Set()));
     set.add(e);

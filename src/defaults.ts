@@ -172,6 +172,27 @@ export const DEFAULTS = {
   mountStatAheadBackoffMs: 10 * 60_000,
   /** Mount: directories the stat-ahead keeps miss counts for. */
   mountStatAheadDirs: 1024,
+  /**
+   * Mount by inode (src/fuse/inode-fs.ts): how long the kernel may keep entries, attributes
+   * and absent names while the channel to the master is up, seconds. The master's leases
+   * make it safe (it pushes an invalidation when another session changes what a lease
+   * covers); it must stay below the master's lease time, so that no kernel cache outlives the
+   * lease that keeps it true (native-notes/mount-by-inode.md).
+   */
+  mountLeasedCacheSeconds: 50,
+  /** Mount by inode: the same while the channel is down, when nobody would say that something changed. */
+  mountUnleasedCacheSeconds: 0.5,
+  /**
+   * Mount by inode: absent names the mount tracks, so that it can take them back from the kernel
+   * when the channel breaks; past this, an absent name is cached only for the short time.
+   */
+  mountNegativeEntries: 100_000,
+  /**
+   * Mount by inode: invalidations remembered, so that an answer fetched before one of them (a
+   * directory page served later, a lookup whose reply crossed it) is not cached long; past
+   * this, every answer older than the oldest remembered is cached only for the short time.
+   */
+  mountRecentChanges: 10_000,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
   /**

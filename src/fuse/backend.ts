@@ -76,8 +76,19 @@ export interface MountBackend {
   /** mask: R_OK 4, W_OK 2, X_OK 1, F_OK 0. */
   access(node: NodeRef, mask: number): Promise<void>;
   statfs(): Promise<StatFs>;
-  /** Hears of changes made elsewhere to what this client was told (see the design note). */
+  /**
+   * Hears of changes made elsewhere to what this client was told (see the design note). The
+   * listener is called in the task that received the invalidation, and a call's promise
+   * resolves in the task that received its reply, so that an invalidation that followed a
+   * reply on the wire reaches the listener after that call's caller has seen the reply.
+   */
   onInvalidate(listener: (change: Invalidation) => void): void;
-  /** Hears when the channel to the master breaks (false) and is back (true): caches are trusted only while it is up. */
+  /**
+   * Hears when the channel to the master breaks (false) and is back (true): caches are
+   * trusted only while it is up. Any number of listeners. A master that stops answering
+   * without closing the connection counts as a break once a keepalive says so.
+   */
   onChannel(listener: (up: boolean) => void): void;
+  /** Lets go of the master (the mount is gone): open files are closed, listeners hear no more. */
+  close(): void;
 }

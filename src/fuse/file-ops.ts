@@ -1,24 +1,12 @@
 // File operations: create, open, read, write, truncate/ftruncate, flush, release, fsync.
 // A handle number names a FileHandle of the client library; the file behind it (OpenFile)
 // is shared by every handle on the inode in this mount, so they see each other's writes.
-import { constants } from 'node:fs';
 import type { FuseOps } from 'fuse-native';
 import type { FileHandle } from '../client/file-handle.js';
-import type { OpenFlags } from '../client/types.js';
 import { parentOf } from './attr-cache.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
 import { answer, answerCount, changing, type FuseContext } from './context.js';
-
-export function openFlags(flags: number): OpenFlags {
-  const mode = flags & 3; // O_ACCMODE
-  return {
-    read: mode !== constants.O_WRONLY,
-    write: mode !== constants.O_RDONLY,
-    append: (flags & constants.O_APPEND) !== 0,
-    // the kernel passes O_TRUNC only with atomic_o_trunc; the master then empties the file
-    truncate: (flags & constants.O_TRUNC) !== 0,
-  };
-}
+import { openFlags } from './inode-attr.js';
 
 export function fileOps(ctx: FuseContext): FuseOps {
   const { client, files, attrs } = ctx;

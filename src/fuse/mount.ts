@@ -3,7 +3,6 @@
 // are still there, and unmounts cleanly. It must run in a process of its own: a process
 // that serves a mount and also touches files in it deadlocks on itself.
 import type { IdMap } from '../client/id-map.js';
-import fs from 'node:fs';
 import path from 'node:path';
 import Fuse, { type FuseOps, type FuseOptions } from 'fuse-native';
 import type { DfsClient } from '../client/client.js';
@@ -20,7 +19,7 @@ import { fuseErrno, type Log } from './errno.js';
 import { fileOps } from './file-ops.js';
 import { HandleTable } from './handles.js';
 import { linkOps } from './link-ops.js';
-import { clearStaleMount, findMount, unmount } from './mounts.js';
+import { findMount, prepareMountpoint, raiseReadahead, stillMounted, unmount } from './mounts.js';
 import { StatAhead } from './stat-ahead.js';
 import { statArray } from './stat.js';
 
@@ -141,50 +140,21 @@ export class MountDaemon {
 
   async start(): Promise<void> {
     patchedAddon(); // refuse before touching anything when file times would be lost
-    const st = await fs.promises.stat(this.mountpoint).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOTCONN') return undefined; // a dead mount: cleared below
-      if (err.code === 'ENOENT') return null;
-      throw toDfsError(err);
-    });
-    if (st === null) {
-      // `dfs up --mount ~/dfs` on a fresh machine: make the directory, as the one command promises
-      await fs.promises.mkdir(this.mountpoint, { recursive: true });
-      this.o.log(`dfs mount: created the mount point ${this.mountpoint}`);
-    }
-    if (st && !st.isDirectory()) throw new DfsError('ENOTDIR', `mount point is not a directory: ${this.mountpoint}`);
-    await clearStaleMount(this.mountpoint, this.o.log);
-    // libfuse would refuse too, but only with "fuse failed"; mounting over files hides them
-    if ((await fs.promises.readdir(this.mountpoint)).length > 0) {
-      throw new DfsError('ENOTEMPTY', `mount point is not empty: ${this.mountpoint}`);
-    }
+    await prepareMountpoint(this.mountpoint, this.o.log);
 
     const fuse = new DfsFuse(this.mountpoint, this.ops(), { timeout: timeouts() }, fuseOptionList(this.o));
     await new Promise<void>((resolve, reject) => {
       fuse.mount((err) => (err ? reject(new DfsError('EIO', `cannot mount ${this.mountpoint}: ${err.message}`)) : resolve()));
     });
     this.fuse = fuse;
-    await this.tuneReadahead();
+    await raiseReadahead(this.mountpoint, this.o.log);
     this.watch = setInterval(() => void this.check(), DEFAULTS.mountWatchMs);
-  }
-
-  /**
-   * The kernel reads ahead only 128 KiB on a FUSE mount, and libfuse2 cannot ask for more at
-   * init; root may raise it on the mount's backing device info, so several 128 KiB reads are
-   * in flight on a sequential read. Best effort: without it reads are just slower.
-   */
-  private async tuneReadahead(): Promise<void> {
-    const m = await findMount(this.mountpoint);
-    if (!m) return;
-    await fs.promises
-      .writeFile(`/sys/class/bdi/${m.device}/read_ahead_kb`, String(DEFAULTS.fuseReadaheadKb))
-      .catch((err: Error) => this.o.log(`dfs mount: could not raise read-ahead (${err.message}); sequential reads will be slower`));
   }
 
   /** Stops by itself when someone unmounted us, or when the master is gone for good. */
   private async check(): Promise<void> {
     if (this.stopping) return;
-    const m = await findMount(this.mountpoint).catch(() => undefined);
-    if (!m || !m.fstype.startsWith('fuse')) {
+    if (!(await stillMounted(this.mountpoint))) {
       this.selfStop('the mount was unmounted', false);
       return;
     }

@@ -5,7 +5,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DfsError } from '../rpc/errors.js';
+import { DEFAULTS } from '../defaults.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
 
 export interface MountEntry {
   mountpoint: string;
@@ -33,6 +34,12 @@ export async function findMount(mountpoint: string): Promise<MountEntry | undefi
   const abs = path.resolve(mountpoint);
   // the last entry wins: a later mount on the same path hides the earlier ones
   return (await listMounts()).filter((m) => m.mountpoint === abs).pop();
+}
+
+/** Whether a FUSE mount is still at `mountpoint` in the mount table. */
+export async function stillMounted(mountpoint: string): Promise<boolean> {
+  const m = await findMount(mountpoint).catch(() => undefined);
+  return m !== undefined && m.fstype.startsWith('fuse');
 }
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<{ ok: boolean; missing: boolean; stderr: string }> {
@@ -88,4 +95,40 @@ export async function clearStaleMount(mountpoint: string, log: (line: string) =>
   if (await mountAnswers(mountpoint)) throw new DfsError('EBUSY', `${mountpoint} is already mounted (${m.fstype}); run \`dfs umount ${mountpoint}\` first`);
   log(`dfs mount: clearing a stale mount at ${mountpoint} left by a daemon that died`);
   await unmount(mountpoint, true);
+}
+
+/**
+ * Makes `mountpoint` ready to mount on: created when missing (`dfs up --mount ~/dfs` on a
+ * fresh machine, as the one command promises), a dead mount on it cleared, and refused when
+ * it is not an empty directory (mounting over files hides them).
+ */
+export async function prepareMountpoint(mountpoint: string, log: (line: string) => void): Promise<void> {
+  const st = await fs.promises.stat(mountpoint).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOTCONN') return undefined; // a dead mount: cleared below
+    if (err.code === 'ENOENT') return null;
+    throw toDfsError(err);
+  });
+  if (st === null) {
+    await fs.promises.mkdir(mountpoint, { recursive: true });
+    log(`dfs mount: created the mount point ${mountpoint}`);
+  }
+  if (st && !st.isDirectory()) throw new DfsError('ENOTDIR', `mount point is not a directory: ${mountpoint}`);
+  await clearStaleMount(mountpoint, log);
+  // libfuse would refuse too, but only with "fuse failed"
+  if ((await fs.promises.readdir(mountpoint)).length > 0) {
+    throw new DfsError('ENOTEMPTY', `mount point is not empty: ${mountpoint}`);
+  }
+}
+
+/**
+ * The kernel reads ahead only 128 KiB on a FUSE mount, and libfuse cannot ask for more at
+ * init; root may raise it on the mount's backing device info, so several requests are in
+ * flight on a sequential read. Best effort: without it reads are just slower.
+ */
+export async function raiseReadahead(mountpoint: string, log: (line: string) => void): Promise<void> {
+  const m = await findMount(mountpoint);
+  if (!m) return;
+  await fs.promises
+    .writeFile(`/sys/class/bdi/${m.device}/read_ahead_kb`, String(DEFAULTS.fuseReadaheadKb))
+    .catch((err: Error) => log(`dfs mount: could not raise read-ahead (${err.message}); sequential reads will be slower`));
 }

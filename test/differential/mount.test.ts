@@ -11,6 +11,7 @@ const skip = fuseUnavailable();
 const cases: [SetupName, string, number[]][] = [
   ['mount', 'one mount agrees with a local file system', [11, 12, 13, 14]],
   ['mounts', 'two mounts of one cluster agree with a local file system, close-to-open', [21, 22, 23, 24]],
+  ['inode', 'the mount\'s by-inode layer (on the in-memory backend) agrees with a local file system, hard links and unlinked open files included', [31, 32, 33, 34]],
 ];
 
 for (const [which, title, seeds] of cases) {

@@ -1,17 +1,20 @@
-// The dfs side of an exerciser run, three ways: the client library (two clients), one
-// mount with its default caches, and two mounts of one cluster. Each cluster has 64 KiB
-// blocks, so that runs cross block boundaries often; every run gets fresh directories.
+// The dfs side of an exerciser run, four ways: the client library (two clients), one
+// mount with its default caches, two mounts of one cluster, and the mount's by-inode layer
+// on the in-memory backend (test/helpers/mem-backend.ts) with the kernel caching for
+// minutes. Each cluster has 64 KiB blocks, so that runs cross block boundaries often; every
+// run gets fresh directories.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ADMIN_PASSWORD, localCluster, spawnCluster, tempDir, type Teardown } from '../helpers/cluster.js';
+import { mountInodeFs } from '../helpers/inode-mount.js';
 import { mount } from '../helpers/mount.js';
 import type { ExerciseOptions } from './exerciser.js';
 import { ClientTarget, LocalTarget, type Target } from './targets.js';
 
 export const BLOCK = 64 * 1024;
 
-export type SetupName = 'client' | 'mount' | 'mounts';
-export const SETUPS: readonly SetupName[] = ['client', 'mount', 'mounts'];
+export type SetupName = 'client' | 'mount' | 'mounts' | 'inode';
+export const SETUPS: readonly SetupName[] = ['client', 'mount', 'mounts', 'inode'];
 
 type Prepared = Pick<ExerciseOptions, 'shape' | 'options' | 'newRun'>;
 
@@ -34,6 +37,19 @@ export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> 
         const dir = `run-${n++}`;
         await clients[0].mkdir(`/${dir}`);
         return { ...refFor(dir), mounts: clients.map((c, i) => new ClientTarget(`client ${i}`, c, `/${dir}`)) };
+      },
+    };
+  }
+  if (which === 'inode') {
+    const m = await mountInodeFs(t, { cache: { leased: 600 } });
+    return {
+      shape: { blockSize: BLOCK, mounts: 1, mmap: true },
+      // one kernel inode per file, and unlinked open files kept by the backend: nothing to leave out
+      options: { unlinkOpenSameMount: true, renameToItself: true, aliases: true },
+      newRun: async () => {
+        const dir = `run-${n++}`;
+        fs.mkdirSync(path.join(m.dir, dir));
+        return { ...refFor(dir), mounts: [new LocalTarget('inode mount', path.join(m.dir, dir))] };
       },
     };
   }

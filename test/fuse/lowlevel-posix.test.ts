@@ -4,48 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { tempDir, type Teardown } from '../helpers/cluster.js';
 import { fuseUnavailable, sh } from '../helpers/mount.js';
 import { mountMemFs } from '../helpers/lowlevel-mount.js';
+import { both, RENAME2_SCRIPT, TREE } from '../helpers/posix-compare.js';
 
 const skip = fuseUnavailable();
-
-/** Runs `script` in `dir` and in a fresh local directory; both outputs (and exit codes) for comparison. */
-async function both(t: Teardown, dir: string, script: string): Promise<{ mnt: string; local: string }> {
-  const local = tempDir(t, 'dfs-ll-local-');
-  const run = async (cwd: string): Promise<string> => {
-    const r = await sh(`export TZ=UTC; ${script}`, { cwd });
-    return `${r.stdout}${r.stderr.replaceAll(cwd, '.')}exit ${r.code}\n`;
-  };
-  return { mnt: await run(dir), local: await run(local) };
-}
-
-const TREE = String.raw`
-mkdir d d/sub
-echo hello > d/f
-printf 'abc' >> d/f
-cat d/f
-ln d/f d/hard
-ln -s f d/sym
-readlink d/sym
-cat d/sym
-stat -c '%n %s %h %F %a' d/f d/hard d/sym d d/sub
-mv d/hard d/sub/moved
-stat -c '%n %h' d/f d/sub/moved
-[ "$(stat -c %i d/f)" = "$(stat -c %i d/sub/moved)" ] && echo 'one inode, two names'
-chmod 640 d/f
-stat -c '%a' d/f
-truncate -s 3 d/f && cat d/f && echo
-truncate -s 10 d/f && od -An -c d/f
-mv d/f d/g
-ls d
-rmdir d/sub 2>&1 || echo 'rmdir of a full directory refused'
-rm d/sub/moved d/g
-rmdir d/sub
-mkdir d/sub2 && mv d/sub2 d/sub3 && ls d
-rm -r d
-ls -a
-`;
 
 t.test('files, directories, hard and symbolic links, rename, chmod and truncate behave as on a local file system', { skip }, async (t) => {
   const m = await mountMemFs(t, { fs: { entryTimeout: 1, attrTimeout: 1 } });
@@ -78,21 +41,7 @@ python3 -c "import os; os.utime('f', ns=(1_000_000_000_123, 1_500_000_000_456))"
 
 t.test('renameat2: RENAME_NOREPLACE and RENAME_EXCHANGE', { skip }, async (t) => {
   const m = await mountMemFs(t);
-  const script = String.raw`
-echo a > a; echo b > b
-python3 - <<'PY'
-import ctypes, errno
-libc = ctypes.CDLL(None, use_errno=True)
-def rename2(a, b, flags):
-    r = libc.renameat2(-100, a.encode(), -100, b.encode(), flags)
-    return 'ok' if r == 0 else errno.errorcode[ctypes.get_errno()]
-print('noreplace onto b:', rename2('a', 'b', 1))
-print('noreplace to c:', rename2('a', 'c', 1))
-print('exchange c and b:', rename2('c', 'b', 2))
-print('exchange with nothing:', rename2('c', 'zz', 2))
-PY
-cat b c; ls
-`;
+  const script = RENAME2_SCRIPT;
   const out = await both(t, m.dir, script);
   t.equal(out.mnt, out.local);
   t.match(out.mnt, /noreplace onto b: EEXIST/);

@@ -1,6 +1,7 @@
-// The low-level binding's test file system (lowlevel-memfs.ts) mounted at a fresh directory
-// by a child process (lowlevel-child.ts), with commands to it over IPC and a teardown that
-// always ends the child and the mount, also when a test fails.
+// A test file system served by a child process at a fresh directory, with commands to it
+// over IPC and a teardown that always ends the child and the mount, also when a test fails:
+// the low-level binding's (lowlevel-memfs.ts, served by lowlevel-child.ts) and the by-inode
+// dfs layer's on the in-memory backend (inode-child.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,11 +17,11 @@ export interface ChildEvent {
   [k: string]: unknown;
 }
 
-export interface MemMount {
+export interface ChildMount<C> {
   dir: string;
   proc: ChildProcess;
   /** Sends a command and resolves with the child's answer (rejects with its error code). */
-  ask<T = Record<string, unknown>>(c: ChildCommand): Promise<T>;
+  ask<T = Record<string, unknown>>(c: C): Promise<T>;
   /** Resolves with the first event (past or future) that matches. */
   event(name: string, match?: (e: ChildEvent) => boolean, timeoutMs?: number): Promise<ChildEvent>;
   stderr(): string;
@@ -28,11 +29,21 @@ export interface MemMount {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export type MemMount = ChildMount<ChildCommand>;
+
 /** `opts.create` false: the mount point is used as it is, missing or not. */
-export async function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir?: string; create?: boolean } = {}): Promise<MemMount> {
+export function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir?: string; create?: boolean } = {}): Promise<MemMount> {
+  return mountChild<ChildCommand>(t, CHILD, cfg, opts);
+}
+
+/**
+ * Forks `script` (node script.js MOUNTPOINT CONFIG_JSON), which mounts and then sends
+ * {event: 'mounted'} (or 'failed') and answers each {id, cmd} with {id, ...}.
+ */
+export async function mountChild<C extends object>(t: Teardown, script: string, cfg: object, opts: { dir?: string; create?: boolean } = {}): Promise<ChildMount<C>> {
   const dir = opts.dir ?? path.join(tempDir(t, 'dfs-llmnt-'), 'mnt');
   if (opts.create !== false) fs.mkdirSync(dir, { recursive: true });
-  const proc = fork(CHILD, [dir, JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const proc = fork(script, [dir, JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const events: ChildEvent[] = [];
@@ -70,7 +81,7 @@ export async function mountMemFs(t: Teardown, cfg: ChildConfig = {}, opts: { dir
       } });
     });
   };
-  const ask = <T>(c: ChildCommand): Promise<T> => new Promise((resolve, reject) => {
+  const ask = <T>(c: C): Promise<T> => new Promise((resolve, reject) => {
     const id = nextId++;
     answers.set(id, (m) => (m.error ? reject(Object.assign(new Error(String(m.message)), { code: m.error })) : resolve(m as T)));
     proc.send({ id, ...c });

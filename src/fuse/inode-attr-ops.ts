@@ -1,0 +1,79 @@
+// Attribute operations by inode: getattr, setattr (mode, owner, times and size), access,
+// statfs. A size goes through an open file, as the backend wants it: the file's own handle
+// for ftruncate, a short-lived one for truncate(2).
+import { DfsError } from '../rpc/errors.js';
+import type { AttrUpdate, MountFile } from './backend.js';
+import { fileTimeOf, statfsReply } from './inode-attr.js';
+import { attrReply, type InodeContext } from './inode-context.js';
+import { changing } from './open-files.js';
+import type { AttrChanges, LowLevelOps } from './lowlevel-ops.js';
+
+export type AttrOps = Required<Pick<LowLevelOps, 'getattr' | 'setattr' | 'access' | 'statfs'>>;
+
+/** uid_t/gid_t -1 ("leave as is"), as the kernel sends it. */
+const KEEP_ID = 0xffffffff;
+
+/** What setattr changes besides the size, with owners turned into dfs ids. */
+function updateOf(ctx: InodeContext, c: AttrChanges): AttrUpdate | undefined {
+  const u: AttrUpdate = {};
+  if (c.mode !== undefined) u.mode = c.mode & 0o7777;
+  for (const [field, local, toDfs] of [
+    ['uid', c.uid, (id: number) => ctx.ids.toDfsUid(id)],
+    ['gid', c.gid, (id: number) => ctx.ids.toDfsGid(id)],
+  ] as const) {
+    if (local === undefined || local === KEEP_ID) continue;
+    const id = toDfs(local);
+    // a local id with no dfs account cannot own anything in the cluster
+    if (id === undefined) throw new DfsError('EINVAL', `no dfs account for local ${field} ${local}`);
+    u[field] = id;
+  }
+  if (c.atime !== undefined) u.atime = fileTimeOf(c.atime);
+  if (c.mtime !== undefined) u.mtime = fileTimeOf(c.mtime);
+  return Object.keys(u).length ? u : undefined;
+}
+
+export function attrOps(ctx: InodeContext): AttrOps {
+  const { backend, nodes, cache, files } = ctx;
+
+  /** truncate(2): a file opened for it alone, closed again (which publishes the size). */
+  const truncateByInode = async (ino: number, size: number): Promise<void> => {
+    const f = await backend.open(nodes.ref(ino), { read: false, write: true });
+    try {
+      await f.truncate(size);
+    } finally {
+      await f.close();
+    }
+  };
+
+  return {
+    getattr: async (_req, ino) => {
+      // an open file being written answers for itself: attrReply sees to that
+      const era = cache.era();
+      const writer = files.writerOf(ino);
+      return attrReply(ctx, era, writer ? writer.getattr() : await backend.getattr(nodes.ref(ino)));
+    },
+
+    setattr: async (_req, ino, c, fh) => {
+      const era = cache.era();
+      const update = updateOf(ctx, c);
+      let through: MountFile | undefined;
+      if (c.size !== undefined && fh !== undefined) {
+        // ftruncate: the open file keeps the size (attrReply answers it) until the next flush
+        const e = files.get(fh);
+        changing(e);
+        await e.file.truncate(c.size);
+        through = e.file;
+      } else if (c.size !== undefined) {
+        await truncateByInode(ino, c.size);
+      }
+      const ref = nodes.ref(ino);
+      if (update) return attrReply(ctx, era, await backend.setattr(ref, update));
+      // nothing else to change (a size, or a ctime alone: dfs keeps its own): the attributes as they are now
+      return attrReply(ctx, era, through ? through.getattr() : await backend.getattr(ref));
+    },
+
+    access: (_req, ino, mask) => backend.access(nodes.ref(ino), mask),
+
+    statfs: async () => statfsReply(await backend.statfs()),
+  };
+}

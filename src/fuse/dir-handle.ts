@@ -6,7 +6,7 @@
 // holds is what the backend's pages held when they were read, each entry once. Only the
 // current page is kept; an offset before it (seekdir back) reads again from the start of
 // its page. Offset 0 on a listing already read is rewinddir: a fresh listing.
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import type { DirPage, NodeRef } from './backend.js';
 import type { Era } from './kernel-cache.js';

@@ -3,7 +3,8 @@
 // shown through the mount's id map.
 import { constants } from 'node:fs';
 import type { IdMap } from '../client/id-map.js';
-import type { Attr, FileTime, OpenFlags, StatFs } from '../client/types.js';
+import type { OpenFlags } from '../client/types.js';
+import type { Attr, FileTime, StatFs } from '../protocol/types.js';
 import { DEFAULTS } from '../defaults.js';
 import type { InodeAttr, StatfsReply, Timespec } from './lowlevel-ops.js';
 

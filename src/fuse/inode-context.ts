@@ -4,7 +4,7 @@
 // kernel's Request and keeps it in reach of its backend call: a mount that acts as each
 // caller (issue 16) passes it down there.
 import type { IdMap } from '../client/id-map.js';
-import type { Attr } from '../client/types.js';
+import type { Attr } from '../protocol/types.js';
 import type { EntryInfo, MountBackend } from './backend.js';
 import type { DirHandle } from './dir-handle.js';
 import type { Log } from './errno.js';

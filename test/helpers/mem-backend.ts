@@ -5,7 +5,8 @@
 // changes other sessions make as invalidations while its channel is up, and can have its
 // channel cut: then invalidations are lost (as a master that cannot reach the mount), while
 // calls still work (as if each reconnected). It counts what it is asked.
-import type { Attr, OpenFlags, StatFs } from '../../src/client/types.js';
+import type { OpenFlags } from '../../src/client/types.js';
+import type { Attr, StatFs } from '../../src/protocol/types.js';
 import type { AttrUpdate, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/fuse/backend.js';
 import { fail, type MemInode, type MemStore, type StoreListener } from './mem-store.js';
 

@@ -4,7 +4,7 @@
 // change says what it touched, and every other session whose channel is up hears it, as the
 // master's invalidations would reach it (native-notes/mount-by-inode.md). Sessions are the
 // mounts, and the "remote" side a test changes things through.
-import type { Attr, FileType } from '../../src/client/types.js';
+import type { Attr, FileType } from '../../src/protocol/types.js';
 import type { Invalidation } from '../../src/fuse/backend.js';
 import { DfsError, type Errno } from '../../src/rpc/errors.js';
 

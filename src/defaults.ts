@@ -99,6 +99,19 @@ export const DEFAULTS = {
   },
   /** TOTP codes are accepted this many 30 s steps either side of now. */
   totpWindowSteps: 1,
+  /**
+   * Master: how long a mount may trust what it was told of an inode or a directory without
+   * asking again (a lease, src/master/leases.ts); the master tells it sooner of any change
+   * made elsewhere. The kernel's entry and attribute timeouts on a mount are this, less a margin.
+   */
+  leaseMs: 60_000,
+  /**
+   * Master: how long a client that dropped off keeps its open files held (src/master/holds.ts),
+   * and how long after a start every file with no name left is kept for its holders to say so.
+   */
+  holdGraceMs: 30_000,
+  /** Master: files one client.hello may say it holds open. */
+  maxHeldPerHello: 100_000,
   /** Block capabilities signed by the master live this long. */
   capabilityTtlMs: 10 * 60 * 1000,
   /** An allocated block not committed by then is garbage. */

@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../defaults.js';
 import type { DfsClient } from '../client/client.js';
-import type { MountBackend } from '../fuse/backend.js';
+import { ClientMountBackend } from '../client/mount-backend.js';
+import { DfsError } from '../rpc/errors.js';
 import { InodeMountDaemon } from '../fuse/inode-daemon.js';
 import { MountDaemon } from '../fuse/mount.js';
 import { findMount, unmount } from '../fuse/mounts.js';
-import { DfsError } from '../rpc/errors.js';
 import { ID_MAP_MODES, IdMap, type IdMapMode } from '../client/id-map.js';
 import { sessionClient, type GlobalOptions } from './connect.js';
 import { growHeapForBlockTraffic } from './heap.js';
@@ -19,13 +19,6 @@ const log = (line: string): void => {
 
 /** `DFS_MOUNT_LAYER=inode dfs mount DIR` mounts with the by-inode layer (src/fuse/inode-daemon.ts) instead. */
 export const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
-
-/** The client library's side of the by-inode mount (src/fuse/backend.ts), which it does not offer yet. */
-function inodeBackend(client: DfsClient): MountBackend {
-  const offer = (client as Partial<{ mountBackend(): MountBackend }>).mountBackend;
-  if (!offer) throw new DfsError('ENOSYS', `${MOUNT_LAYER_ENV}=inode: the client library does not implement the by-inode mount backend yet (src/fuse/backend.ts)`);
-  return offer.call(client);
-}
 
 export function registerMountCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -68,7 +61,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
         };
         // the by-inode layer on the low-level binding, until it becomes the default (issue 15)
         const daemon = process.env[MOUNT_LAYER_ENV] === 'inode'
-          ? new InodeMountDaemon({ ...common, backend: inodeBackend(client), masterUrl: client.url })
+          ? new InodeMountDaemon({ ...common, backend: new ClientMountBackend(client), masterUrl: client.url })
           : new MountDaemon({ ...common, client, attrCacheMs: Math.round(attrCache * 1000) });
         await daemon.start();
         const stop = (sig: NodeJS.Signals): void => {

@@ -2,7 +2,7 @@
 // Metadata goes to the master; block bytes go straight to the storage nodes.
 import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, Usage, UserInfo } from '../protocol/types.js';
 import { REASON } from '../protocol/reasons.js';
-import type { Allocated, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
+import type { Allocated, Invalidation, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
@@ -31,6 +31,17 @@ export interface ClientOptions {
   announce?: { kind: ClientKind; mountpoint?: string };
 }
 
+/**
+ * A mount's side of its session with the master (mount-backend.ts): what it adds to every
+ * hello (its id, the files it holds open, that it wants invalidations), the changes pushed to
+ * it, and the channel going down and coming back.
+ */
+export interface SessionHooks {
+  hello(): Pick<Req<'client.hello'>, 'id' | 'holds' | 'invalidations'>;
+  invalidated(changes: Invalidation[]): void;
+  channel(up: boolean): void;
+}
+
 export type ClientKind = 'mount' | 'cli' | 'client';
 
 /** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */
@@ -50,6 +61,8 @@ export class DfsClient implements ClientCore {
   private readonly readdirPage: number;
   private readonly nodeUrls = new Map<string, string>();
   private readonly pools = new Map<number, BufferPool>();
+  private readonly announce: NonNullable<ClientOptions['announce']>;
+  private hooks?: SessionHooks;
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
@@ -57,17 +70,34 @@ export class DfsClient implements ClientCore {
     this.master = new RpcClient(url, {
       ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
       // best effort: a master that does not know the call (an older one) is still a master
-      onConnect: (peer) =>
-        peer
-          .call('client.hello', {
-            kind: announce.kind, mountpoint: announce.mountpoint, host: os.hostname(), pid: process.pid, version: versionString(),
-            token: this.token,
-          })
-          .then(() => undefined, () => undefined),
+      onConnect: async (peer) => {
+        await peer.call('client.hello', this.helloMeta()).then(() => undefined, () => undefined);
+        this.hooks?.channel(true);
+      },
+      onDisconnect: () => this.hooks?.channel(false),
+      handlers: {
+        // the master tells a mount of changes made elsewhere (only after it asked for them)
+        inval: ({ meta }) => void this.hooks?.invalidated((meta as Req<'inval'>).changes ?? []),
+      },
     });
+    this.announce = announce;
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
     this.readdirPage = options.readdirPage ?? DEFAULTS.readdirPage;
     this.io = new BlockIO(options.ca);
+  }
+
+  private helloMeta(): Meta {
+    const { kind, mountpoint } = this.announce;
+    const hello: Req<'client.hello'> = { kind, mountpoint, host: os.hostname(), pid: process.pid, version: versionString(), ...this.hooks?.hello() };
+    return { ...hello, token: this.token };
+  }
+
+  /** Makes this client a mount's session (mount-backend.ts): says so to the master now, and on every reconnect. */
+  async attachSession(hooks: SessionHooks): Promise<void> {
+    this.hooks = hooks;
+    const peer = await this.master.connect();
+    await peer.call('client.hello', this.helloMeta());
+    hooks.channel(true);
   }
 
   pool(size: number): BufferPool {
@@ -375,7 +405,7 @@ export class DfsClient implements ClientCore {
     const r = await this.call('fs.open', {
       path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false, allocate: flags.write ? 1 : 0,
     });
-    return this.handle(r, flags);
+    return this.adopt(r, flags);
   }
 
   /** Creates (or, unless exclusive, opens) a file. */
@@ -383,10 +413,11 @@ export class DfsClient implements ClientCore {
     const r = await this.call('fs.create', {
       path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false, allocate: 1,
     });
-    return this.handle(r, { ...flags, write: true });
+    return this.adopt(r, { ...flags, write: true });
   }
 
-  private async handle(info: OpenInfo, flags: OpenFlags): Promise<FileHandle> {
+  /** A handle on a file the master opened (fs.open, fs.create, ino.open, ino.create), shared per inode in this client. */
+  async adopt(info: OpenInfo, flags: OpenFlags): Promise<FileHandle> {
     this.learnNodes(info);
     const ino = info.attr.ino;
     let of = this.open.get(ino);

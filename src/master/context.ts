@@ -9,7 +9,9 @@ import type { ClientInfo } from '../protocol/types.js';
 import type { Logger } from '../log.js';
 import type { Allocations } from './allocations.js';
 import type { Capabilities } from './capabilities.js';
+import type { Holds } from './holds.js';
 import type { KeyWrapper } from './keys.js';
+import type { Leases } from './leases.js';
 import type { NodeRegistry } from './nodes.js';
 import type { Caller } from './permissions.js';
 import type { MutationRecord } from './records.js';
@@ -18,6 +20,12 @@ import type { MasterState } from './state.js';
 
 /** Per-connection state of the master's RPC server. */
 export interface ConnContext {
+  /** This connection's own id (leases, the origin of a change). */
+  id: string;
+  /** The client's id, stable across its reconnects (client.hello): what holds are kept under. */
+  holder?: string;
+  /** The client caches by lease and is told of changes (client.hello { invalidations: true }). */
+  invalidations?: boolean;
   caller?: Caller;
   tokenHash?: string;
   nodeId?: string;
@@ -50,10 +58,19 @@ export interface MasterContext {
   readonly allocations: Allocations;
   readonly keys: KeyWrapper;
   readonly replication: Replicator;
+  /** Files clients hold open (an unlinked one lives on while held). */
+  readonly holds: Holds;
+  /** What mounts may cache (inode-service.ts grants, mutate tells of changes). */
+  readonly leases: Leases;
   readonly config: MasterConfig;
   readonly logger: Logger;
   /** Whether a request id is on record (request-once.ts), once that record is durable. */
   requestDone(key: string): Promise<boolean>;
+}
+
+/** Whom a connection's holds belong to. */
+export function holderOf(c: ConnContext): string {
+  return c.holder ?? c.id;
 }
 
 /** The copies a write of a file with `replicas` copies must store to succeed. */

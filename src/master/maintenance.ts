@@ -3,6 +3,7 @@
 // Runs on a timer; every step is safe to repeat.
 import { DEFAULTS } from '../defaults.js';
 import type { MasterContext } from './context.js';
+import { forgetIfOrphan } from './inode-service.js';
 
 /** Snapshots of the metadata, when the master keeps it on disk (persistence.ts). */
 export interface Checkpoints {
@@ -15,6 +16,8 @@ import { Replicator, type ReplicationOptions } from './replication.js';
 export class Maintenance {
   private timer?: NodeJS.Timeout;
   private running = false;
+  private orphansSwept = false;
+  private leasesPruned = 0;
   readonly replication: Replicator;
 
   constructor(
@@ -48,6 +51,7 @@ export class Maintenance {
         this.replication.nodeDied(dead.id);
       }
       await this.expireAllocations(now);
+      await this.forgetOrphans(now);
       await this.collectGarbage();
       await this.replication.tick(now);
       const store = this.checkpoints();
@@ -62,6 +66,23 @@ export class Maintenance {
   /** Blocks below their replication target, with no good live copy (and of those, every copy bad), and with a bad copy not yet replaced, as of the last scan. */
   counts(): { underReplicated: number; missing: number; lost: number; corrupt: number } {
     return this.replication.health;
+  }
+
+  /**
+   * Files with no name left go once nobody holds them: the holds of clients gone past their
+   * grace lapse, and after a restart, once the grace is over, every orphan nobody claimed.
+   * Leases past their time are forgotten now and then.
+   */
+  private async forgetOrphans(now: number): Promise<void> {
+    for (const ino of this.m.holds.expire(now)) await forgetIfOrphan(this.m, ino);
+    if (!this.orphansSwept && this.m.holds.pastGrace(now)) {
+      this.orphansSwept = true;
+      for (const n of this.m.state.ns.orphans()) await forgetIfOrphan(this.m, n.ino);
+    }
+    if (now - this.leasesPruned >= this.m.leases.ttlMs / 2) {
+      this.leasesPruned = now;
+      this.m.leases.prune(now);
+    }
   }
 
   /** A block allocated and never committed is garbage on every node it was offered to (journaled: records.ts). */

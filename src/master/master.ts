@@ -4,11 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import type { Handlers } from '../rpc/peer.js';
+import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { Allocations } from './allocations.js';
 import { Capabilities } from './capabilities.js';
-import { minCopies, type ConnContext, type MasterConfig, type MasterContext, type MasterHandlers } from './context.js';
+import { holderOf, minCopies, type ConnContext, type MasterConfig, type MasterContext, type MasterHandlers } from './context.js';
+import { Holds } from './holds.js';
+import { touchedBy } from './invalidations.js';
+import { Leases } from './leases.js';
+import { currentOrigin, withOrigin } from './origin.js';
+import type { Invalidation } from '../protocol/methods.js';
 import type { Replicator } from './replication.js';
 import { bytesOnNode } from '../protocol/block-format.js';
 import { KeyWrapper, loadOrCreateSecret } from './keys.js';
@@ -22,6 +27,7 @@ import { adminHandlers } from './admin-service.js';
 import { blockHandlers } from './block-service.js';
 import { NamespaceOps } from './namespace-ops.js';
 import { namespaceHandlers } from './namespace-service.js';
+import { inodeHandlers } from './inode-service.js';
 import { Paths } from './resolve.js';
 import { trashHandlers } from './trash-service.js';
 import { usageHandlers } from './usage-service.js';
@@ -106,6 +112,10 @@ export class Master implements MasterContext {
   readonly say = (line: string): void => this.logger.info(line);
   readonly loginGuard: LoginGuard;
   readonly trashPurger: TrashPurger;
+  readonly holds: Holds;
+  readonly leases = new Leases(DEFAULTS.leaseMs);
+  /** Live connections by id, for the changes pushed to them. */
+  private readonly byConnection = new Map<string, Peer<ConnContext>>();
   /** When `start` began serving (ms), for `dfs status`. */
   startedAt?: number;
   /** Requests whose record is applied but not yet durable: a retry's answer waits for it. */
@@ -130,6 +140,7 @@ export class Master implements MasterContext {
     this.journalFsyncSeconds = this.metrics.histogram('journal_fsync_seconds', 'Journal group-commit write+fsync time', [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
     this.registerGauges();
     this.loginGuard = new LoginGuard({ ...DEFAULTS.login, ...options.loginLimits });
+    this.holds = new Holds(DEFAULTS.holdGraceMs);
     this.capabilities = new Capabilities(capKey, this.keys.derive('open-ticket'));
     this.allocations = new Allocations(
       this.nodes, this.capabilities,
@@ -143,6 +154,7 @@ export class Master implements MasterContext {
       ...authHandlers(this, this.loginGuard),
       ...accountHandlers(this),
       ...namespaceHandlers(this, paths, ops),
+      ...inodeHandlers(this, paths, ops),
       ...blockHandlers(this, paths, ops),
       ...adminHandlers(this, paths),
       ...trashHandlers(this, paths),
@@ -156,8 +168,16 @@ export class Master implements MasterContext {
       port: options.port,
       tls: options.tls,
       maxMessageBytes: DEFAULTS.masterMaxMessage,
-      handlers,
-      newContext: () => ({}),
+      handlers: withOrigin(handlers as Handlers<ConnContext>),
+      newContext: () => ({ id: randomBytes(9).toString('base64url') }),
+      onConnect: (peer) => void this.byConnection.set(peer.context.id, peer),
+      onDisconnect: (peer) => {
+        this.byConnection.delete(peer.context.id);
+        this.leases.dropConnection(peer.context.id);
+        // a client that dialled in again before its old link closed still holds its files
+        const holder = holderOf(peer.context);
+        if (![...this.byConnection.values()].some((p) => holderOf(p.context) === holder)) this.holds.disconnected(holder);
+      },
       metrics: this.metrics,
       httpHandler: (req, res) => {
         if (req.url !== '/healthz') return false;
@@ -210,6 +230,7 @@ export class Master implements MasterContext {
         { op: 'format', time: now, blockSize: this.options.blockSize ?? DEFAULTS.blockSize, replicas: this.options.replicas ?? DEFAULTS.replicas },
       ]);
     } else {
+      this.holds.restarted(now);
       if (this.options.blockSize !== undefined && this.options.blockSize !== this.state.blockSize) {
         this.logger.warn({ blockSize: this.state.blockSize }, 'keeping the cluster\'s block size; a cluster\'s block size cannot change');
       }
@@ -264,14 +285,28 @@ export class Master implements MasterContext {
     const key = currentRequest.getStore();
     const request = key !== undefined && !this.state.requests.has(key);
     const batch: MutationRecord[] = request ? [...records, { op: 'request', key, time: Date.now() }] : records;
+    // what the batch touches that other mounts may cache, read before it changes the names
+    const touched = this.leases.size > 0 ? batch.flatMap((r) => touchedBy(this.state, r)) : [];
     for (const r of batch) this.state.apply(r);
     const durable = this.log.append(batch);
+    if (touched.length > 0) {
+      const origin = currentOrigin.getStore();
+      void durable.then(() => this.tell(this.leases.affected(touched, origin)), () => undefined);
+    }
     if (request) {
       this.requestsInFlight.set(key, durable);
       const forget = (): void => void this.requestsInFlight.delete(key);
       durable.then(forget, forget);
     }
     return durable;
+  }
+
+  /** Pushes to each connection what it must drop from its caches; nobody waits for the answers. */
+  private tell(changes: Map<string, Invalidation[]>): void {
+    for (const [conn, list] of changes) {
+      const peer = this.byConnection.get(conn);
+      peer?.call('inval', { changes: list }).catch(() => undefined);
+    }
   }
 
   /** Whether a request is on record (request-once.ts); waits until that record is durable. */

@@ -111,7 +111,14 @@ export class NamespaceOps {
     if (!pr.existing) throw new DfsError('ENOENT', `no such file or directory: ${label}`);
     if (pr.existing.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${label}`);
     if (stickyBlocks(c, pr.dir, pr.existing)) throw new DfsError('EACCES', `sticky directory: only the owner may remove ${label}`);
-    await this.m.mutate([removal(this.m, c, pr, label)]);
+    const r = removal(this.m, c, pr, label);
+    if (r.op === 'unlink' && this.keptOpen(pr.existing)) r.keep = true;
+    await this.m.mutate([r]);
+  }
+
+  /** Whether a file losing its last name lives on, because a client has it open (holds.ts). */
+  private keptOpen(n: Inode | undefined): boolean {
+    return n !== undefined && n.type !== 'dir' && n.nlink <= 1 && this.m.holds.isHeld(n.ino);
   }
 
   async rmdir(c: Caller, pr: ParentResolved, label: string): Promise<void> {
@@ -139,7 +146,9 @@ export class NamespaceOps {
     if (moving.type === 'dir' && this.paths.isAncestor(moving, dst.dir)) throw new DfsError('EINVAL', `cannot move ${from} into itself`);
     // a directory moved to another parent has its '..' rewritten: that takes write on it
     if (moving.type === 'dir' && src.dir.ino !== dst.dir.ino && !allowed(c, moving, W_OK)) deny(`move the directory ${from}`);
-    await this.m.mutate([renameRecord(this.m, src, dst, Date.now())]);
+    const r = renameRecord(this.m, src, dst, Date.now());
+    if (r.op === 'rename' && this.keptOpen(dst.existing)) r.keep = true;
+    await this.m.mutate([r]);
   }
 
   /** link(2): another name for a file. */

@@ -102,8 +102,11 @@ export class Namespace {
     dir.mtime = dir.ctime = time;
   }
 
-  /** Removes a name; the inode goes when its last name does. */
-  unlink(parent: number, name: string, time: number): void {
+  /**
+   * Removes a name; the inode goes when its last name does, unless `keep` (a client holds it
+   * open): then it lives on as an orphan, in no directory, until `forget`.
+   */
+  unlink(parent: number, name: string, time: number, keep = false): void {
     const dir = this.mustDir(parent);
     const ino = dir.entries!.get(name);
     if (ino === undefined) return;
@@ -117,17 +120,31 @@ export class Namespace {
     }
     node.nlink--;
     node.ctime = time;
-    if (node.nlink <= 0) this.drop(node);
+    if (node.nlink <= 0 && !keep) this.drop(node);
   }
 
-  rename(from: number, fromName: string, to: number, toName: string, time: number): void {
+  /** An orphan (a file whose last name went while it was open) is let go when nobody holds it. */
+  forget(ino: number): void {
+    const node = this.inodes.get(ino);
+    if (node && node.type !== 'dir' && node.nlink <= 0) this.drop(node);
+  }
+
+  /** Files with no name left that are kept for the clients holding them open. */
+  orphans(): Inode[] {
+    const out: Inode[] = [];
+    for (const n of this.inodes.values()) if (n.type !== 'dir' && n.nlink <= 0) out.push(n);
+    return out;
+  }
+
+  /** `keep`: a name replaced at the target whose file a client holds stays as an orphan (see unlink). */
+  rename(from: number, fromName: string, to: number, toName: string, time: number, keep = false): void {
     const src = this.mustDir(from);
     const dst = this.mustDir(to);
     const ino = src.entries!.get(fromName);
     if (ino === undefined) return;
     const existing = dst.entries!.get(toName);
     if (existing === ino) return;
-    if (existing !== undefined) this.unlink(to, toName, time);
+    if (existing !== undefined) this.unlink(to, toName, time, keep);
     src.entries!.delete(fromName);
     dst.entries!.set(toName, ino);
     const node = this.inodes.get(ino)!;

@@ -30,8 +30,11 @@ export type MutationRecord =
       key?: string;
     }
   | { op: 'link'; ino: number; parent: number; name: string; time: number }
-  | { op: 'unlink'; parent: number; name: string; time: number }
-  | { op: 'rename'; from: number; fromName: string; to: number; toName: string; time: number }
+  /** `keep`: the file, if this was its last name, lives on for the clients holding it open (namespace.ts). */
+  | { op: 'unlink'; parent: number; name: string; time: number; keep?: boolean }
+  | { op: 'rename'; from: number; fromName: string; to: number; toName: string; time: number; keep?: boolean }
+  /** A file with no name left, which no client holds open any more, goes. */
+  | { op: 'forget'; ino: number }
   | {
       op: 'setattr';
       ino: number;

@@ -44,10 +44,13 @@ export class MasterState {
         this.ns.link(r.ino, r.parent, r.name, r.time);
         break;
       case 'unlink':
-        this.ns.unlink(r.parent, r.name, r.time);
+        this.ns.unlink(r.parent, r.name, r.time, r.keep);
         break;
       case 'rename':
-        this.ns.rename(r.from, r.fromName, r.to, r.toName, r.time);
+        this.ns.rename(r.from, r.fromName, r.to, r.toName, r.time, r.keep);
+        break;
+      case 'forget':
+        this.ns.forget(r.ino);
         break;
       case 'setattr':
         this.ns.setattr(r.ino, r, r.time);

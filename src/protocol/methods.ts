@@ -50,8 +50,15 @@ export type Placement = { index: number; id: string; size: number; nodes: string
 
 export type Whoami = { user: string; uid: number; gid: number; admin: boolean; groups: number[]; mfa: boolean };
 
+/** A change made elsewhere that a mount may have cached (the master pushes it: `inval`). */
+export type Invalidation = { kind: 'inode'; ino: number } | { kind: 'entry'; parent: number; name: string };
+
 /** A file named by inode: the master checks the ticket. */
-type ByIno = { ino: number; ticket: string };
+export type ByIno = { ino: number; ticket: string };
+/** A directory named by inode, for a name in it. */
+type InoParent = { parent: number; pticket: string };
+/** An inode reached, and its ticket for the calls that name it. */
+export type InoEntry = { attr: Attr; ticket: string };
 
 export type MasterMethods = {
   // ---- sessions and accounts ----
@@ -70,7 +77,15 @@ export type MasterMethods = {
   'group.adduser': Method<{ group: string; user: string }, GroupInfo>;
   'group.deluser': Method<{ group: string; user: string }, GroupInfo>;
   'group.list': Method<Record<string, never>, { groups: GroupInfo[] }>;
-  'client.hello': Method<{ kind: ConnectedClient['kind']; host: string; mountpoint?: string; version: string; pid: number }, void>;
+  /**
+   * What a client is, on every connection. `id`: the client's own, stable across reconnects;
+   * `holds`: the files it has open (with their tickets), so they stay held; `invalidations`:
+   * it caches by lease and wants to be told of changes (`inval`, see ClientMethods).
+   */
+  'client.hello': Method<
+    { kind: ConnectedClient['kind']; host: string; mountpoint?: string; version: string; pid: number; id?: string; holds?: ByIno[]; invalidations?: boolean },
+    void
+  >;
 
   // ---- the namespace, by path ----
   'fs.getattr': Method<{ path: string; follow?: boolean }, { attr: Attr }>;
@@ -96,6 +111,28 @@ export type MasterMethods = {
   'fs.statfs': Method<Record<string, never>, StatFs>;
   'fs.usage': Method<{ path: string; entries?: boolean }, { total: Usage; entries?: (Usage & { name: string; type: FileType })[] }>;
   'fs.info': Method<{ path: string }, PathInfo>;
+
+  // ---- the namespace by inode, as a mount walks it (src/master/inode-service.ts) ----
+  'ino.root': Method<Record<string, never>, InoEntry>;
+  'ino.lookup': Method<InoParent & { name: string }, InoEntry>;
+  'ino.getattr': Method<ByIno, { attr: Attr }>;
+  'ino.setattr': Method<ByIno & { mode?: number; uid?: number; gid?: number; atime?: FileTime; mtime?: FileTime }, { attr: Attr }>;
+  /** A page at a time past `limit` entries, as fs.readdir; `parent` is the directory's own (".."). */
+  'ino.readdir': Method<ByIno & { limit?: number; cursor?: string; end?: boolean }, { parent: number; entries: (DirEntry & { ticket: string })[]; cursor?: string }>;
+  'ino.mkdir': Method<InoParent & { name: string; mode: number }, InoEntry>;
+  'ino.symlink': Method<InoParent & { name: string; target: string }, InoEntry>;
+  'ino.readlink': Method<ByIno, { target: string }>;
+  'ino.unlink': Method<InoParent & { name: string }, void>;
+  'ino.rmdir': Method<InoParent & { name: string }, void>;
+  /** flags: RENAME_NOREPLACE 1 (RENAME_EXCHANGE is EINVAL). */
+  'ino.rename': Method<InoParent & { name: string; newParent: number; newPticket: string; newName: string; flags?: number }, void>;
+  'ino.link': Method<ByIno & { newParent: number; newPticket: string; newName: string }, InoEntry>;
+  'ino.access': Method<ByIno & { mode: number }, void>;
+  /** Opens and holds the file (see fs.release). */
+  'ino.open': Method<ByIno & { read?: boolean; write?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
+  'ino.create': Method<InoParent & { name: string; mode: number; exclusive?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
+  /** The last close of a file in this client: it holds the file no more (an orphan goes when nobody does). */
+  'fs.release': Method<ByIno, void>;
 
   // ---- a file's blocks, by inode (after fs.open / fs.create) ----
   'fs.blocks': Method<ByIno, OpenInfo>;
@@ -143,9 +180,15 @@ export type StorageMethods = {
   'block.replicate': Method<{ id: string; from: string; cap: string }, void>;
 };
 
+/** What the master may call on a client that asked for it (client.hello { invalidations: true }). */
+export type ClientMethods = {
+  /** Drop these from your caches: another connection changed them. No answer is waited for. */
+  inval: Method<{ changes: Invalidation[] }, void>;
+};
+
 export type MasterMethod = keyof MasterMethods;
 export type StorageMethod = keyof StorageMethods;
-type Any = MasterMethods & StorageMethods;
+type Any = MasterMethods & StorageMethods & ClientMethods;
 /** What method `M` takes. */
 export type Req<M extends keyof Any> = Any[M]['req'];
 /** What method `M` answers. */

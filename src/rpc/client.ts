@@ -16,6 +16,8 @@ export interface RpcClientOptions<C> extends PeerOptions {
   context?: C;
   /** Runs on every fresh connection before it carries calls (e.g. to register). */
   onConnect?: (peer: Peer<C>) => Promise<void>;
+  /** Runs when a connection that was ready closes (the next call dials again). */
+  onDisconnect?: () => void;
   /** Times a call refused with EAGAIN is sent again (default DEFAULTS.busyRetries). */
   busyRetries?: number;
 }
@@ -95,13 +97,18 @@ export class RpcClient<C = undefined> {
       ws.once('open', () => {
         ws.off('error', fail);
         const peer = new Peer<C>(ws, this.options.handlers ?? {}, this.options.context as C, this.options);
+        let ready = false;
         ws.on('close', () => {
           if (this.peer === peer) this.peer = undefined;
+          if (ready) this.options.onDisconnect?.();
         });
         this.peer = peer;
-        const ready = this.options.onConnect ? this.options.onConnect(peer) : Promise.resolve();
-        ready.then(
-          () => resolve(peer),
+        const registered = this.options.onConnect ? this.options.onConnect(peer) : Promise.resolve();
+        registered.then(
+          () => {
+            ready = true;
+            resolve(peer);
+          },
           (err: unknown) => {
             peer.close();
             reject(err);

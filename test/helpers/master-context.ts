@@ -8,12 +8,15 @@ import type { Incoming, Peer } from '../../src/rpc/peer.js';
 import { Allocations } from '../../src/master/allocations.js';
 import { Capabilities } from '../../src/master/capabilities.js';
 import { minCopies, type ConnContext, type MasterContext, type MasterHandlers } from '../../src/master/context.js';
+import { Holds } from '../../src/master/holds.js';
 import { KeyWrapper } from '../../src/master/keys.js';
+import { Leases } from '../../src/master/leases.js';
 import { NamespaceOps } from '../../src/master/namespace-ops.js';
 import { NodeRegistry } from '../../src/master/nodes.js';
 import type { Caller } from '../../src/master/permissions.js';
 import type { MutationRecord } from '../../src/master/records.js';
 import { Replicator } from '../../src/master/replication.js';
+import { currentRequest } from '../../src/master/request-once.js';
 import { Paths } from '../../src/master/resolve.js';
 import { MasterState } from '../../src/master/state.js';
 import { hashToken } from '../../src/master/users.js';
@@ -28,8 +31,20 @@ export interface TestContext {
   records: MutationRecord[];
   /** Adds a user (uid, its own group) and returns a token for it. */
   user(name: string, uid: number, groups?: number[]): Promise<string>;
-  /** Calls `method` of `handlers` as the user with `token`. */
-  call(handlers: MasterHandlers, method: keyof MasterHandlers, token: string, meta?: Meta): Promise<Meta | undefined>;
+  /** Calls `method` of `handlers` as the user with `token` (on `peer`, by default one shared connection). */
+  call(handlers: MasterHandlers, method: keyof MasterHandlers, token: string, meta?: Meta, peer?: Peer<ConnContext>): Promise<Meta | undefined>;
+  /** Another connection, with its own context (a mount: `{ invalidations: true, holder }`). */
+  peer(context?: Partial<ConnContext>): Peer<ConnContext>;
+}
+
+/** The errno a call fails with, or undefined when it succeeds. */
+export async function errCode(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
 }
 
 export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
@@ -47,11 +62,16 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
   const config = { minReplicas: 1, trashMs: 0, sessionTtlMs: 3_600_000, heartbeatMs: 1000 };
   const partial = {
     state, nodes, capabilities, config,
+    holds: new Holds(0), leases: new Leases(60_000),
     keys: new KeyWrapper(randomBytes(32)),
     allocations: new Allocations(nodes, capabilities, { minCopies: (r: number) => minCopies(config, r), blockBytesOnNode: bytesOnNode(blockSize) }),
     logger: pino({ level: 'silent' }),
-    mutate: async (rs: MutationRecord[]) => apply(rs),
-    requestDone: async () => false,
+    // as Master.mutate: a change made for a request id is journaled with it (request-once.ts)
+    mutate: async (rs: MutationRecord[]) => {
+      const key = currentRequest.getStore();
+      apply(key !== undefined && !state.requests.has(key) ? [...rs, { op: 'request', key, time: Date.now() }] : rs);
+    },
+    requestDone: async (key: string) => state.requests.has(key),
     caller(meta: Meta): Caller {
       const found = typeof meta.token === 'string' ? state.users.sessionByHash(hashToken(meta.token), Date.now()) : undefined;
       if (!found) throw new DfsError('EACCES', 'not logged in');
@@ -61,7 +81,7 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
   const ctx: MasterContext = { ...partial, replication: new Replicator(partial) };
   const paths = new Paths(ctx);
   const ops = new NamespaceOps(ctx, paths);
-  const peer = { context: {} } as unknown as Peer<ConnContext>;
+  const peer = { context: { id: 'test' } } as unknown as Peer<ConnContext>;
   return {
     ctx, paths, ops, records,
     async user(name, uid, groups = []) {
@@ -72,10 +92,11 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
       ]);
       return token;
     },
-    async call(handlers, method, token, meta = {}) {
+    peer: (context = {}) => ({ context: { id: randomBytes(6).toString('hex'), ...context } }) as unknown as Peer<ConnContext>,
+    async call(handlers, method, token, meta = {}, on = peer) {
       const h = handlers[method] as ((req: Incoming, p: Peer<ConnContext>) => unknown) | undefined;
       if (!h) throw new Error(`no handler for ${String(method)}`);
-      const reply = (await h({ meta: { ...meta, token }, payload: Buffer.alloc(0) }, peer)) as { meta?: Meta } | undefined;
+      const reply = (await h({ meta: { ...meta, token }, payload: Buffer.alloc(0) }, on)) as { meta?: Meta } | undefined;
       return reply?.meta;
     },
   };

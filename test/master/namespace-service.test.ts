@@ -2,16 +2,8 @@
 // rules as a local file system applies them, with no listening master, journal or nodes.
 import t from 'tap';
 import { namespaceHandlers } from '../../src/master/namespace-service.js';
-import { testContext } from '../helpers/master-context.js';
+import { errCode as code, testContext } from '../helpers/master-context.js';
 
-const code = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-};
 
 t.test('permissions, the sticky bit and ownership, as on a local file system', async (t) => {
   const tc = await testContext();

@@ -110,6 +110,8 @@ export const DEFAULTS = {
    * and how long after a start every file with no name left is kept for its holders to say so.
    */
   holdGraceMs: 30_000,
+  /** Master: how long a change waits for another mount to say it dropped its cached copy (inode-service.ts, leases.ts). */
+  invalidationWaitMs: 2_000,
   /** Master: files one client.hello may say it holds open. */
   maxHeldPerHello: 100_000,
   /** Block capabilities signed by the master live this long. */

@@ -17,8 +17,14 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-/** `DFS_MOUNT_LAYER=inode dfs mount DIR` mounts with the by-inode layer (src/fuse/inode-daemon.ts) instead. */
+/**
+ * The mount's FUSE layer: `inode` (the default) on the low-level libfuse 3 binding, one kernel
+ * inode per file, kernel caches kept true by the master (src/fuse/inode-daemon.ts); `path`,
+ * the high-level fuse-native layer it replaces (src/fuse/mount.ts). `--layer`, or this
+ * variable for a whole test run.
+ */
 export const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
+const LAYERS = ['inode', 'path'] as const;
 
 export function registerMountCommands(program: Command, globals: () => GlobalOptions): void {
   program
@@ -27,17 +33,19 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .argument('<mountpoint>', 'an empty directory (created if missing)')
     .option('--allow-other', 'let other local users use the mount (they act as your dfs user)')
     .option('--cache-mb <n>', 'decrypted block cache for reads, in MiB', String(DEFAULTS.mountCacheBytes / 2 ** 20))
-    .option('--attr-cache <seconds>', 'answer stat from memory this long; a change made in another mount shows in a plain stat after at most this (open always asks the master)', String(DEFAULTS.mountAttrCacheMs / 1000))
+    .option('--attr-cache <seconds>', '--layer path: answer stat from memory this long; a change made in another mount shows in a plain stat after at most this (open always asks the master)', String(DEFAULTS.mountAttrCacheMs / 1000))
     .option('--give-up-after <seconds>', 'unmount when the master has been unreachable this long', String(DEFAULTS.mountMasterGoneMs / 1000))
     .option('--debug', 'print every FUSE request (libfuse debug output)')
     .option('--id-map <mode>', 'how owners show: identity (dfs uids and gids as they are) or name (local accounts of the same name, you as yourself, others as nobody)', 'identity')
     .option('--trace', 'print every operation the daemon answers, with its duration')
+    .option('--layer <layer>', 'the FUSE layer: inode (low-level libfuse 3, kernel caches the master keeps true) or path (the older high-level fuse-native layer)', process.env[MOUNT_LAYER_ENV] ?? 'inode')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; attrCache: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; attrCache: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string; layer: string }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
         const giveUp = Number(o.giveUpAfter);
         if (!Number.isFinite(giveUp) || giveUp <= 0) throw new UsageError('--give-up-after must be a positive number of seconds');
+        if (!(LAYERS as readonly string[]).includes(o.layer)) throw new UsageError(`--layer must be one of ${LAYERS.join(', ')}`);
         const attrCache = Number(o.attrCache);
         if (!Number.isFinite(attrCache) || attrCache < 0) throw new UsageError('--attr-cache must be a number of seconds, 0 or more');
         const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20), mountpoint: path.resolve(mountpoint) });
@@ -59,8 +67,7 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           mountpoint, log, ids, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
           onStop: (_reason: string, failed: boolean) => exit(failed ? 1 : 0),
         };
-        // the by-inode layer on the low-level binding, until it becomes the default (issue 15)
-        const daemon = process.env[MOUNT_LAYER_ENV] === 'inode'
+        const daemon = o.layer === 'inode'
           ? new InodeMountDaemon({ ...common, backend: new ClientMountBackend(client), masterUrl: client.url })
           : new MountDaemon({ ...common, client, attrCacheMs: Math.round(attrCache * 1000) });
         await daemon.start();

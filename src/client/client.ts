@@ -38,7 +38,8 @@ export interface ClientOptions {
  */
 export interface SessionHooks {
   hello(): Pick<Req<'client.hello'>, 'id' | 'holds' | 'invalidations'>;
-  invalidated(changes: Invalidation[]): void;
+  /** Resolves once the changes are out of every cache (the master waits for the answer). */
+  invalidated(changes: Invalidation[]): Promise<void>;
   channel(up: boolean): void;
 }
 
@@ -77,7 +78,9 @@ export class DfsClient implements ClientCore {
       onDisconnect: () => this.hooks?.channel(false),
       handlers: {
         // the master tells a mount of changes made elsewhere (only after it asked for them)
-        inval: ({ meta }) => void this.hooks?.invalidated((meta as Req<'inval'>).changes ?? []),
+        inval: async ({ meta }) => {
+          await this.hooks?.invalidated((meta as Req<'inval'>).changes ?? []);
+        },
       },
     });
     this.announce = announce;
@@ -313,10 +316,20 @@ export class DfsClient implements ClientCore {
 
   /** A change the master answers with the new attributes, which an open file of the inode takes too (fstat after fchmod). */
   private async setattr(change: Promise<{ attr: Attr }>): Promise<Attr> {
-    const a = (await change).attr;
+    return this.attrChanged((await change).attr);
+  }
+
+  /** The master changed an inode's attributes (chmod, chown, times): an open file of it takes them; answers them with the local size. */
+  attrChanged(a: Attr): Attr {
     const of = this.open.get(a.ino);
     if (of) of.attr = a;
     return this.overlay(a);
+  }
+
+  /** Commits what the open file of `ino` here still holds (before times are set: see flushOpen). */
+  async flushInode(ino: number): Promise<void> {
+    const of = this.open.get(ino);
+    if (of?.hasLocalChanges()) await of.flush();
   }
 
   /**
@@ -336,8 +349,7 @@ export class DfsClient implements ClientCore {
    */
   private async flushOpen(p: string): Promise<void> {
     if (![...this.open.values()].some((f) => f.hasLocalChanges())) return;
-    const { ino } = (await this.call('fs.getattr', { path: normalizePath(p), follow: false })).attr;
-    await this.open.get(ino)?.flush();
+    await this.flushInode((await this.call('fs.getattr', { path: normalizePath(p), follow: false })).attr.ino);
   }
 
   async symlink(target: string, p: string): Promise<Attr> {

@@ -4,7 +4,8 @@
 // every connection, who the mount is (an id that outlives reconnects), which files it holds
 // open (so that a file whose last name goes elsewhere lives on for it, and a master restart
 // does not lose that), and that it wants to hear of changes made elsewhere to what it was
-// told, which the master pushes as `inval` and the FUSE layer passes to the kernel.
+// told, which the master pushes as `inval` and the FUSE layer passes to the kernel; the
+// answer to `inval` goes once the kernel has taken it, and the change's maker waits for it.
 import { randomBytes } from 'node:crypto';
 import type { AttrUpdate, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../fuse/backend.js';
 import type { Attr, StatFs } from '../protocol/types.js';
@@ -21,7 +22,7 @@ export class ClientMountBackend implements MountBackend {
   readonly id = randomBytes(12).toString('base64url');
   /** Files open here, by inode: the handles, and the ticket that names the inode. */
   private readonly held = new Map<number, { handles: number; ticket: string }>();
-  private readonly invalidationListeners: ((change: Invalidation) => void)[] = [];
+  private readonly invalidationListeners: ((change: Invalidation) => void | Promise<void>)[] = [];
   private readonly channelListeners: ((up: boolean) => void)[] = [];
   private closed = false;
   private attached?: Promise<void>;
@@ -37,9 +38,11 @@ export class ClientMountBackend implements MountBackend {
   private session(): Promise<void> {
     this.attached ??= this.client.attachSession({
       hello: () => ({ id: this.id, invalidations: true, holds: [...this.held].map(([ino, h]) => ({ ino, ticket: h.ticket })) }),
-      invalidated: (changes) => {
+      invalidated: async (changes) => {
         if (this.closed) return;
-        for (const ch of changes) for (const l of this.invalidationListeners) l(ch);
+        const taken: (void | Promise<void>)[] = [];
+        for (const ch of changes) for (const l of this.invalidationListeners) taken.push(l(ch));
+        await Promise.all(taken);
       },
       channel: (up) => this.channel(up),
     });
@@ -84,8 +87,11 @@ export class ClientMountBackend implements MountBackend {
   }
 
   async setattr(node: NodeRef, u: AttrUpdate): Promise<Attr> {
+    // the commit of what is written here stamps mtime: it must land before the times set now
+    // (cp -p and tar x set them on the open file before they close it)
+    if (u.atime !== undefined || u.mtime !== undefined) await this.client.flushInode(node.ino);
     const r = await this.client.call('ino.setattr', { ino: node.ino, ticket: node.ticket, mode: u.mode, uid: u.uid, gid: u.gid, atime: u.atime, mtime: u.mtime });
-    return this.client.overlay(r.attr);
+    return this.client.attrChanged(r.attr);
   }
 
   async readdir(dir: NodeRef, cursor?: string): Promise<DirPage> {
@@ -176,7 +182,7 @@ export class ClientMountBackend implements MountBackend {
     return this.client.statfs();
   }
 
-  onInvalidate(listener: (change: Invalidation) => void): void {
+  onInvalidate(listener: (change: Invalidation) => void | Promise<void>): void {
     this.invalidationListeners.push(listener);
   }
 

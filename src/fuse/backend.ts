@@ -80,9 +80,10 @@ export interface MountBackend {
    * Hears of changes made elsewhere to what this client was told (see the design note). The
    * listener is called in the task that received the invalidation, and a call's promise
    * resolves in the task that received its reply, so that an invalidation that followed a
-   * reply on the wire reaches the listener after that call's caller has seen the reply.
+   * reply on the wire reaches the listener after that call's caller has seen the reply. The
+   * master hears that the change is taken once every listener's promise has settled.
    */
-  onInvalidate(listener: (change: Invalidation) => void): void;
+  onInvalidate(listener: (change: Invalidation) => void | Promise<void>): void;
   /**
    * Hears when the channel to the master breaks (false) and is back (true): caches are
    * trusted only while it is up. Any number of listeners. A master that stops answering

@@ -2,7 +2,7 @@
 // statfs. A size goes through an open file, as the backend wants it: the file's own handle
 // for ftruncate, a short-lived one for truncate(2).
 import { DfsError } from '../rpc/errors.js';
-import type { AttrUpdate, MountFile } from './backend.js';
+import type { AttrUpdate } from './backend.js';
 import { fileTimeOf, statfsReply } from './inode-attr.js';
 import { attrReply, type InodeContext } from './inode-context.js';
 import { changing } from './open-files.js';
@@ -47,29 +47,27 @@ export function attrOps(ctx: InodeContext): AttrOps {
 
   return {
     getattr: async (_req, ino) => {
-      // an open file being written answers for itself: attrReply sees to that
+      // the master's attributes (links, mode, owner: changed by anyone), with the size of an
+      // open file being written here, which is ahead of the master's (attrReply sees to that)
       const era = cache.era();
-      const writer = files.writerOf(ino);
-      return attrReply(ctx, era, writer ? writer.getattr() : await backend.getattr(nodes.ref(ino)));
+      return attrReply(ctx, era, await backend.getattr(nodes.ref(ino)));
     },
 
     setattr: async (_req, ino, c, fh) => {
       const era = cache.era();
       const update = updateOf(ctx, c);
-      let through: MountFile | undefined;
       if (c.size !== undefined && fh !== undefined) {
         // ftruncate: the open file keeps the size (attrReply answers it) until the next flush
         const e = files.get(fh);
         changing(e);
         await e.file.truncate(c.size);
-        through = e.file;
       } else if (c.size !== undefined) {
         await truncateByInode(ino, c.size);
       }
       const ref = nodes.ref(ino);
       if (update) return attrReply(ctx, era, await backend.setattr(ref, update));
       // nothing else to change (a size, or a ctime alone: dfs keeps its own): the attributes as they are now
-      return attrReply(ctx, era, through ? through.getattr() : await backend.getattr(ref));
+      return attrReply(ctx, era, await backend.getattr(ref));
     },
 
     access: (_req, ino, mask) => backend.access(nodes.ref(ino), mask),

@@ -110,19 +110,18 @@ export class KernelCache {
     return this.covered(era) && !this.changedSince(era, inodeKey(ino));
   }
 
-  /** The backend heard of a change made elsewhere. */
-  changed(c: Invalidation): void {
+  /** The backend heard of a change made elsewhere; resolves once the kernel has dropped what it cached of it. */
+  changed(c: Invalidation): Promise<void> {
     this.counters.heard++;
     if (c.kind === 'inode') {
       this.remember(inodeKey(c.ino));
-      if (this.nodes.has(c.ino)) this.sendInode(c.ino, 0);
-      return;
+      return this.nodes.has(c.ino) ? this.sendInode(c.ino, 0) : Promise.resolve();
     }
     this.remember(entryKey(c.parent, c.name));
     // an absent name's directory is known too: the kernel's entry holds it
-    if (!this.nodes.has(c.parent)) return;
+    if (!this.nodes.has(c.parent)) return Promise.resolve();
     this.names.remove(c.parent, c.name);
-    this.sendEntry(c.parent, c.name);
+    return this.sendEntry(c.parent, c.name);
   }
 
   /** The channel broke (false) or is back (true). */
@@ -159,16 +158,16 @@ export class KernelCache {
     this.forgottenSeq = seq;
   }
 
-  private sendInode(ino: number, offset: number): void {
-    if (!this.notifier) return;
+  private sendInode(ino: number, offset: number): Promise<void> {
+    if (!this.notifier) return Promise.resolve();
     this.counters.sentInodes++;
-    this.notifier.notifyInvalInode(ino, offset, 0).catch((err: unknown) => this.failed(err, `inode ${ino}`));
+    return this.notifier.notifyInvalInode(ino, offset, 0).then(() => undefined, (err: unknown) => this.failed(err, `inode ${ino}`));
   }
 
-  private sendEntry(parent: number, name: string): void {
-    if (!this.notifier) return;
+  private sendEntry(parent: number, name: string): Promise<void> {
+    if (!this.notifier) return Promise.resolve();
     this.counters.sentEntries++;
-    this.notifier.notifyInvalEntry(parent, name).catch((err: unknown) => this.failed(err, `entry ${JSON.stringify(name)} in ${parent}`));
+    return this.notifier.notifyInvalEntry(parent, name).then(() => undefined, (err: unknown) => this.failed(err, `entry ${JSON.stringify(name)} in ${parent}`));
   }
 
   private failed(err: unknown, what: string): void {

@@ -277,7 +277,8 @@ export class Master implements MasterContext {
   }
 
   /**
-   * Applies records now (so later requests see them) and resolves once they are durable.
+   * Applies records now (so later requests see them) and resolves once they are durable and
+   * the other mounts that cached what they change have dropped it (leases.ts).
    * Within a request that carries an id (request-once.ts) the first batch also records the
    * request, so that a retry of it is answered as done and not done again.
    */
@@ -289,24 +290,33 @@ export class Master implements MasterContext {
     const touched = this.leases.size > 0 ? batch.flatMap((r) => touchedBy(this.state, r)) : [];
     for (const r of batch) this.state.apply(r);
     const durable = this.log.append(batch);
+    let told = durable;
     if (touched.length > 0) {
+      // the change's maker hears it is done once the other mounts caching what it touched
+      // have dropped that: a program that goes on in another mount sees the change
       const origin = currentOrigin.getStore();
-      void durable.then(() => this.tell(this.leases.affected(touched, origin)), () => undefined);
+      told = durable.then(() => this.tell(this.leases.affected(touched, origin)));
     }
     if (request) {
       this.requestsInFlight.set(key, durable);
       const forget = (): void => void this.requestsInFlight.delete(key);
       durable.then(forget, forget);
     }
-    return durable;
+    return told;
   }
 
-  /** Pushes to each connection what it must drop from its caches; nobody waits for the answers. */
-  private tell(changes: Map<string, Invalidation[]>): void {
+  /**
+   * Pushes to each connection what it must drop from its caches, and waits for the answers,
+   * each at most DEFAULTS.invalidationWaitMs: a mount that does not answer in time holds no
+   * one else up for longer (its leases end with its connection).
+   */
+  private async tell(changes: Map<string, Invalidation[]>): Promise<void> {
+    const waits: Promise<unknown>[] = [];
     for (const [conn, list] of changes) {
       const peer = this.byConnection.get(conn);
-      peer?.call('inval', { changes: list }).catch(() => undefined);
+      if (peer) waits.push(peer.call('inval', { changes: list }, undefined, DEFAULTS.invalidationWaitMs).catch(() => undefined));
     }
+    await Promise.all(waits);
   }
 
   /** Whether a request is on record (request-once.ts); waits until that record is durable. */

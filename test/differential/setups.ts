@@ -1,5 +1,5 @@
 // The dfs side of an exerciser run, four ways: the client library (two clients), one
-// mount with its default caches, two mounts of one cluster, and the mount's by-inode layer
+// mount, two mounts of one cluster, and the mount's by-inode layer
 // on the in-memory backend (test/helpers/mem-backend.ts) with the kernel caching for
 // minutes. Each cluster has 64 KiB blocks, so that runs cross block boundaries often; every
 // run gets fresh directories.
@@ -53,16 +53,15 @@ export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> 
       },
     };
   }
-  const cluster = await spawnCluster(t, { args: ['--memory', '--block-size', '64K'] });
-  // two mounts share files close-to-open; their stat caches would add a second, documented,
-  // staleness (up to --attr-cache seconds) that a run would have to wait out
-  const mounts = which === 'mount' ? [await mount(t, cluster)] : [await mount(t, cluster, { args: ['--attr-cache', '0'] }), await mount(t, cluster, { args: ['--attr-cache', '0'] })];
+  // no trash: a file whose last name goes while it is open lives on as an orphan (its link
+  // count 0, as the reference's), not as a trash item
+  const cluster = await spawnCluster(t, { args: ['--memory', '--block-size', '64K', '--trash-days', '0'] });
+  // the by-inode layer (dfs mount's default): the master keeps the kernel caches of both
+  // mounts true, one kernel inode per file, unlinked open files held at the master
+  const mounts = which === 'mount' ? [await mount(t, cluster)] : [await mount(t, cluster), await mount(t, cluster)];
   return {
     shape: { blockSize: BLOCK, mounts: mounts.length, mmap: true },
-    // not yet: libfuse 2's high-level API keeps such a file alive by renaming it to
-    // .fuse_hidden*, which keeps its link count and can move a rename's target aside; the
-    // low-level binding, by inode, will not need that (native-notes/)
-    options: { unlinkOpenSameMount: false, renameToItself: false, aliases: false },
+    options: { unlinkOpenSameMount: true, renameToItself: true, aliases: true },
     newRun: async () => {
       const dir = `run-${n++}`;
       fs.mkdirSync(path.join(mounts[0].dir, dir));

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { spawnCluster, tempDir } from '../helpers/cluster.js';
+import { runDfs, spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, isMounted, mount, sh } from '../helpers/mount.js';
 import { mountInodeFs, stats } from '../helpers/inode-mount.js';
 
@@ -129,7 +129,13 @@ t.test('--trace logs every operation with its outcome and time', { skip }, async
   t.match(m.stderr(), /fuse create ok \d+\.\d{3} ms/);
 });
 
-t.test('dfs mount selects the by-inode layer with DFS_MOUNT_LAYER=inode, and refuses while the client library has no backend for it', { skip }, async (t) => {
+t.test('dfs mount --layer: inode by default, path for the older layer, anything else a usage error', { skip }, async (t) => {
   const cluster = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
-  await t.rejects(mount(t, cluster, { env: { DFS_MOUNT_LAYER: 'inode' } }), /DFS_MOUNT_LAYER=inode: the client library does not implement the by-inode mount backend yet/);
+  await t.rejects(mount(t, cluster, { args: ['--layer', 'paths'] }), /--layer must be one of inode, path/);
+  // the by-inode layer hands the kernel dfs's own inode numbers
+  const byInode = await mount(t, cluster, { env: { DFS_MOUNT_LAYER: '' }, args: ['--layer', 'inode'] });
+  await sh('mkdir -p d/e/f', { cwd: byInode.dir });
+  const ino = (await sh('stat -c %i d/e/f', { cwd: byInode.dir })).stdout.trim();
+  const fromMaster = (await runDfs(['stat', '/d/e/f', '--master', cluster.url], cluster.env)).stdout;
+  t.match(fromMaster, new RegExp(`inode\\s+${ino}\\b`), 'the kernel sees dfs inode numbers');
 });

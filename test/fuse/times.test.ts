@@ -120,6 +120,6 @@ t.test('dfs mount refuses the upstream addon, which loses modification times', {
     path.join(upstream, 'prebuilds', 'linux-x64', 'node.napi.node'),
   );
   const dir = path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
-  await t.rejects(mount(t, cluster, { dir, env: { FUSE_NATIVE_PREBUILD: upstream } }), /fuse-native loads \S*node\.napi\.node, not dfs's patched build[^]*ENOSYS/);
+  await t.rejects(mount(t, cluster, { dir, env: { FUSE_NATIVE_PREBUILD: upstream }, args: ['--layer', 'path'] }), /fuse-native loads \S*node\.napi\.node, not dfs's patched build[^]*ENOSYS/);
   t.notOk(isMounted(dir), 'nothing was mounted');
 });

@@ -194,7 +194,7 @@ export class MemSession implements MountBackend, StoreListener {
     return { blockSize: 4096, capacity: 2 ** 40, used: 2 ** 30, free: 2 ** 40 - 2 ** 30, files: this.store.counts().inodes };
   }
 
-  onInvalidate(listener: (change: Invalidation) => void): void {
+  onInvalidate(listener: (change: Invalidation) => void | Promise<void>): void {
     this.invalidationListeners.push(listener);
   }
 

@@ -112,6 +112,8 @@ export const DEFAULTS = {
   holdGraceMs: 30_000,
   /** Master: how long a change waits for another mount to say it dropped its cached copy (inode-service.ts, leases.ts). */
   invalidationWaitMs: 2_000,
+  /** Mount --multi-user: the dfs uid and gid of local root (squashed) and of local users with no dfs id. */
+  squashedId: 65534,
   /** Master: files one client.hello may say it holds open. */
   maxHeldPerHello: 100_000,
   /** Block capabilities signed by the master live this long. */

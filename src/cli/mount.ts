@@ -5,7 +5,9 @@ import { DEFAULTS } from '../defaults.js';
 import type { DfsClient } from '../client/client.js';
 import { ClientMountBackend } from '../client/mount-backend.js';
 import { DfsError } from '../rpc/errors.js';
+import { callerIdentity } from '../fuse/acting-ops.js';
 import { InodeMountDaemon } from '../fuse/inode-daemon.js';
+import type { Request } from '../fuse/lowlevel-ops.js';
 import { MountDaemon } from '../fuse/mount.js';
 import { findMount, unmount } from '../fuse/mounts.js';
 import { ID_MAP_MODES, IdMap, type IdMapMode } from '../client/id-map.js';
@@ -38,14 +40,17 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
     .option('--debug', 'print every FUSE request (libfuse debug output)')
     .option('--id-map <mode>', 'how owners show: identity (dfs uids and gids as they are) or name (local accounts of the same name, you as yourself, others as nobody)', 'identity')
     .option('--trace', 'print every operation the daemon answers, with its duration')
+    .option('--multi-user', 'every local user acts as themselves (their uid, gid and groups, by the id map); needs an admin\'s login, and root; implies --allow-other')
+    .option('--no-root-squash', 'with --multi-user: local root acts as root (by default it acts as nobody, 65534)')
     .option('--layer <layer>', 'the FUSE layer: inode (low-level libfuse 3, kernel caches the master keeps true) or path (the older high-level fuse-native layer)', process.env[MOUNT_LAYER_ENV] ?? 'inode')
     .action(
-      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; attrCache: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string; layer: string }) => {
+      action(async (mountpoint: string, o: { allowOther?: boolean; cacheMb: string; attrCache: string; giveUpAfter: string; debug?: boolean; trace?: boolean; idMap: string; layer: string; multiUser?: boolean; rootSquash: boolean }) => {
         const cacheMb = Number(o.cacheMb);
         if (!Number.isFinite(cacheMb) || cacheMb < 8) throw new UsageError('--cache-mb must be at least 8');
         const giveUp = Number(o.giveUpAfter);
         if (!Number.isFinite(giveUp) || giveUp <= 0) throw new UsageError('--give-up-after must be a positive number of seconds');
         if (!(LAYERS as readonly string[]).includes(o.layer)) throw new UsageError(`--layer must be one of ${LAYERS.join(', ')}`);
+        if (o.multiUser && o.layer !== 'inode') throw new UsageError('--multi-user needs --layer inode (the path layer is not told who calls)');
         const attrCache = Number(o.attrCache);
         if (!Number.isFinite(attrCache) || attrCache < 0) throw new UsageError('--attr-cache must be a number of seconds, 0 or more');
         const client = sessionClient(globals(), { cacheBytes: Math.floor(cacheMb * 2 ** 20), mountpoint: path.resolve(mountpoint) });
@@ -67,8 +72,12 @@ export function registerMountCommands(program: Command, globals: () => GlobalOpt
           mountpoint, log, ids, allowOther: o.allowOther, debug: o.debug, trace: o.trace, masterGoneMs: giveUp * 1000,
           onStop: (_reason: string, failed: boolean) => exit(failed ? 1 : 0),
         };
+        if (o.multiUser && !me.admin) throw new UsageError(`--multi-user needs an admin's login (${me.user} is not an admin)`);
+        const multiUser = o.multiUser
+          ? (req: Request) => callerIdentity(req, { toDfsUid: (u) => ids.toDfsUid(u), toDfsGid: (g) => ids.toDfsGid(g), rootSquash: o.rootSquash, squashedId: DEFAULTS.squashedId })
+          : undefined;
         const daemon = o.layer === 'inode'
-          ? new InodeMountDaemon({ ...common, backend: new ClientMountBackend(client), masterUrl: client.url })
+          ? new InodeMountDaemon({ ...common, multiUser, backend: new ClientMountBackend(client), masterUrl: client.url })
           : new MountDaemon({ ...common, client, attrCacheMs: Math.round(attrCache * 1000) });
         await daemon.start();
         const stop = (sig: NodeJS.Signals): void => {

@@ -11,6 +11,7 @@ import { RpcClient } from '../rpc/client.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import type { Incoming } from '../rpc/peer.js';
+import { actingAs } from './acting-as.js';
 import { BlockCache } from './block-cache.js';
 import { BlockIO, Limiter } from './block-io.js';
 import { BufferPool } from './buffer-pool.js';
@@ -117,7 +118,9 @@ export class DfsClient implements ClientCore {
    * (master-calls.ts). The one place a reply's shape is taken on trust: the master is.
    */
   async call<M extends MasterMethod>(method: M, req: Req<M>, options?: CallOptions): Promise<Res<M>> {
-    const meta = req as Meta;
+    // made for a local user of a multi-user mount: the master acts as that user (acting-as.ts)
+    const as = actingAs.getStore();
+    const meta = (as ? { ...req, as } : req) as Meta;
     return (await this.send(method, this.token ? { ...meta, token: this.token } : meta, options)).meta as Res<M>;
   }
 

@@ -16,6 +16,9 @@ import type { CacheLimits } from './kernel-cache.js';
 import { LowLevelSession, type LowLevelMountOptions } from './lowlevel.js';
 import { prepareMountpoint, raiseReadahead, stillMounted } from './mounts.js';
 import { tracedOps } from './traced-ops.js';
+import { actingOps } from './acting-ops.js';
+import type { Request } from './lowlevel-ops.js';
+import type { Identity } from '../client/acting-as.js';
 
 export interface InodeMountOptions {
   mountpoint: string;
@@ -27,6 +30,8 @@ export interface InodeMountOptions {
   ids: IdMap;
   /** Let other local users in (they act as the mount's dfs user); needs user_allow_other for non-root. */
   allowOther?: boolean;
+  /** Every local user acts as themselves (acting-ops.ts): the dfs identity of each request's caller. Implies allowOther. */
+  multiUser?: (req: Request) => Identity;
   /** libfuse's request trace on stderr. */
   debug?: boolean;
   /** Every operation and its duration on the log. */
@@ -42,9 +47,12 @@ export interface InodeMountOptions {
 }
 
 /** The -o options handed to libfuse (each explained in native-notes/mount-by-inode.md). */
-export function inodeMountOptions(o: { allowOther?: boolean; debug?: boolean }): string[] {
+export function inodeMountOptions(o: { allowOther?: boolean; multiUser?: unknown; debug?: boolean }): string[] {
   const list = ['fsname=dfs', 'subtype=dfs'];
-  if (o.allowOther) list.push('allow_other');
+  // many users: the kernel checks each caller against the modes it has cached, as a local
+  // file system does, before the master checks again
+  if (o.multiUser) list.push('allow_other', 'default_permissions');
+  else if (o.allowOther) list.push('allow_other');
   if (o.debug) list.push('debug');
   return list;
 }
@@ -75,7 +83,8 @@ export class InodeMountDaemon {
       if (up) this.channelDownSince = undefined;
       else this.channelDownSince ??= Date.now();
     });
-    const ops = this.o.trace ? tracedOps(fs.ops, log) : fs.ops;
+    const acting = this.o.multiUser ? actingOps(fs.ops, this.o.multiUser) : fs.ops;
+    const ops = this.o.trace ? tracedOps(acting, log) : acting;
     const session = await LowLevelSession.mount(this.mountpoint, ops, { options: inodeMountOptions(this.o), log, ...this.o.session });
     fs.attach(session);
     this.fs = fs;

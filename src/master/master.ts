@@ -8,6 +8,7 @@ import type { Handlers, Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { Allocations } from './allocations.js';
 import { Capabilities } from './capabilities.js';
+import { actingFor } from './acting-for.js';
 import { holderOf, minCopies, type ConnContext, type MasterConfig, type MasterContext, type MasterHandlers } from './context.js';
 import { Holds } from './holds.js';
 import { touchedBy } from './invalidations.js';
@@ -344,7 +345,8 @@ export class Master implements MasterContext {
     const found = this.state.users.sessionByHash(session, Date.now());
     if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again', { reason: REASON.badSession });
     const { user } = found;
-    return { user, uid: user.uid, gids: this.state.users.gidsOf(user), session };
+    if (meta.as === undefined) return { user, uid: user.uid, gids: this.state.users.gidsOf(user), session };
+    return actingFor(this.state.users, user, meta.as, session);
   }
 
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */

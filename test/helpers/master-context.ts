@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import type { Meta } from '../../src/rpc/frame.js';
 import type { Incoming, Peer } from '../../src/rpc/peer.js';
+import { actingFor } from '../../src/master/acting-for.js';
 import { Allocations } from '../../src/master/allocations.js';
 import { Capabilities } from '../../src/master/capabilities.js';
 import { minCopies, type ConnContext, type MasterContext, type MasterHandlers } from '../../src/master/context.js';
@@ -75,6 +76,7 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
     caller(meta: Meta): Caller {
       const found = typeof meta.token === 'string' ? state.users.sessionByHash(hashToken(meta.token), Date.now()) : undefined;
       if (!found) throw new DfsError('EACCES', 'not logged in');
+      if (meta.as !== undefined) return actingFor(state.users, found.user, meta.as, hashToken(meta.token as string));
       return { user: found.user, uid: found.user.uid, gids: state.users.gidsOf(found.user), session: hashToken(meta.token as string) };
     },
   };

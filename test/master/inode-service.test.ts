@@ -160,3 +160,15 @@ t.test('leases: expiry, pruning, and a bound per connection', async (t) => {
   l.grantAttr('c', 2, 200);
   t.equal(l.size, 1, 'room again');
 });
+
+t.test('an admin\'s session may act for a local user; nobody else\'s may', async (t) => {
+  const { tc, call, root, under } = await setup();
+  const alice = await tc.user('alice', 1000);
+  const made = (await call('ino.create', { ...under(root), name: 'f', mode: 0o600, as: { uid: 1234, gid: 77, groups: [5] } })) as Entry & { attr: { uid: number; gid: number } };
+  t.same([made.attr.uid, made.attr.gid], [1234, 77], 'the file belongs to the user acted for');
+  t.equal(await code(call('ino.open', { ino: made.attr.ino, ticket: made.ticket, read: true, as: { uid: 1235, gid: 77, groups: [] } })), 'EACCES', 'another user may not read it');
+  const r = await tc.call(inodeHandlers(tc.ctx, tc.paths, tc.ops), 'ino.root', alice, { as: { uid: 0, gid: 0, groups: [] } }).catch((e: { code: string }) => e.code);
+  t.equal(r, 'EPERM', 'alice is no admin: she may not act for root');
+  t.equal(await code(call('ino.root', { as: { uid: -1, gid: 0, groups: [] } })), 'EINVAL');
+  t.equal(await code(call('ino.root', { as: { uid: 1, gid: 0 } })), 'EINVAL', 'groups are a list');
+});

@@ -27,6 +27,7 @@ command -v git >/dev/null || missing+=(git)
 for tool in python3 make g++; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ "${1:-}" = --test ]; then
   command -v fio >/dev/null || missing+=(fio)
+  command -v setfattr >/dev/null || missing+=(attr)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

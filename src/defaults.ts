@@ -114,6 +114,9 @@ export const DEFAULTS = {
   invalidationWaitMs: 2_000,
   /** Mount --multi-user: the dfs uid and gid of local root (squashed) and of local users with no dfs id. */
   squashedId: 65534,
+  /** Master: the largest extended attribute value (Linux's XATTR_SIZE_MAX), and all of an inode's names and values together. */
+  xattrValueMax: 65536,
+  xattrBytesPerInode: 256 * 1024,
   /** Master: files one client.hello may say it holds open. */
   maxHeldPerHello: 100_000,
   /** Block capabilities signed by the master live this long. */

@@ -127,6 +127,22 @@ export class ClientMountBackend implements MountBackend {
     return this.entry(await this.client.call('ino.link', { ino: node.ino, ticket: node.ticket, newParent: newParent.ino, newPticket: newParent.ticket, newName }));
   }
 
+  async getxattr(node: NodeRef, name: string): Promise<Buffer> {
+    return Buffer.from((await this.client.call('ino.getxattr', { ino: node.ino, ticket: node.ticket, name })).value, 'base64');
+  }
+
+  async listxattr(node: NodeRef): Promise<string[]> {
+    return (await this.client.call('ino.listxattr', { ino: node.ino, ticket: node.ticket })).names;
+  }
+
+  async setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void> {
+    await this.client.call('ino.setxattr', { ino: node.ino, ticket: node.ticket, name, value: value.toString('base64'), flags });
+  }
+
+  async removexattr(node: NodeRef, name: string): Promise<void> {
+    await this.client.call('ino.removexattr', { ino: node.ino, ticket: node.ticket, name });
+  }
+
   async access(node: NodeRef, mask: number): Promise<void> {
     await this.client.call('ino.access', { ino: node.ino, ticket: node.ticket, mode: mask });
   }

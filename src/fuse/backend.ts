@@ -73,6 +73,11 @@ export interface MountBackend {
   link(node: NodeRef, newParent: NodeRef, newName: string): Promise<EntryInfo>;
   open(node: NodeRef, flags: OpenFlags): Promise<MountFile>;
   create(parent: NodeRef, name: string, mode: number, flags: OpenFlags & { exclusive: boolean }): Promise<{ entry: EntryInfo; file: MountFile }>;
+  /** Extended attributes; flags: XATTR_CREATE 1, XATTR_REPLACE 2. */
+  getxattr(node: NodeRef, name: string): Promise<Buffer>;
+  listxattr(node: NodeRef): Promise<string[]>;
+  setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void>;
+  removexattr(node: NodeRef, name: string): Promise<void>;
   /** mask: R_OK 4, W_OK 2, X_OK 1, F_OK 0. */
   access(node: NodeRef, mask: number): Promise<void>;
   statfs(): Promise<StatFs>;

@@ -16,6 +16,7 @@ import type { InodeContext } from './inode-context.js';
 import { dirOps } from './inode-dir-ops.js';
 import { fileOps } from './inode-file-ops.js';
 import { nameOps } from './inode-name-ops.js';
+import { AbsentCapabilities, xattrOps } from './inode-xattr-ops.js';
 import { KernelCache, type CacheLimits, type CacheStats, type KernelNotifier } from './kernel-cache.js';
 import { KernelNames } from './kernel-names.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
@@ -56,8 +57,12 @@ export class InodeFs {
     this.ctx = {
       backend: o.backend, nodes, names, cache, files: new OpenFiles(), dirs: new HandleTable<DirHandle>(), ids: o.ids, log: o.log,
     };
-    this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx) };
-    o.backend.onInvalidate((change) => cache.changed(change));
+    const absentCaps = new AbsentCapabilities();
+    this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx), ...xattrOps(this.ctx, absentCaps) };
+    o.backend.onInvalidate((change) => {
+      if (change.kind === 'inode') absentCaps.forget(change.ino);
+      return cache.changed(change);
+    });
     o.backend.onChannel((up) => cache.channel(up));
   }
 

@@ -32,6 +32,7 @@ export function touchedBy(state: MasterState, r: MutationRecord): Invalidation[]
       ];
     case 'setattr':
     case 'commit':
+    case 'xattr':
       return [inode(r.ino)];
     default:
       return [];

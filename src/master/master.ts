@@ -29,6 +29,7 @@ import { blockHandlers } from './block-service.js';
 import { NamespaceOps } from './namespace-ops.js';
 import { namespaceHandlers } from './namespace-service.js';
 import { inodeHandlers } from './inode-service.js';
+import { xattrHandlers } from './xattr-service.js';
 import { Paths } from './resolve.js';
 import { trashHandlers } from './trash-service.js';
 import { usageHandlers } from './usage-service.js';
@@ -156,6 +157,7 @@ export class Master implements MasterContext {
       ...accountHandlers(this),
       ...namespaceHandlers(this, paths, ops),
       ...inodeHandlers(this, paths, ops),
+      ...xattrHandlers(this, paths),
       ...blockHandlers(this, paths, ops),
       ...adminHandlers(this, paths),
       ...trashHandlers(this, paths),

@@ -31,6 +31,8 @@ export interface Inode {
   blocks?: (BlockRef | null)[];
   /** Files: the data key wrapped under the master key. */
   key?: string;
+  /** Extended attributes: name → value, base64 (a plain object, so that a snapshot keeps it as it is). */
+  xattrs?: Record<string, string>;
 }
 
 export const ROOT_INO = 1;
@@ -166,6 +168,19 @@ export class Namespace {
     if (a.atime !== undefined) node.atime = a.atime;
     if (a.mtime !== undefined) node.mtime = a.mtime;
     if (a.replicas !== undefined) node.replicas = a.replicas;
+    node.ctime = time;
+  }
+
+  /** Sets (or, with no value, removes) an extended attribute. */
+  setXattr(ino: number, name: string, value: string | undefined, time: number): void {
+    const node = this.inodes.get(ino);
+    if (!node) return;
+    if (value === undefined) {
+      if (node.xattrs) delete node.xattrs[name];
+      if (node.xattrs && Object.keys(node.xattrs).length === 0) delete node.xattrs;
+    } else {
+      (node.xattrs ??= {})[name] = value;
+    }
     node.ctime = time;
   }
 

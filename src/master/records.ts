@@ -35,6 +35,8 @@ export type MutationRecord =
   | { op: 'rename'; from: number; fromName: string; to: number; toName: string; time: number; keep?: boolean }
   /** A file with no name left, which no client holds open any more, goes. */
   | { op: 'forget'; ino: number }
+  /** An extended attribute set (value, base64) or removed (no value). */
+  | { op: 'xattr'; ino: number; name: string; value?: string; time: number }
   | {
       op: 'setattr';
       ino: number;

@@ -61,6 +61,7 @@ interface SnapInode {
   ctime: number;
   replicas: number;
   parent?: number;
+  xattrs?: Record<string, string>;
   target?: string;
   key?: string;
   entries?: [string, number][];
@@ -208,6 +209,7 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     if (n.parent !== undefined) s.parent = n.parent;
     if (n.target !== undefined) s.target = n.target;
     if (n.key !== undefined) s.key = n.key;
+    if (n.xattrs !== undefined) s.xattrs = n.xattrs;
     if (n.entries) {
       if (n.entries.size <= INLINE_ITEMS) s.entries = [...n.entries];
       else {

@@ -52,6 +52,9 @@ export class MasterState {
       case 'forget':
         this.ns.forget(r.ino);
         break;
+      case 'xattr':
+        this.ns.setXattr(r.ino, r.name, r.value, r.time);
+        break;
       case 'setattr':
         this.ns.setattr(r.ino, r, r.time);
         break;

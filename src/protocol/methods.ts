@@ -131,6 +131,11 @@ export type MasterMethods = {
   /** Opens and holds the file (see fs.release). */
   'ino.open': Method<ByIno & { read?: boolean; write?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
   'ino.create': Method<InoParent & { name: string; mode: number; exclusive?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
+  /** Extended attributes (src/master/xattr-service.ts); values base64. flags: XATTR_CREATE 1, XATTR_REPLACE 2. */
+  'ino.getxattr': Method<ByIno & { name: string }, { value: string }>;
+  'ino.listxattr': Method<ByIno, { names: string[] }>;
+  'ino.setxattr': Method<ByIno & { name: string; value: string; flags?: number }, void>;
+  'ino.removexattr': Method<ByIno & { name: string }, void>;
   /** The last close of a file in this client: it holds the file no more (an orphan goes when nobody does). */
   'fs.release': Method<ByIno, void>;
 

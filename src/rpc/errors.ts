@@ -7,7 +7,7 @@ export const ERRNO_NAMES = [
   'ENOTDIR', 'EISDIR', 'EINVAL', 'EFBIG', 'ENOSPC', 'EROFS', 'EMLINK', 'ENAMETOOLONG',
   'ENOTEMPTY', 'ELOOP', 'ENOSYS', 'ETIMEDOUT', 'ECONNREFUSED', 'EPROTO', 'EMSGSIZE',
   'ENOTCONN', 'ESTALE', 'EBADMSG', 'ENODATA', 'ENOTSUP', 'ERANGE', 'EINTR', 'ENXIO',
-  'EDEADLK', 'ENOLCK',
+  'EDEADLK', 'ENOLCK', 'E2BIG',
   // what servers and clients meet on the network: a port taken, an address not ours, a host
   // name that does not resolve (getaddrinfo has no errno: EHOSTUNREACH is the nearest)
   'EADDRINUSE', 'EADDRNOTAVAIL', 'EHOSTUNREACH',

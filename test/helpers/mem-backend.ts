@@ -184,6 +184,35 @@ export class MemSession implements MountBackend, StoreListener {
     return { entry: this.entry(n), file };
   }
 
+  /** Extended attributes, kept per inode here and never shared (the cluster's are tested on the real backend). */
+  private readonly xattrs = new Map<number, Map<string, Buffer>>();
+
+  async getxattr(node: NodeRef, name: string): Promise<Buffer> {
+    this.node(node);
+    const v = this.xattrs.get(node.ino)?.get(name);
+    if (!v) throw fail('ENODATA');
+    return v;
+  }
+
+  async listxattr(node: NodeRef): Promise<string[]> {
+    this.node(node);
+    return [...(this.xattrs.get(node.ino)?.keys() ?? [])];
+  }
+
+  async setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void> {
+    this.node(node);
+    let m = this.xattrs.get(node.ino);
+    if (!m) this.xattrs.set(node.ino, (m = new Map()));
+    if (flags & 1 && m.has(name)) throw fail('EEXIST');
+    if (flags & 2 && !m.has(name)) throw fail('ENODATA');
+    m.set(name, Buffer.from(value));
+  }
+
+  async removexattr(node: NodeRef, name: string): Promise<void> {
+    this.node(node);
+    if (!this.xattrs.get(node.ino)?.delete(name)) throw fail('ENODATA');
+  }
+
   async access(node: NodeRef): Promise<void> {
     this.count('access');
     this.node(node);

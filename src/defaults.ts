@@ -117,6 +117,8 @@ export const DEFAULTS = {
   /** Master: the largest extended attribute value (Linux's XATTR_SIZE_MAX), and all of an inode's names and values together. */
   xattrValueMax: 65536,
   xattrBytesPerInode: 256 * 1024,
+  /** Master: a wait for a lock is answered (EAGAIN: ask again) after at most this, so that no call stays out long. */
+  lockWaitSliceMs: 5_000,
   /** Master: files one client.hello may say it holds open. */
   maxHeldPerHello: 100_000,
   /** Block capabilities signed by the master live this long. */

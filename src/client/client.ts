@@ -329,6 +329,11 @@ export class DfsClient implements ClientCore {
     return this.overlay(a);
   }
 
+  /** Another client changed `ino` (the master said so): an open file of it here takes the master's block list, under its own unsaved writes. */
+  async inodeChanged(ino: number): Promise<void> {
+    await this.open.get(ino)?.rebase();
+  }
+
   /** Commits what the open file of `ino` here still holds (before times are set: see flushOpen). */
   async flushInode(ino: number): Promise<void> {
     const of = this.open.get(ino);

@@ -7,9 +7,10 @@
 // told, which the master pushes as `inval` and the FUSE layer passes to the kernel; the
 // answer to `inval` goes once the kernel has taken it, and the change's maker waits for it.
 import { randomBytes } from 'node:crypto';
-import type { AttrUpdate, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../fuse/backend.js';
+import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../fuse/backend.js';
 import type { Attr, StatFs } from '../protocol/types.js';
 import { DEFAULTS } from '../defaults.js';
+import { DfsError } from '../rpc/errors.js';
 import type { DfsClient } from './client.js';
 import type { FileHandle } from './file-handle.js';
 import type { OpenFlags } from './types.js';
@@ -40,8 +41,12 @@ export class ClientMountBackend implements MountBackend {
       hello: () => ({ id: this.id, invalidations: true, holds: [...this.held].map(([ino, h]) => ({ ino, ticket: h.ticket })) }),
       invalidated: async (changes) => {
         if (this.closed) return;
-        const taken: (void | Promise<void>)[] = [];
-        for (const ch of changes) for (const l of this.invalidationListeners) taken.push(l(ch));
+        const taken: Promise<void>[] = [];
+        for (const ch of changes) {
+          // a file open here reads what the other client wrote from now on (its block list anew)
+          if (ch.kind === 'inode') taken.push(this.client.inodeChanged(ch.ino).catch(() => undefined));
+          for (const l of this.invalidationListeners) taken.push(Promise.resolve(l(ch)));
+        }
         await Promise.all(taken);
       },
       channel: (up) => this.channel(up),
@@ -141,6 +146,51 @@ export class ClientMountBackend implements MountBackend {
 
   async removexattr(node: NodeRef, name: string): Promise<void> {
     await this.client.call('ino.removexattr', { ino: node.ino, ticket: node.ticket, name });
+  }
+
+  private owner(owner: bigint): string {
+    return `${this.id}:${owner}`;
+  }
+
+  /** Asks again while the master answers "still locked" to a wait, until held or `signal` aborts (then the slice under way is cancelled). */
+  private async waitFor(take: (id: string | undefined) => Promise<void>, wait: boolean, signal?: AbortSignal): Promise<void> {
+    if (!wait) return take(undefined);
+    const id = randomBytes(6).toString('base64url');
+    const cancel = (): void => void this.client.call('ino.lockcancel', { id }).catch(() => undefined);
+    signal?.addEventListener('abort', cancel);
+    try {
+      for (;;) {
+        if (signal?.aborted) throw new DfsError('EINTR', 'interrupted while waiting for a lock');
+        try {
+          return await take(id);
+        } catch (err) {
+          if ((err as DfsError).code !== 'EAGAIN') throw err;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  async setlk(node: NodeRef, owner: bigint, lock: BackendLock, wait: boolean, signal?: AbortSignal): Promise<void> {
+    const { type, start, end, pid } = lock;
+    await this.waitFor(
+      (id) => this.client.call('ino.setlk', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), type, start, end: end === Infinity ? -1 : end, pid, wait, id }),
+      wait, signal,
+    );
+  }
+
+  async getlk(node: NodeRef, owner: bigint, lock: BackendLock): Promise<BackendLock> {
+    const r = await this.client.call('ino.getlk', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), type: lock.type, start: lock.start, end: lock.end === Infinity ? -1 : lock.end });
+    return { type: r.type, start: r.start, end: r.end === -1 ? Infinity : r.end, pid: r.pid };
+  }
+
+  async flock(node: NodeRef, owner: bigint, op: 'sh' | 'ex' | 'un', wait: boolean, signal?: AbortSignal): Promise<void> {
+    await this.waitFor((id) => this.client.call('ino.flock', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), op, wait, id }), wait, signal);
+  }
+
+  async unlock(node: NodeRef, owner: bigint, kind: 'posix' | 'flock'): Promise<void> {
+    await this.client.call('ino.unlock', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), kind });
   }
 
   async access(node: NodeRef, mask: number): Promise<void> {

@@ -569,8 +569,12 @@ export class OpenFile {
     return storedLonger ? [idx] : [];
   }
 
-  /** After a commit was refused because another client replaced a block first: the master's block list, and the dirty blocks rebuilt on it. */
-  private async rebase(): Promise<void> {
+  /**
+   * After a commit was refused because another client replaced a block first, or when the
+   * master says another client changed the file: the master's block list, and the dirty
+   * blocks rebuilt on it.
+   */
+  async rebase(): Promise<void> {
     await this.refresh();
     await this.rebaseDirty();
   }

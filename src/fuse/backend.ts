@@ -52,6 +52,14 @@ export interface MountFile {
   getattr(): Attr;
 }
 
+/** A record lock: F_RDLCK 0, F_WRLCK 1, F_UNLCK 2; `end` inclusive (Infinity: to the end of the file). */
+export interface BackendLock {
+  type: number;
+  start: number;
+  end: number;
+  pid: number;
+}
+
 /** A change made by another client that this one may have cached, pushed by the master. */
 export type Invalidation = { kind: 'inode'; ino: number } | { kind: 'entry'; parent: number; name: string };
 
@@ -78,6 +86,17 @@ export interface MountBackend {
   listxattr(node: NodeRef): Promise<string[]>;
   setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void>;
   removexattr(node: NodeRef, name: string): Promise<void>;
+  /**
+   * Locks held for this mount by the master (see src/master/locks.ts). `owner` is the kernel's
+   * lock owner; `end` inclusive, Infinity to the end of the file; type F_RDLCK 0, F_WRLCK 1,
+   * F_UNLCK 2. With `wait`, resolves once held, or fails EINTR when `signal` aborts first.
+   */
+  setlk(node: NodeRef, owner: bigint, lock: BackendLock, wait: boolean, signal?: AbortSignal): Promise<void>;
+  /** The lock that would be in the way of `lock`, or one of type F_UNLCK. */
+  getlk(node: NodeRef, owner: bigint, lock: BackendLock): Promise<BackendLock>;
+  flock(node: NodeRef, owner: bigint, op: 'sh' | 'ex' | 'un', wait: boolean, signal?: AbortSignal): Promise<void>;
+  /** Everything `owner` holds of one kind on the file goes (a close). */
+  unlock(node: NodeRef, owner: bigint, kind: 'posix' | 'flock'): Promise<void>;
   /** mask: R_OK 4, W_OK 2, X_OK 1, F_OK 0. */
   access(node: NodeRef, mask: number): Promise<void>;
   statfs(): Promise<StatFs>;

@@ -15,6 +15,7 @@ import type { KernelNames } from './kernel-names.js';
 import type { AttrReply, Entry } from './lowlevel-ops.js';
 import type { NodeTable } from './node-table.js';
 import type { OpenFiles } from './open-files.js';
+import type { HeldLocks } from './inode-lock-ops.js';
 
 export interface InodeContext {
   backend: MountBackend;
@@ -25,6 +26,8 @@ export interface InodeContext {
   dirs: HandleTable<DirHandle>;
   ids: IdMap;
   log: Log;
+  /** Which owners hold locks through this mount (inode-lock-ops.ts). */
+  locks: HeldLocks;
 }
 
 /**

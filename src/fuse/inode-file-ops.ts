@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { answerEntry, type InodeContext } from './inode-context.js';
 import { openFlags } from './inode-attr.js';
 import { changing, published } from './open-files.js';
+import { releaseLocks } from './inode-lock-ops.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
 
 export type FileOps = Required<Pick<LowLevelOps, 'open' | 'create' | 'read' | 'write' | 'flush' | 'fsync' | 'release'>>;
@@ -43,9 +44,14 @@ export function fileOps(ctx: InodeContext): FileOps {
     },
 
     // close-to-open: close(2) returns once the data is at the storage nodes and the master
-    flush: (_req, _ino, fh) => {
+    // and every close lets go of the POSIX locks of the closing owner, as on a local file system
+    flush: async (_req, ino, fh, lockOwner) => {
       const e = files.get(fh);
-      return published(e, () => e.file.flush());
+      try {
+        await published(e, () => e.file.flush());
+      } finally {
+        await releaseLocks(ctx, 'posix', ino, lockOwner);
+      }
     },
 
     fsync: (_req, _ino, _datasync, fh) => {
@@ -54,6 +60,11 @@ export function fileOps(ctx: InodeContext): FileOps {
     },
 
     // the last close: the backend lets go of the file (and of its inode, when it has no name left)
-    release: (_req, _ino, fh) => files.remove(fh).file.close(),
+    // (and of its flock, when the kernel says the description held one)
+    release: async (_req, ino, fh, info) => {
+      const file = files.remove(fh).file;
+      if (info.flockRelease) await releaseLocks(ctx, 'flock', ino, info.lockOwner);
+      await file.close();
+    },
   };
 }

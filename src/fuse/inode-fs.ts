@@ -17,6 +17,7 @@ import { dirOps } from './inode-dir-ops.js';
 import { fileOps } from './inode-file-ops.js';
 import { nameOps } from './inode-name-ops.js';
 import { AbsentCapabilities, xattrOps } from './inode-xattr-ops.js';
+import { HeldLocks, lockOps } from './inode-lock-ops.js';
 import { KernelCache, type CacheLimits, type CacheStats, type KernelNotifier } from './kernel-cache.js';
 import { KernelNames } from './kernel-names.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
@@ -55,10 +56,10 @@ export class InodeFs {
       recentChanges: o.cache?.recentChanges ?? DEFAULTS.mountRecentChanges,
     }, o.log);
     this.ctx = {
-      backend: o.backend, nodes, names, cache, files: new OpenFiles(), dirs: new HandleTable<DirHandle>(), ids: o.ids, log: o.log,
+      backend: o.backend, nodes, names, cache, files: new OpenFiles(), dirs: new HandleTable<DirHandle>(), ids: o.ids, log: o.log, locks: new HeldLocks(),
     };
     const absentCaps = new AbsentCapabilities();
-    this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx), ...xattrOps(this.ctx, absentCaps) };
+    this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx), ...xattrOps(this.ctx, absentCaps), ...lockOps(this.ctx) };
     o.backend.onInvalidate((change) => {
       if (change.kind === 'inode') absentCaps.forget(change.ino);
       return cache.changed(change);

@@ -30,6 +30,8 @@ import { NamespaceOps } from './namespace-ops.js';
 import { namespaceHandlers } from './namespace-service.js';
 import { inodeHandlers } from './inode-service.js';
 import { xattrHandlers } from './xattr-service.js';
+import { lockHandlers } from './lock-service.js';
+import { LockTable } from './locks.js';
 import { Paths } from './resolve.js';
 import { trashHandlers } from './trash-service.js';
 import { usageHandlers } from './usage-service.js';
@@ -116,6 +118,8 @@ export class Master implements MasterContext {
   readonly trashPurger: TrashPurger;
   readonly holds: Holds;
   readonly leases = new Leases(DEFAULTS.leaseMs);
+  /** flock and record locks of the mounts; a connection's go with it. */
+  readonly locks = new LockTable();
   /** Live connections by id, for the changes pushed to them. */
   private readonly byConnection = new Map<string, Peer<ConnContext>>();
   /** When `start` began serving (ms), for `dfs status`. */
@@ -158,6 +162,7 @@ export class Master implements MasterContext {
       ...namespaceHandlers(this, paths, ops),
       ...inodeHandlers(this, paths, ops),
       ...xattrHandlers(this, paths),
+      ...lockHandlers(this, paths, this.locks),
       ...blockHandlers(this, paths, ops),
       ...adminHandlers(this, paths),
       ...trashHandlers(this, paths),
@@ -177,6 +182,7 @@ export class Master implements MasterContext {
       onDisconnect: (peer) => {
         this.byConnection.delete(peer.context.id);
         this.leases.dropConnection(peer.context.id);
+        this.locks.dropConnection(peer.context.id);
         // a client that dialled in again before its old link closed still holds its files
         const holder = holderOf(peer.context);
         if (![...this.byConnection.values()].some((p) => holderOf(p.context) === holder)) this.holds.disconnected(holder);

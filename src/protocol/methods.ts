@@ -136,6 +136,17 @@ export type MasterMethods = {
   'ino.listxattr': Method<ByIno, { names: string[] }>;
   'ino.setxattr': Method<ByIno & { name: string; value: string; flags?: number }, void>;
   'ino.removexattr': Method<ByIno & { name: string }, void>;
+  /**
+   * Locks (src/master/lock-service.ts). type: F_RDLCK 0, F_WRLCK 1, F_UNLCK 2; `end` inclusive,
+   * -1 to the end of the file; `owner` the mount's id and the kernel's lock owner. With `wait`,
+   * EAGAIN means "still taken, ask again" (a slice of the wait), and `id` names the wait for
+   * ino.lockcancel.
+   */
+  'ino.setlk': Method<ByIno & { owner: string; type: number; start: number; end: number; pid: number; wait?: boolean; id?: string }, void>;
+  'ino.getlk': Method<ByIno & { owner: string; type: number; start: number; end: number }, { type: number; start: number; end: number; pid: number }>;
+  'ino.flock': Method<ByIno & { owner: string; op: 'sh' | 'ex' | 'un'; wait?: boolean; id?: string }, void>;
+  'ino.unlock': Method<ByIno & { owner: string; kind: 'posix' | 'flock' }, void>;
+  'ino.lockcancel': Method<{ id: string }, void>;
   /** The last close of a file in this client: it holds the file no more (an orphan goes when nobody does). */
   'fs.release': Method<ByIno, void>;
 

@@ -7,7 +7,8 @@
 // calls still work (as if each reconnected). It counts what it is asked.
 import type { OpenFlags } from '../../src/client/types.js';
 import type { Attr, StatFs } from '../../src/protocol/types.js';
-import type { AttrUpdate, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/fuse/backend.js';
+import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/fuse/backend.js';
+import { LockTable } from '../../src/master/locks.js';
 import { fail, type MemInode, type MemStore, type StoreListener } from './mem-store.js';
 
 export interface SessionOptions {
@@ -15,6 +16,9 @@ export interface SessionOptions {
   uid?: number;
   gid?: number;
 }
+
+/** The master's lock table, one per store: the sessions of a store exclude each other. */
+const lockTables = new WeakMap<MemStore, LockTable>();
 
 export class MemSession implements MountBackend, StoreListener {
   readonly calls = new Map<string, number>();
@@ -211,6 +215,44 @@ export class MemSession implements MountBackend, StoreListener {
   async removexattr(node: NodeRef, name: string): Promise<void> {
     this.node(node);
     if (!this.xattrs.get(node.ino)?.delete(name)) throw fail('ENODATA');
+  }
+
+  private get locks(): LockTable {
+    let l = lockTables.get(this.store);
+    if (!l) lockTables.set(this.store, (l = new LockTable()));
+    return l;
+  }
+
+  private async locked(ino: number, take: () => void, wait: boolean, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        return take();
+      } catch (err) {
+        if (!wait || (err as { code?: string }).code !== 'EAGAIN') throw err;
+      }
+      if (signal?.aborted) throw fail('EINTR');
+      await this.locks.changed(ino, 1000, signal);
+    }
+  }
+
+  async setlk(node: NodeRef, owner: bigint, lock: BackendLock, wait: boolean, signal?: AbortSignal): Promise<void> {
+    this.node(node);
+    await this.locked(node.ino, () => this.locks.setRange(node.ino, { ...lock, owner: `${this.id}:${owner}`, conn: this.id }), wait, signal);
+  }
+
+  async getlk(node: NodeRef, owner: bigint, lock: BackendLock): Promise<BackendLock> {
+    this.node(node);
+    const h = this.locks.conflict(node.ino, { owner: `${this.id}:${owner}`, type: lock.type as 0 | 1, start: lock.start, end: lock.end });
+    return h ? { type: h.type, start: h.start, end: h.end, pid: h.pid } : { ...lock, type: 2 };
+  }
+
+  async flock(node: NodeRef, owner: bigint, op: 'sh' | 'ex' | 'un', wait: boolean, signal?: AbortSignal): Promise<void> {
+    this.node(node);
+    await this.locked(node.ino, () => this.locks.setFlock(node.ino, `${this.id}:${owner}`, this.id, op === 'un' ? null : op), wait, signal);
+  }
+
+  async unlock(node: NodeRef, owner: bigint, kind: 'posix' | 'flock'): Promise<void> {
+    this.locks.releaseOwner(node.ino, `${this.id}:${owner}`, kind);
   }
 
   async access(node: NodeRef): Promise<void> {

@@ -1,6 +1,6 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
-import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, Usage, UserInfo } from '../protocol/types.js';
+import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, UserInfo } from '../protocol/types.js';
 import { REASON } from '../protocol/reasons.js';
 import type { Allocated, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
 import os from 'node:os';
@@ -84,7 +84,7 @@ export class DfsClient implements ClientCore {
    * (master-calls.ts). The one place a reply's shape is taken on trust: the master is.
    */
   async call<M extends MasterMethod>(method: M, req: Req<M>, options?: CallOptions): Promise<Res<M>> {
-    const meta = req as Meta;
+    const meta: Meta = req;
     return (await this.send(method, this.token ? { ...meta, token: this.token } : meta, options)).meta as Res<M>;
   }
 
@@ -264,7 +264,7 @@ export class DfsClient implements ClientCore {
   }
 
   /** Purges one item, or (`'all'`) every item this user may; returns how many went. */
-  async trashPurge(id: string | 'all'): Promise<number> {
+  async trashPurge(id: string): Promise<number> {
     return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).purged;
   }
 

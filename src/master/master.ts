@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import type { Handlers } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { Allocations } from './allocations.js';
 import { Capabilities } from './capabilities.js';
@@ -38,7 +37,6 @@ import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { currentRequest } from './request-once.js';
 import { TrashPurger } from './trash-service.js';
 import { clientHandlers } from './client-service.js';
-import type { ClientInfo } from '../protocol/types.js';
 import { nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {

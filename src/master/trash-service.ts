@@ -14,7 +14,7 @@ import type { Meta } from '../rpc/frame.js';
 import { bool, optStr, str } from '../rpc/params.js';
 import type { TrashItem } from '../protocol/types.js';
 import type { ParentResolved, PathResolver } from './resolve.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import { ROOT_INO, type Inode } from './namespace.js';
 import { splitPath } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';

@@ -68,7 +68,7 @@ export const show = (o: Outcome<unknown>): string => (o.ok ? 'ok' : o.code);
 const LIVE = process.env.DFS_EXERCISER_TRACE === '1';
 
 export class World {
-  readonly slots: (Slot | undefined)[] = new Array(SLOTS).fill(undefined);
+  readonly slots: (Slot | undefined)[] = new Array<Slot | undefined>(SLOTS).fill(undefined);
   /** The steps so far, with what each answered, for the report. */
   readonly trace: string[] = [];
 

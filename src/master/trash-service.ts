@@ -21,11 +21,6 @@ import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } fro
 import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
 
-/** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
-export function trashLookup(m: Pick<MasterContext, 'state'>, dir: Inode, name: string): number | undefined {
-  return dir.ino === ROOT_INO && name === TRASH_NAME ? m.state.trash.dirIno : undefined;
-}
-
 /** Nothing new is made in the trash, and `/.trash` is no name for anything else. */
 export function refuseNewName(m: MasterContext, dir: Inode, name: string): void {
   if (dir.ino === ROOT_INO && name === TRASH_NAME) throw new DfsError('EPERM', `${TRASH_NAME} at the root is the trash`);

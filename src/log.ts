@@ -23,7 +23,7 @@ export function setLogLevel(level: LogLevel): void {
 export type LogFormat = 'json' | 'pretty';
 
 /** JSON unless a person is reading stderr, or $DFS_LOG_FORMAT says. */
-export function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stderr.isTTY)): LogFormat {
+function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stderr.isTTY)): LogFormat {
   const chosen = env.DFS_LOG_FORMAT;
   if (chosen === 'json' || chosen === 'pretty') return chosen;
   return tty ? 'pretty' : 'json';

@@ -18,7 +18,7 @@ const log = (line: string): void => {
 };
 
 /** `DFS_MOUNT_LAYER=inode dfs mount DIR` mounts with the by-inode layer (src/fuse/inode-daemon.ts) instead. */
-export const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
+const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
 
 /** The client library's side of the by-inode mount (src/fuse/backend.ts), which it does not offer yet. */
 function inodeBackend(client: DfsClient): MountBackend {

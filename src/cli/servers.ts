@@ -118,7 +118,7 @@ function defaultDataDir(): string {
 }
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits. */
-export function onShutdown(stop: () => Promise<void>): void {
+function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (sig: NodeJS.Signals): void => {
     if (stopping) return;

@@ -38,7 +38,7 @@ async function remoteAttr(c: DfsClient, p: string): Promise<Attr | undefined> {
  * Where a copy named `name` goes for a destination as cp(1) reads it: into it when it is a
  * directory; a destination ending in `/` must be one.
  */
-export async function remoteTarget(c: DfsClient, dest: string, name: string): Promise<string> {
+async function remoteTarget(c: DfsClient, dest: string, name: string): Promise<string> {
   const abs = normalizePath(dest);
   const a = await remoteAttr(c, abs);
   if (dest.endsWith('/')) {
@@ -69,7 +69,7 @@ const hiddenTemp = (target: string, what: string, paths: path.PlatformPath): str
  * Uploads `input` (a local file's stream, or stdin) to `target` by way of a temporary file in
  * the same directory. Returns the bytes written.
  */
-export async function uploadStream(c: DfsClient, input: Readable, target: string, mode: number, size?: number): Promise<number> {
+async function uploadStream(c: DfsClient, input: Readable, target: string, mode: number, size?: number): Promise<number> {
   const tmp = hiddenTemp(target, 'dfs-put', path.posix);
   let pos = 0;
   return undoneIfInterrupted(
@@ -118,7 +118,7 @@ async function uploadTree(c: DfsClient, localDir: string, remoteDir: string): Pr
   }
 }
 
-export async function download(c: DfsClient, remote: string, out: Writable, label?: string): Promise<number> {
+async function download(c: DfsClient, remote: string, out: Writable, label?: string): Promise<number> {
   const h = await c.openFile(remote, { read: true, write: false });
   const bar = progress(`get ${label ?? path.posix.basename(remote)}`, h.size);
   let pos = 0;

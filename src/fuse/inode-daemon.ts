@@ -42,7 +42,7 @@ export interface InodeMountOptions {
 }
 
 /** The -o options handed to libfuse (each explained in native-notes/mount-by-inode.md). */
-export function inodeMountOptions(o: { allowOther?: boolean; debug?: boolean }): string[] {
+function inodeMountOptions(o: { allowOther?: boolean; debug?: boolean }): string[] {
   const list = ['fsname=dfs', 'subtype=dfs'];
   if (o.allowOther) list.push('allow_other');
   if (o.debug) list.push('debug');

@@ -6,7 +6,7 @@
 import { DfsError } from '../rpc/errors.js';
 import type { EntryInfo, NodeRef } from './backend.js';
 
-export const ROOT_NODE = 1;
+const ROOT_NODE = 1;
 
 interface KernelNode {
   ref: NodeRef;

@@ -144,7 +144,6 @@ export type StorageMethods = {
 };
 
 export type MasterMethod = keyof MasterMethods;
-export type StorageMethod = keyof StorageMethods;
 type Any = MasterMethods & StorageMethods;
 /** What method `M` takes. */
 export type Req<M extends keyof Any> = Any[M]['req'];

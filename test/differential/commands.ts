@@ -3,13 +3,13 @@
 // the reference and to one dfs target through World. Offsets and sizes gather around block
 // boundaries, where the bugs are.
 import fc from 'fast-check';
-import { Mismatch, NAMES, outcome, show, SLOTS, type Slot, type World } from './world.js';
+import { NAMES, outcome, show, SLOTS, type Slot, type World } from './world.js';
 import type { OpenHow } from './targets.js';
 
 type Cmd = fc.AsyncCommand<World, World>;
 
 /** Bytes of a step, from its seed: the same on both sides and in a replay. */
-export function bytesOf(seed: number, length: number): Buffer {
+function bytesOf(seed: number, length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
   let x = seed | 1;
   for (let i = 0; i < length; i++) {
@@ -411,4 +411,3 @@ export function commandArbitraries(shape: Shape): fc.Arbitrary<Cmd>[] {
   return cmds;
 }
 
-export { Mismatch };

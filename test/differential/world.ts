@@ -48,7 +48,7 @@ export const NAMES = ['f0', 'f1', 'f2'] as const;
 export const SLOTS = 4;
 
 /** A disagreement between the reference and dfs: the run fails with it. */
-export class Mismatch extends Error {}
+class Mismatch extends Error {}
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: string };
 

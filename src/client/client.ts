@@ -18,6 +18,7 @@ import type { ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
+import { clientLimits, type ClientLimits } from './limits.js';
 import type { OpenFlags } from './types.js';
 
 export interface ClientOptions {
@@ -29,6 +30,8 @@ export interface ClientOptions {
   readdirPage?: number;
   /** What this client tells the master it is, on every connection (`dfs status` lists mounts and clients). */
   announce?: { kind: ClientKind; mountpoint?: string };
+  /** Read-ahead, buffered bytes and write retries for this client (src/client/limits.ts; each left out: DEFAULTS). */
+  limits?: Partial<ClientLimits>;
 }
 
 export type ClientKind = 'mount' | 'cli' | 'client';
@@ -46,6 +49,7 @@ export class DfsClient implements ClientCore {
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
+  readonly limits: ClientLimits;
   private readonly open = new Map<number, OpenFile>();
   private readonly readdirPage: number;
   private readonly nodeUrls = new Map<string, string>();
@@ -53,6 +57,7 @@ export class DfsClient implements ClientCore {
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
+    this.limits = clientLimits(options.limits);
     const announce = options.announce ?? { kind: 'client' };
     this.master = new RpcClient(url, {
       ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,

@@ -278,7 +278,7 @@ export class OpenFile {
 
   /** Starts loading the next blocks, whole; nothing waits for them (a failed load is retried by the real read). */
   private readAhead(from: number): void {
-    const to = Math.min(from + DEFAULTS.clientReadahead, Math.ceil(this.size / this.blockSize));
+    const to = Math.min(from + this.core.limits.readaheadBlocks, Math.ceil(this.size / this.blockSize));
     for (let idx = from; idx < to; idx++) {
       const b = this.blocks[idx];
       if (this.dirty.has(idx) || !b) continue;
@@ -406,7 +406,7 @@ export class OpenFile {
 
   /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
   private async backpressure(): Promise<void> {
-    while (this.dirty.size * this.blockSize > DEFAULTS.clientDirtyBytes) {
+    while (this.dirty.size * this.blockSize > this.core.limits.dirtyBytes) {
       const waiting = [...this.uploading.values()];
       if (waiting.length === 0) {
         // nothing full to send: send the oldest partial blocks
@@ -481,14 +481,14 @@ export class OpenFile {
    * Seals, uploads and commits the given dirty blocks (plus the size), riding out a master
    * restart: while the master cannot be reached, or has forgotten the block ids it handed
    * out (allocations live in its memory), the whole step runs again with fresh ids, for up
-   * to DEFAULTS.writeRetryMs. The bytes are still here: a dirty block leaves only once its
+   * to the client's writeRetryMs (limits.ts). The bytes are still here: a dirty block leaves only once its
    * commit lands. A repeated commit is harmless: it points the same slots at new ids, and
    * the blocks of the earlier attempt become garbage or orphans the master sweeps. A commit
    * refused because another client replaced one of the blocks first is rebuilt on the new
    * block (rebase) and sent again.
    */
   private async uploadAndCommit(indices: number[], kind: CommitKind = {}): Promise<void> {
-    const deadline = Date.now() + DEFAULTS.writeRetryMs;
+    const deadline = Date.now() + this.core.limits.writeRetryMs;
     let rebases = 0;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -53,7 +53,7 @@ export function undoOnSignals(): void {
       }
       stopping = true;
       process.stderr.write(`bench: ${sig}, stopping what the bench started\n`);
-      undoAll().finally(() => process.exit(128 + numbers[sig]));
+      void undoAll().finally(() => process.exit(128 + numbers[sig]));
     });
   }
 }

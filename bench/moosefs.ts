@@ -27,8 +27,6 @@ const MOUNT_OPTIONS = 'mfsnice=0,mfsallowoomkiller';
 /** A chunkserver leaves this much of its disk free (its default is 256 MiB). */
 const LEAVE_FREE = '256MiB';
 
-export const MOOSEFS_COMMANDS = ['mfsmaster', 'mfschunkserver', 'mfsmount', 'mfssetgoal', 'mfssettrashtime', 'mfsfileinfo'];
-
 /** The empty metadata file the master starts a new file system from (moosefs-master ships it). */
 const EMPTY_METADATA = '/var/lib/mfs/metadata.mfs.empty';
 

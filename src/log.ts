@@ -23,7 +23,7 @@ export function setLogLevel(level: LogLevel): void {
 export type LogFormat = 'json' | 'pretty';
 
 /** JSON unless a person is reading stderr, or $DFS_LOG_FORMAT says. */
-export function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stderr.isTTY)): LogFormat {
+function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.stderr.isTTY)): LogFormat {
   const chosen = env.DFS_LOG_FORMAT;
   if (chosen === 'json' || chosen === 'pretty') return chosen;
   return tty ? 'pretty' : 'json';
@@ -33,7 +33,10 @@ function destination(): DestinationStream {
   if (logFormat() === 'json') return pino.destination({ fd: 2, sync: true });
   return pretty({
     destination: 2, sync: true, singleLine: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,component',
-    messageFormat: (log, messageKey) => `${typeof log.component === 'string' ? `${log.component}: ` : ''}${String(log[messageKey] ?? '')}`,
+    messageFormat: (log, messageKey) => {
+      const msg = log[messageKey];
+      return `${typeof log.component === 'string' ? `${log.component}: ` : ''}${typeof msg === 'string' ? msg : msg === undefined ? '' : JSON.stringify(msg)}`;
+    },
   });
 }
 

@@ -3,7 +3,7 @@ import { REASON } from '../protocol/reasons.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DfsClient, normalizePath } from '../client/client.js';
-import type { FsckReport, LoginResult } from '../protocol/types.js';
+import type { LoginResult } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { clearSession, loadSession, saveSession } from './config.js';
 import { caFileFor, masterUrl, readCa, withClient, type GlobalOptions } from './connect.js';

@@ -26,7 +26,7 @@ function openssl(args: string[], cwd: string): void {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === 'ENOENT') throw new UsageError('--tls needs the openssl command (apt-get install openssl)');
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString('utf8').trim() ?? e.message}`);
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString('utf8').trim() ?? e.message}`, { cause: err });
   }
 }
 
@@ -40,7 +40,7 @@ export function ensureLoopbackCerts(dir: string, caName = 'dfs local CA'): Loopb
     cert: path.join(dir, 'server.pem'),
     key: path.join(dir, 'server.key'),
   };
-  if (Object.values(files).every((f) => fs.existsSync(f))) return files;
+  if ([files.ca, files.cert, files.key].every((f) => fs.existsSync(f))) return files;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const caKey = path.join(dir, 'ca.key');
   const csr = path.join(dir, 'server.csr');

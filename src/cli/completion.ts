@@ -19,7 +19,7 @@ function optionsOf(c: Command): string[] {
 const q = (s: string): string => `'${[...new Set(s.split(' '))].join(' ').replace(/'/g, "'\\''")}'`;
 
 /** The bash script: `case "$cmd $sub"` over every command, with the words that may come next. */
-export function bashCompletion(program: Command): string {
+function bashCompletion(program: Command): string {
   const cases: string[] = [];
   const top = program.commands.filter((c) => c.name() !== 'help');
   cases.push(`    ' ') words=${q([...top.map((c) => c.name()), ...optionsOf(program)].join(' '))} ;;`);

@@ -14,7 +14,7 @@ export interface SavedSession {
   ca?: string;
 }
 
-export function configDir(): string {
+function configDir(): string {
   if (process.env.DFS_CONFIG_DIR) return process.env.DFS_CONFIG_DIR;
   const base = process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
   return path.join(base, 'dfs');

@@ -7,7 +7,7 @@ export class UsageError extends Error {}
 
 const systemMessages = util.getSystemErrorMap();
 
-export function describe(err: unknown): string {
+function describe(err: unknown): string {
   if (err instanceof UsageError) return err.message;
   const e = toDfsError(err);
   const human = systemMessages.get(-errnoNumber(e.code))?.[1] ?? e.code;

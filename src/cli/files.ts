@@ -24,7 +24,7 @@ async function mkdirs(c: DfsClient, p: string): Promise<void> {
   }
 }
 
-export function parseMode(s: string): number {
+function parseMode(s: string): number {
   if (!/^[0-7]{1,4}$/.test(s)) throw new UsageError(`mode must be octal (e.g. 644): ${s}`);
   return parseInt(s, 8);
 }

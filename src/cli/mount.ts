@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULTS } from '../defaults.js';
-import type { DfsClient } from '../client/client.js';
 import { ClientMountBackend } from '../client/mount-backend.js';
 import { DfsError } from '../rpc/errors.js';
 import { callerIdentity } from '../fuse/acting-ops.js';
@@ -25,7 +24,7 @@ const log = (line: string): void => {
  * the high-level fuse-native layer it replaces (src/fuse/mount.ts). `--layer`, or this
  * variable for a whole test run.
  */
-export const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
+const MOUNT_LAYER_ENV = 'DFS_MOUNT_LAYER';
 const LAYERS = ['inode', 'path'] as const;
 
 export function registerMountCommands(program: Command, globals: () => GlobalOptions): void {

@@ -15,10 +15,10 @@ import { ensureLoopbackCerts, readTlsFiles } from './certs.js';
 import { saveSession } from './config.js';
 import { readCa } from './connect.js';
 import { DfsError } from '../rpc/errors.js';
-import { holdDataDir } from './data-dir-lock.js';
+import { holdDataDir } from '../master/data-dir-lock.js';
 import { action, UsageError } from './errors.js';
 import { readSecret } from './prompt.js';
-import { resetAdmin } from './reset-admin.js';
+import { resetAdmin } from '../master/reset-admin.js';
 import { rootLogger } from '../log.js';
 import { growHeapForBlockTraffic } from './heap.js';
 
@@ -118,7 +118,7 @@ function defaultDataDir(): string {
 }
 
 /** Runs `stop` once on SIGINT or SIGTERM, then exits. */
-export function onShutdown(stop: () => Promise<void>): void {
+function onShutdown(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (sig: NodeJS.Signals): void => {
     if (stopping) return;

@@ -10,7 +10,7 @@ import { bytes, printJson, table, timeString } from './format.js';
 import { clusterSpace } from './usage.js';
 
 /** "45 s", "12 min", "2 h 13 min", "3 d 4 h". */
-export function uptime(ms: number): string {
+function uptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s} s`;
   const min = Math.floor(s / 60);
@@ -26,7 +26,7 @@ function retention(ms: number): string {
 }
 
 /** What --json prints: the master's status and info in one object, with totals. */
-export function statusReport(url: string, s: ClusterStatus, info: ClusterInfo): Record<string, unknown> {
+function statusReport(url: string, s: ClusterStatus, info: ClusterInfo): Record<string, unknown> {
   const space = clusterSpace(s);
   const live = s.nodes.filter((n) => n.alive);
   return {

@@ -38,7 +38,7 @@ async function remoteAttr(c: DfsClient, p: string): Promise<Attr | undefined> {
  * Where a copy named `name` goes for a destination as cp(1) reads it: into it when it is a
  * directory; a destination ending in `/` must be one.
  */
-export async function remoteTarget(c: DfsClient, dest: string, name: string): Promise<string> {
+async function remoteTarget(c: DfsClient, dest: string, name: string): Promise<string> {
   const abs = normalizePath(dest);
   const a = await remoteAttr(c, abs);
   if (dest.endsWith('/')) {
@@ -61,15 +61,16 @@ function localTarget(dest: string, name: string): string {
   return st?.isDirectory() ? path.join(dest, name) : dest;
 }
 
-const hiddenTemp = (target: string, what: string, join: (d: string, n: string) => string, dirname: (p: string) => string): string =>
-  join(dirname(target), `.${path.basename(target)}.${what}-${randomBytes(4).toString('hex')}`);
+/** A hidden name beside `target` (`paths`: path.posix for a dfs path, path for a local one). */
+const hiddenTemp = (target: string, what: string, paths: path.PlatformPath): string =>
+  paths.join(paths.dirname(target), `.${paths.basename(target)}.${what}-${randomBytes(4).toString('hex')}`);
 
 /**
  * Uploads `input` (a local file's stream, or stdin) to `target` by way of a temporary file in
  * the same directory. Returns the bytes written.
  */
-export async function uploadStream(c: DfsClient, input: Readable, target: string, mode: number, size?: number): Promise<number> {
-  const tmp = hiddenTemp(target, 'dfs-put', path.posix.join, path.posix.dirname);
+async function uploadStream(c: DfsClient, input: Readable, target: string, mode: number, size?: number): Promise<number> {
+  const tmp = hiddenTemp(target, 'dfs-put', path.posix);
   let pos = 0;
   return undoneIfInterrupted(
     async () => {
@@ -117,7 +118,7 @@ async function uploadTree(c: DfsClient, localDir: string, remoteDir: string): Pr
   }
 }
 
-export async function download(c: DfsClient, remote: string, out: Writable, label?: string): Promise<number> {
+async function download(c: DfsClient, remote: string, out: Writable, label?: string): Promise<number> {
   const h = await c.openFile(remote, { read: true, write: false });
   const bar = progress(`get ${label ?? path.posix.basename(remote)}`, h.size);
   let pos = 0;
@@ -145,7 +146,7 @@ async function downloadFile(c: DfsClient, remote: string, local: string, a: Attr
     await download(c, remote, keepOpen(process.stdout));
     return;
   }
-  const tmp = hiddenTemp(local, 'dfs-get', path.join, path.dirname);
+  const tmp = hiddenTemp(local, 'dfs-get', path);
   await undoneIfInterrupted(
     async () => {
       await download(c, remote, fs.createWriteStream(tmp, { mode: a.mode & 0o777, flags: 'wx' }));

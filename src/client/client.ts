@@ -1,6 +1,6 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
-import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, Usage, UserInfo } from '../protocol/types.js';
+import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, UserInfo } from '../protocol/types.js';
 import { REASON } from '../protocol/reasons.js';
 import type { Allocated, Invalidation, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import type { ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
 import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
+import { clientLimits, type ClientLimits } from './limits.js';
 import type { OpenFlags } from './types.js';
 
 export interface ClientOptions {
@@ -30,6 +31,8 @@ export interface ClientOptions {
   readdirPage?: number;
   /** What this client tells the master it is, on every connection (`dfs status` lists mounts and clients). */
   announce?: { kind: ClientKind; mountpoint?: string };
+  /** Read-ahead, buffered bytes and write retries for this client (src/client/limits.ts; each left out: DEFAULTS). */
+  limits?: Partial<ClientLimits>;
 }
 
 /**
@@ -59,6 +62,7 @@ export class DfsClient implements ClientCore {
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
+  readonly limits: ClientLimits;
   private readonly open = new Map<number, OpenFile>();
   private readonly readdirPage: number;
   private readonly nodeUrls = new Map<string, string>();
@@ -68,6 +72,7 @@ export class DfsClient implements ClientCore {
 
   constructor(readonly url: string, options: ClientOptions = {}) {
     this.token = options.token;
+    this.limits = clientLimits(options.limits);
     const announce = options.announce ?? { kind: 'client' };
     this.master = new RpcClient(url, {
       ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
@@ -120,7 +125,7 @@ export class DfsClient implements ClientCore {
   async call<M extends MasterMethod>(method: M, req: Req<M>, options?: CallOptions): Promise<Res<M>> {
     // made for a local user of a multi-user mount: the master acts as that user (acting-as.ts)
     const as = actingAs.getStore();
-    const meta = (as ? { ...req, as } : req) as Meta;
+    const meta: Meta = as ? { ...req, as } : req;
     return (await this.send(method, this.token ? { ...meta, token: this.token } : meta, options)).meta as Res<M>;
   }
 
@@ -300,7 +305,7 @@ export class DfsClient implements ClientCore {
   }
 
   /** Purges one item, or (`'all'`) every item this user may; returns how many went. */
-  async trashPurge(id: string | 'all'): Promise<number> {
+  async trashPurge(id: string): Promise<number> {
     return (await this.call('trash.purge', id === 'all' ? { all: true } : { id })).purged;
   }
 

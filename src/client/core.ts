@@ -3,6 +3,7 @@ import type { Allocated, MasterMethod, Req, Res } from '../protocol/methods.js';
 import type { BlockCache } from './block-cache.js';
 import type { BlockIO, Limiter } from './block-io.js';
 import type { BufferPool } from './buffer-pool.js';
+import type { ClientLimits } from './limits.js';
 
 
 export interface ClientCore {
@@ -10,6 +11,8 @@ export interface ClientCore {
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads: Limiter;
+  /** Read-ahead, buffered bytes and write retries, as this client was given them. */
+  readonly limits: ClientLimits;
   /** Recycled buffers of exactly `size` bytes. */
   pool(size: number): BufferPool;
   /** Stores a sealed block on its replicas, asking the master to replace nodes that fail (`ticket` as for reportCorrupt). */

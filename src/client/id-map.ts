@@ -13,7 +13,7 @@ export const ID_MAP_MODES: readonly IdMapMode[] = ['identity', 'name'];
 export const UNMAPPED_ID = 65534;
 
 /** chown(2)'s "leave this id alone". */
-export const KEEP_ID = -1;
+const KEEP_ID = -1;
 
 export interface IdMapOptions {
   mode: IdMapMode;

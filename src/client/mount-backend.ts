@@ -1,4 +1,4 @@
-// The client library's side of the by-inode mount (src/fuse/backend.ts): each call of the
+// The client library's side of the by-inode mount (src/client/mount-api.ts): each call of the
 // FUSE layer is one ino.* call to the master, naming inodes with their tickets; files are the
 // client's shared open files (open-file.ts). The mount's session with the master says, on
 // every connection, who the mount is (an id that outlives reconnects), which files it holds
@@ -7,7 +7,7 @@
 // told, which the master pushes as `inval` and the FUSE layer passes to the kernel; the
 // answer to `inval` goes once the kernel has taken it, and the change's maker waits for it.
 import { randomBytes } from 'node:crypto';
-import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../fuse/backend.js';
+import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from './mount-api.js';
 import type { Attr, StatFs } from '../protocol/types.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';

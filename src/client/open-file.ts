@@ -8,108 +8,25 @@
 // cannot come back from an old copy; a write commit can only grow the size, up to the end
 // of this client's writes; and a truncate reaches the master at once, with the block that
 // then ends the file cut to the new size, so no byte a truncate cut off survives anywhere.
-import { REASON } from '../protocol/reasons.js';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError, toDfsError } from '../rpc/errors.js';
+import { DfsError } from '../rpc/errors.js';
 import type { Attr } from '../protocol/types.js';
-import { SEGMENT, segmentCount, sealedLength, sealedRange } from '../protocol/block-format.js';
-import { importBlockKey, openSegments, sealBlock, type BlockKey } from './crypto.js';
+import { sealedLength } from '../protocol/block-format.js';
+import { sealBlock } from './crypto.js';
 import type { ClientCore } from './core.js';
-import type { Allocated, OpenInfo, RemoteBlock } from '../protocol/methods.js';
-import { Extents } from './extents.js';
+import type { OpenInfo } from '../protocol/methods.js';
+import { dirtyFrom, rebuildOn, release, unpin, type CommitKind, type DirtyBlock, type Placed, type Snapshot } from './dirty-block.js';
+import { copyPlain, wholeBlock, type Plain } from './plaintext.js';
+import { ReadPattern } from './read-pattern.js';
+import { SpareIds } from './spare-ids.js';
+import { StoredFile } from './stored-file.js';
+import { withWriteRetries } from './write-retry.js';
 
-/** A read this close to where the last one ended continues it (see readInto). */
-const NEAR_BYTES = 2 * 1024 * 1024;
-
-/** A recycled block buffer and the uploads that have yet to read it. */
-interface PinnedBuffer {
-  data: Buffer;
-  /** Uploads that have yet to read `data`; the buffer is recycled only at zero. */
-  pins: number;
-  /** No dirty block holds it any more: recycle once unpinned. */
-  released: boolean;
-}
-
-interface DirtyBlock {
-  /** Only the first `length` bytes of `buf.data` mean anything. */
-  buf: PinnedBuffer;
-  /** Valid bytes; the file reads zeros past them (up to its size). */
-  length: number;
-  /** Bumped by every change, so an upload knows whether it sent the latest bytes. */
-  version: number;
-  /** The stored block these bytes were read from (null: none, the slot was a hole or past the end). */
-  base: string | null;
-  /** The bytes written here, which a rebase onto a newer stored block keeps (see rebase). */
-  extents: Extents;
-}
-
-/** What one upload took of a dirty block. */
-interface Snapshot {
-  index: number;
-  blk: DirtyBlock;
-  buf: PinnedBuffer;
-  version: number;
-  length: number;
-  base: string | null;
-}
-
-/** Plaintext of part of a block: pieces in order, the first starting at byte `start`. */
-interface Plain {
-  parts: Buffer[];
-  start: number;
-}
-
-/** Copies block bytes [from, to) that `p` holds into `dst` at `at`; returns how many (up to where `p` ends). */
-function copyPlain(p: Plain, from: number, to: number, dst: Buffer, at: number): number {
-  let done = 0;
-  let pos = p.start;
-  for (const part of p.parts) {
-    const want = from + done;
-    if (want >= to || pos > want) break;
-    const s = want - pos;
-    if (s < part.length) {
-      const n = Math.min(part.length - s, to - want);
-      part.copy(dst, at + done, s, s + n);
-      done += n;
-    }
-    pos += part.length;
-  }
-  return done;
-}
-
-/** Segment numbers of the whole of block `b`. */
-function wholeBlock(b: RemoteBlock): { first: number; last: number } {
-  return { first: 0, last: segmentCount(b.size) - 1 };
-}
-
-interface Placed {
-  index: number;
-  id: string;
+export class OpenFile extends StoredFile {
   size: number;
-  nodes: string[];
-  /** The block this one replaces, as the writer saw it: the master refuses the commit if the slot holds another. */
-  base: string | null;
-}
-
-/** Commits refused because another client changed a block first, rebuilt and sent again, before giving up with EIO. */
-const REBASE_ATTEMPTS = 20;
-
-export class OpenFile {
-  readonly ino: number;
-  attr: Attr;
-  size: number;
-  private key: Buffer;
-  private cryptoKey?: BlockKey;
-  /** Bumped by every commit, so a refresh that raced one does not undo it. */
-  private commits = 0;
-  private blocks: (RemoteBlock | null)[] = [];
-  private infoTime = 0;
-  /** The master's proof that this session opened the file by path; by-inode calls show it. */
-  private ticket = '';
   private readonly dirty = new Map<number, DirtyBlock>();
-  /** Block ids asked for while a block fills, so its upload need not wait for one (see reserve). */
-  private spare: { a: Allocated; at: number }[] = [];
-  private reserving?: Promise<void>;
+  /** Block ids at hand before an upload needs them. */
+  private readonly spare: SpareIds;
   private readonly uploading = new Map<number, Promise<void>>();
   /** Size or times changed locally and not yet committed. */
   private metaDirty = false;
@@ -123,27 +40,21 @@ export class OpenFile {
   private writes = 0;
   /** Commits go one at a time so the master sees sizes in the order we made them. */
   private commitChain: Promise<unknown> = Promise.resolve();
-  private lastReadEnd = -1;
-  /** Reads in a row that began near where the one before ended. */
-  private nearRun = 0;
+  private readonly reads = new ReadPattern();
   private failure?: DfsError;
   refs = 0;
-  readonly blockSize: number;
 
-  constructor(private readonly core: ClientCore, info: OpenInfo) {
-    const attr = info.attr;
-    this.ino = attr.ino;
-    this.attr = attr;
-    this.size = attr.size;
-    this.blockSize = info.blockSize;
-    this.key = Buffer.from(info.key, 'base64');
+  constructor(core: ClientCore, info: OpenInfo) {
+    super(core, info);
+    this.size = info.attr.size;
+    this.spare = new SpareIds(core, this.ino, () => this.ticket);
     this.applyInfo(info);
   }
 
   /** Takes the master's block list (at open, or on refresh), unless local changes are pending. */
-  applyInfo(info: OpenInfo): void {
+  override applyInfo(info: OpenInfo): void {
     this.blocks = info.blocks.slice();
-    for (const a of info.spare ?? []) this.spare.push({ a, at: Date.now() });
+    this.spare.add(info.spare ?? []);
     this.ticket = info.ticket;
     this.infoTime = Date.now();
     this.takeAttr(info.attr);
@@ -185,13 +96,7 @@ export class OpenFile {
     const end = Math.min(pos + dst.length, this.size);
     if (pos >= end) return 0;
     const bs = this.blockSize;
-    // Near where the last read ended (the kernel's read-ahead keeps up to a dozen 128 KiB
-    // requests in flight, which may arrive out of order), or at the start. One near read may
-    // be chance (a random reader lands near its last read now and then, and whole blocks plus
-    // read-ahead would cost it megabytes); a large one, or a second in a row, is not.
-    const near = pos === 0 || (this.lastReadEnd >= 0 && Math.abs(pos - this.lastReadEnd) <= NEAR_BYTES);
-    this.nearRun = near ? this.nearRun + 1 : 0;
-    const sequential = near && (this.nearRun >= 2 || dst.length >= SEGMENT);
+    const sequential = this.reads.sequential(pos, dst.length);
     const first = Math.floor(pos / bs);
     const last = Math.floor((end - 1) / bs);
     const parts: Promise<void>[] = [];
@@ -220,7 +125,7 @@ export class OpenFile {
       this.readAhead(last + 1);
       this.dropBehind(pos, dst.length);
     }
-    this.lastReadEnd = end;
+    this.reads.ended(end);
     return end - pos;
   }
 
@@ -237,40 +142,11 @@ export class OpenFile {
   }
 
   /**
-   * Bytes [from, to) of the block stored in slot `idx`, and its id (null for a hole). A read
-   * that fails (a capability expired, the replicas moved, or another client replaced the
-   * block and its old copies were collected) asks the master for the file's blocks again,
-   * once, and reads what the slot holds now.
-   */
-  private async stored(idx: number, from: number, to: number, sequential: boolean): Promise<{ id: string | null; plain?: Plain }> {
-    await this.refreshIfStale();
-    for (let attempt = 0; ; attempt++) {
-      const b = this.blocks[idx];
-      if (!b) return { id: null };
-      const first = Math.floor(from / SEGMENT);
-      const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
-      if (last < first) return { id: b.id }; // past the stored bytes: zeros
-      const span = sequential ? wholeBlock(b) : { first, last };
-      try {
-        const parts = await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
-        return { id: b.id, plain: { parts, start: first * SEGMENT } };
-      } catch (err) {
-        if (attempt > 0) throw err;
-        await this.refresh();
-      }
-    }
-  }
-
-  /**
-   * A streaming reader at `pos` is done with the blocks that end more than NEAR_BYTES before
-   * it (the kernel's requests arrive out of order only within its read-ahead window), so
-   * they leave the cache: it then holds about the read-ahead, not the last 256 MiB read.
-   * The blocks passed since the previous read, `length` bytes ago, are the ones to drop.
+   * The blocks a streaming reader at `pos` is done with leave the cache (read-pattern.ts):
+   * it then holds about the read-ahead, not the last 256 MiB read.
    */
   private dropBehind(pos: number, length: number): void {
-    const passed = Math.floor((pos - NEAR_BYTES) / this.blockSize) - 1;
-    const since = Math.ceil(length / this.blockSize) + 1;
-    for (let idx = passed; idx >= 0 && idx > passed - since; idx--) {
+    for (const idx of ReadPattern.behind(pos, length, this.blockSize)) {
       const b = this.blocks[idx];
       if (b) this.core.cache.drop(b.id);
     }
@@ -278,48 +154,11 @@ export class OpenFile {
 
   /** Starts loading the next blocks, whole; nothing waits for them (a failed load is retried by the real read). */
   private readAhead(from: number): void {
-    const to = Math.min(from + DEFAULTS.clientReadahead, Math.ceil(this.size / this.blockSize));
+    const to = Math.min(from + this.core.limits.readaheadBlocks, Math.ceil(this.size / this.blockSize));
     for (let idx = from; idx < to; idx++) {
       const b = this.blocks[idx];
       if (this.dirty.has(idx) || !b) continue;
       this.core.cache.prefetch(b.id, wholeBlock(b), (lo, hi) => this.fetch(b, lo, hi));
-    }
-  }
-
-  /** The plaintexts of segments first..last of a remote block. */
-  private fetch(b: RemoteBlock, first: number, last: number): Promise<Buffer[]> {
-    const identity = { ino: this.ino, index: b.index, id: b.id };
-    const whole = first === 0 && last === wholeBlock(b).last;
-    const key = this.blockKey();
-    return this.core.io.get(
-      b,
-      // the segments asked for, not as many as came back: a reply cut short is EIO
-      (sealed: Buffer) => openSegments(key, identity, b.size, first, last, sealed),
-      (node: string) => this.core.reportCorrupt(this.ino, this.ticket, b.id, node),
-      whole ? undefined : sealedRange(b.size, first, last),
-    );
-  }
-
-  private blockKey(): BlockKey {
-    this.cryptoKey ??= importBlockKey(this.key);
-    return this.cryptoKey;
-  }
-
-  private async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.infoTime > DEFAULTS.capabilityTtlMs / 2) await this.refresh();
-  }
-
-  async refresh(): Promise<void> {
-    const before = this.commits;
-    const info = await this.core.call('fs.blocks', { ino: this.ino, ticket: this.ticket });
-    if (this.commits === before) {
-      this.applyInfo(info);
-      return;
-    }
-    // a commit of ours landed while the answer travelled: keep our newer slots and take
-    // only the capabilities and replica lists of the blocks both sides agree on
-    for (const b of info.blocks) {
-      if (b && this.blocks[b.index]?.id === b.id) this.blocks[b.index] = b;
     }
   }
 
@@ -375,25 +214,12 @@ export class OpenFile {
       }
       // bytes past the end of file in a kept block must read as zeros
       const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
-      const buf: PinnedBuffer = { data: this.core.pool(this.blockSize).take(), pins: 0, released: false };
-      const length = copyUpTo(plain, valid, buf.data);
-      // no zero-filling here: bytes past `length` are never read or sent (see write and readInto)
-      const made: DirtyBlock = { buf, length, version: 0, base, extents: new Extents() };
+      const made = dirtyFrom(this.core.pool(this.blockSize), plain, valid, base);
       this.dirty.set(idx, made);
-      this.reserve();
+      // its upload will need a block id: ask now, in the background, so it need not wait for one
+      this.spare.reserve(this.dirty.size);
       return made;
     }
-  }
-
-  /** A dirty block's buffer is no longer its own: recycled once no upload needs it. */
-  private release(buf: PinnedBuffer): void {
-    buf.released = true;
-    if (buf.pins === 0) this.core.pool(this.blockSize).give(buf.data);
-  }
-
-  private unpin(buf: PinnedBuffer): void {
-    buf.pins--;
-    if (buf.pins === 0 && buf.released) this.core.pool(this.blockSize).give(buf.data);
   }
 
   /** Takes a block out of the dirty map; its buffer is recycled once no upload needs it. */
@@ -401,12 +227,12 @@ export class OpenFile {
     const d = this.dirty.get(idx);
     if (!d) return;
     this.dirty.delete(idx);
-    this.release(d.buf);
+    release(d.buf, this.core.pool(this.blockSize));
   }
 
   /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
   private async backpressure(): Promise<void> {
-    while (this.dirty.size * this.blockSize > DEFAULTS.clientDirtyBytes) {
+    while (this.dirty.size * this.blockSize > this.core.limits.dirtyBytes) {
       const waiting = [...this.uploading.values()];
       if (waiting.length === 0) {
         // nothing full to send: send the oldest partial blocks
@@ -438,75 +264,26 @@ export class OpenFile {
     }
   }
 
-  /**
-   * A block that starts to fill will need a block id at upload: ask the master now, in the
-   * background, so a close() or a full block does not wait a round trip for one.
-   */
-  private reserve(): void {
-    if (this.reserving || this.spare.length >= this.dirty.size) return;
-    this.reserving = this.core
-      .call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: 1 })
-      .then(
-        (r) => {
-          for (const a of r.blocks) this.spare.push({ a, at: Date.now() });
-        },
-        () => undefined, // the upload asks again, and reports the failure
-      )
-      .finally(() => {
-        this.reserving = undefined;
-      });
-  }
-
   /** Gives the master back block ids this file was handed and never used. */
   returnSpare(): void {
-    if (this.spare.length === 0) return;
-    const ids = this.spare.splice(0).map((x) => x.a.id);
-    this.core.call('fs.unallocate', { ino: this.ino, ticket: this.ticket, ids }).catch(() => undefined); // they expire anyway
-  }
-
-  private async allocate(count: number): Promise<Allocated[]> {
-    if (this.reserving) await this.reserving;
-    // a reserved id carries a write capability: use it well within its lifetime
-    const fresh = Date.now() - DEFAULTS.capabilityTtlMs / 4;
-    this.spare = this.spare.filter((x) => x.at > fresh);
-    const out = this.spare.splice(0, count).map((x) => x.a);
-    if (out.length < count) {
-      const more = (await this.core.call('fs.allocate', { ino: this.ino, ticket: this.ticket, count: count - out.length })).blocks;
-      out.push(...more);
-    }
-    return out;
+    this.spare.giveBack();
   }
 
   /**
    * Seals, uploads and commits the given dirty blocks (plus the size), riding out a master
-   * restart: while the master cannot be reached, or has forgotten the block ids it handed
-   * out (allocations live in its memory), the whole step runs again with fresh ids, for up
-   * to DEFAULTS.writeRetryMs. The bytes are still here: a dirty block leaves only once its
+   * restart (write-retry.ts). The bytes are still here: a dirty block leaves only once its
    * commit lands. A repeated commit is harmless: it points the same slots at new ids, and
-   * the blocks of the earlier attempt become garbage or orphans the master sweeps. A commit
-   * refused because another client replaced one of the blocks first is rebuilt on the new
-   * block (rebase) and sent again.
+   * the blocks of the earlier attempt become garbage or orphans the master sweeps.
    */
-  private async uploadAndCommit(indices: number[], kind: CommitKind = {}): Promise<void> {
-    const deadline = Date.now() + DEFAULTS.writeRetryMs;
-    let rebases = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.uploadAndCommitOnce(indices, kind);
-      } catch (err) {
-        const e = toDfsError(err);
-        if (e.reason === REASON.staleBase) {
-          if (++rebases > REBASE_ATTEMPTS) throw new DfsError('EIO', `the file kept changing under this write: ${e.message}`);
-          await this.rebase();
-          continue;
-        }
-        const retry =
-          e.reason === REASON.staleAllocation || e.reason === REASON.noNodes || e.code === 'ECONNREFUSED' || (e.code === 'ENOTCONN' && e.reason !== REASON.closed);
-        if (!retry || Date.now() > deadline) throw e;
-        this.spare = []; // handed out before the restart: forgotten with it
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-      }
-    }
+  private uploadAndCommit(indices: number[], kind: CommitKind = {}): Promise<void> {
+    return withWriteRetries(
+      {
+        once: () => this.uploadAndCommitOnce(indices, kind),
+        rebase: () => this.rebase(),
+        restarted: () => this.spare.forget(),
+      },
+      this.core.limits.writeRetryMs,
+    );
   }
 
   private async uploadAndCommitOnce(indices: number[], kind: CommitKind): Promise<void> {
@@ -518,13 +295,13 @@ export class OpenFile {
     }
     for (const s of snaps) s.buf.pins++;
     const pinned = new Set(snaps);
-    const unpin = (s: Snapshot): void => {
-      if (pinned.delete(s)) this.unpin(s.buf);
+    const done = (s: Snapshot): void => {
+      if (pinned.delete(s)) unpin(s.buf, this.core.pool(this.blockSize));
     };
     const placed: Placed[] = [];
     try {
       if (snaps.length) {
-        const alloc = await this.allocate(snaps.length);
+        const alloc = await this.spare.take(snaps.length);
         await Promise.all(
           snaps.map((s, i) =>
             this.core.uploads.run(async () => {
@@ -532,7 +309,7 @@ export class OpenFile {
               const sealedPool = this.core.pool(sealedLength(this.blockSize));
               const into = sealedPool.take();
               const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: s.index, id: a.id }, s.buf.data.subarray(0, s.length), into);
-              unpin(s); // the plaintext has been read
+              done(s); // the plaintext has been read
               const stored = await this.core.putReplicated(this.ino, this.ticket, s.index, a, sealed);
               sealedPool.give(into); // every replica has answered: no socket holds it any more
               placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes, base: s.base });
@@ -541,7 +318,7 @@ export class OpenFile {
         );
       }
     } finally {
-      for (const s of snaps) unpin(s);
+      for (const s of snaps) done(s);
     }
     await this.commit(placed, kind, snaps);
   }
@@ -595,18 +372,7 @@ export class OpenFile {
       }
       const got = now === null ? { id: null } : await this.stored(idx, 0, bs, true);
       if (this.dirty.get(idx) !== d) continue; // cut by a truncate meanwhile
-      const buf: PinnedBuffer = { data: this.core.pool(bs).take(), pins: 0, released: false };
-      let length = copyUpTo(got.plain?.parts, Math.max(0, Math.min(bs, this.attr.size - idx * bs)), buf.data);
-      for (const [from, to] of d.extents.ranges()) {
-        if (from > length) buf.data.fill(0, length, from);
-        d.buf.data.copy(buf.data, from, from, to);
-        length = Math.max(length, to);
-      }
-      this.release(d.buf);
-      d.buf = buf;
-      d.length = length;
-      d.base = got.id;
-      d.version++;
+      rebuildOn(d, this.core.pool(bs), got.plain?.parts, Math.max(0, Math.min(bs, this.attr.size - idx * bs)), got.id);
     }
   }
 
@@ -670,24 +436,4 @@ export class OpenFile {
     this.writeEnd = Math.min(this.writeEnd, size);
     await this.uploadAndCommit([], { truncate: size });
   }
-}
-
-/** What a commit does besides placing blocks. */
-interface CommitKind {
-  /** Publishes every write so far (flush, fsync, close). */
-  final?: boolean;
-  /** Sets the size to this (ftruncate), shrinking or growing. */
-  truncate?: number;
-}
-
-/** Copies the first `limit` bytes that `parts` hold into `dst`; returns how many. */
-function copyUpTo(parts: Buffer[] | undefined, limit: number, dst: Buffer): number {
-  let length = 0;
-  for (const part of parts ?? []) {
-    const n = Math.min(part.length, limit - length);
-    if (n <= 0) break;
-    part.copy(dst, length, 0, n);
-    length += n;
-  }
-  return length;
 }

@@ -14,7 +14,7 @@ export function actingOps(ops: LowLevelOps, identityOf: (req: Request) => Identi
   for (const [name, f] of Object.entries(ops) as [string, Op][]) {
     out[name] = (...args: unknown[]): unknown => (isRequest(args[0]) ? actingAs.run(identityOf(args[0]), () => f(...args)) : f(...args));
   }
-  return out as LowLevelOps;
+  return out;
 }
 
 /**

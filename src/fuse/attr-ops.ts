@@ -9,7 +9,7 @@ import { DfsError } from '../rpc/errors.js';
 /** uid_t/gid_t -1 ("leave as is") arrives as an unsigned 32-bit number. */
 const KEEP_ID = 0xffffffff;
 
-export function statfsOf(s: StatFs): FuseStatfs {
+function statfsOf(s: StatFs): FuseStatfs {
   // every field is a uint32: grow the fragment size until the block counts fit
   let frsize = 4096;
   while (s.capacity / frsize >= 2 ** 32) frsize *= 2;
@@ -31,7 +31,7 @@ export function statfsOf(s: StatFs): FuseStatfs {
 }
 
 /** lstat by path: from the attribute cache while fresh, else from the master (and kept). */
-export async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
+async function cachedAttr(ctx: FuseContext, p: string): Promise<Attr> {
   const hit = ctx.attrs.get(p);
   // a file open in this mount may have grown past what the master (and the cache) knows
   if (hit) return ctx.client.overlay(hit);

@@ -8,7 +8,7 @@
 // its page. Offset 0 on a listing already read is rewinddir: a fresh listing.
 import type { Attr } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
-import type { DirPage, NodeRef } from './backend.js';
+import type { DirPage } from '../client/mount-api.js';
 import type { Era } from './kernel-cache.js';
 
 export interface Listed {

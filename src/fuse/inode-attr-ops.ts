@@ -2,7 +2,7 @@
 // statfs. A size goes through an open file, as the backend wants it: the file's own handle
 // for ftruncate, a short-lived one for truncate(2).
 import { DfsError } from '../rpc/errors.js';
-import type { AttrUpdate } from './backend.js';
+import type { AttrUpdate } from '../client/mount-api.js';
 import { fileTimeOf, statfsReply } from './inode-attr.js';
 import { attrReply, type InodeContext } from './inode-context.js';
 import { changing } from './open-files.js';

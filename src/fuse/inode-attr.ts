@@ -9,10 +9,10 @@ import { DEFAULTS } from '../defaults.js';
 import type { InodeAttr, StatfsReply, Timespec } from './lowlevel-ops.js';
 
 /** The preferred I/O size: one FUSE request (max_write), so cp and cat ask in those units. */
-export const IO_SIZE = DEFAULTS.fuseMaxWrite;
+const IO_SIZE = DEFAULTS.fuseMaxWrite;
 
 /** Milliseconds since the epoch (negative before 1970) as seconds and nanoseconds. */
-export function timespecOf(ms: number): Timespec {
+function timespecOf(ms: number): Timespec {
   const sec = Math.floor(ms / 1000);
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
 }

@@ -5,7 +5,7 @@
 // caller (issue 16) passes it down there.
 import type { IdMap } from '../client/id-map.js';
 import type { Attr } from '../protocol/types.js';
-import type { EntryInfo, MountBackend } from './backend.js';
+import type { EntryInfo, MountBackend } from '../client/mount-api.js';
 import type { DirHandle } from './dir-handle.js';
 import type { Log } from './errno.js';
 import type { HandleTable } from './handles.js';
@@ -15,7 +15,7 @@ import type { KernelNames } from './kernel-names.js';
 import type { AttrReply, Entry } from './lowlevel-ops.js';
 import type { NodeTable } from './node-table.js';
 import type { OpenFiles } from './open-files.js';
-import type { HeldLocks } from './inode-lock-ops.js';
+import type { HeldLocks } from './held-locks.js';
 
 export interface InodeContext {
   backend: MountBackend;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { IdMap } from '../client/id-map.js';
 import { DEFAULTS } from '../defaults.js';
 import { toDfsError } from '../rpc/errors.js';
-import type { MountBackend } from './backend.js';
+import type { MountBackend } from '../client/mount-api.js';
 import type { Log } from './errno.js';
 import { InodeFs } from './inode-fs.js';
 import type { CacheLimits } from './kernel-cache.js';
@@ -47,7 +47,7 @@ export interface InodeMountOptions {
 }
 
 /** The -o options handed to libfuse (each explained in native-notes/mount-by-inode.md). */
-export function inodeMountOptions(o: { allowOther?: boolean; multiUser?: unknown; debug?: boolean }): string[] {
+function inodeMountOptions(o: { allowOther?: boolean; multiUser?: unknown; debug?: boolean }): string[] {
   const list = ['fsname=dfs', 'subtype=dfs'];
   // many users: the kernel checks each caller against the modes it has cached, as a local
   // file system does, before the master checks again

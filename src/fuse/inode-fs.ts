@@ -7,7 +7,7 @@
 // Design: native-notes/mount-by-inode.md. The operations live in inode-*-ops.ts.
 import type { IdMap } from '../client/id-map.js';
 import { DEFAULTS } from '../defaults.js';
-import type { EntryInfo, MountBackend } from './backend.js';
+import type { EntryInfo, MountBackend } from '../client/mount-api.js';
 import type { DirHandle } from './dir-handle.js';
 import type { Log } from './errno.js';
 import { HandleTable } from './handles.js';
@@ -17,7 +17,8 @@ import { dirOps } from './inode-dir-ops.js';
 import { fileOps } from './inode-file-ops.js';
 import { nameOps } from './inode-name-ops.js';
 import { AbsentCapabilities, xattrOps } from './inode-xattr-ops.js';
-import { HeldLocks, lockOps } from './inode-lock-ops.js';
+import { HeldLocks } from './held-locks.js';
+import { lockOps } from './inode-lock-ops.js';
 import { KernelCache, type CacheLimits, type CacheStats, type KernelNotifier } from './kernel-cache.js';
 import { KernelNames } from './kernel-names.js';
 import type { LowLevelOps } from './lowlevel-ops.js';

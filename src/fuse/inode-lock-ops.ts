@@ -5,7 +5,7 @@
 // names it), a flock at the last close of its open file description (RELEASE); the mount
 // remembers which owners hold any, so that a plain close costs no call to the master.
 import { DfsError } from '../rpc/errors.js';
-import type { BackendLock, NodeRef } from './backend.js';
+import type { BackendLock, NodeRef } from '../client/mount-api.js';
 import type { InodeContext } from './inode-context.js';
 import type { FileLock, LowLevelOps } from './lowlevel-ops.js';
 
@@ -16,21 +16,6 @@ const LOCK_SH = 1;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
-
-/** Which (inode, owner) pairs hold locks through this mount, of each kind. */
-export class HeldLocks {
-  private readonly posix = new Set<string>();
-  private readonly flocks = new Set<string>();
-
-  took(kind: 'posix' | 'flock', ino: number, owner: bigint): void {
-    (kind === 'posix' ? this.posix : this.flocks).add(`${ino}:${owner}`);
-  }
-
-  /** Whether `owner` may hold locks of `kind` on `ino`; forgets it (they are about to go). */
-  take(kind: 'posix' | 'flock', ino: number, owner: bigint): boolean {
-    return (kind === 'posix' ? this.posix : this.flocks).delete(`${ino}:${owner}`);
-  }
-}
 
 /** Lets go of what `owner` holds of `kind` on `ino`, if it holds anything (a close). */
 export async function releaseLocks(ctx: InodeContext, kind: 'posix' | 'flock', ino: number, owner: bigint): Promise<void> {

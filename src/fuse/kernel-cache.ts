@@ -13,7 +13,7 @@
 // Notifications go to the kernel through the binding's notification thread and are never
 // awaited: the kernel may need a lock that an unanswered request of this very mount holds,
 // and that request may be the one waiting here (native-notes/lowlevel.md, "Notifications").
-import type { Invalidation } from './backend.js';
+import type { Invalidation } from '../client/mount-api.js';
 import { toDfsError } from '../rpc/errors.js';
 import type { Log } from './errno.js';
 import type { KernelNames } from './kernel-names.js';
@@ -132,8 +132,8 @@ export class KernelCache {
     if (up) return;
     this.counters.breaks++;
     // what the kernel has may already be stale, and no invalidation would come: take it all back
-    for (const e of this.names.takeAll()) this.sendEntry(e.parent, e.name);
-    for (const ino of this.nodes.inodes()) this.sendInode(ino, 0);
+    for (const e of this.names.takeAll()) void this.sendEntry(e.parent, e.name);
+    for (const ino of this.nodes.inodes()) void this.sendInode(ino, 0);
   }
 
   stats(): CacheStats {

@@ -42,7 +42,7 @@ export class KernelNames {
   resolved(parent: number, name: string, ino: number): void {
     this.remove(parent, name);
     let names = this.byParent.get(parent);
-    if (!names) this.byParent.set(parent, (names = new Map()));
+    if (!names) this.byParent.set(parent, (names = new Map<string, number>()));
     names.set(name, ino);
     let keys = this.byChild.get(ino);
     if (!keys) this.byChild.set(ino, (keys = new Set()));
@@ -65,7 +65,7 @@ export class KernelNames {
     }
     this.remove(parent, name);
     let names = this.byParent.get(parent);
-    if (!names) this.byParent.set(parent, (names = new Map()));
+    if (!names) this.byParent.set(parent, (names = new Map<string, number>()));
     names.set(name, ABSENT);
     this.absent.set(keyOf(parent, name), now + seconds * 1000);
     return true;

@@ -9,12 +9,12 @@ import { DfsError } from '../rpc/errors.js';
 import type { LowLevelAddon } from './lowlevel-native.js';
 
 /** The addon's interface version: DFS_LOWLEVEL_ABI in native/fuse-lowlevel.c. */
-export const LOWLEVEL_ABI = 1;
+const LOWLEVEL_ABI = 1;
 
 let loaded: LowLevelAddon | undefined;
 
 /** Where the build puts the addon. */
-export function lowLevelAddonPath(): string {
+function lowLevelAddonPath(): string {
   const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('fuse-native/package.json')), 'build-dfs', 'fuse_lowlevel.node');
 }

@@ -6,7 +6,7 @@
 // the addon encodes them with libfuse's own fuse_add_direntry(_plus).
 import { DfsError } from '../rpc/errors.js';
 import { DIRENTPLUS_LEN, putEntry } from './lowlevel-layout.js';
-import type { Entry } from './lowlevel-ops.js';
+import type { DirEntry, DirOut, DirPlusEntry } from './lowlevel-ops.js';
 
 /** offsetof(struct fuse_dirent, name): ino, off, namelen, type. */
 const DIRENT_HEADER = 24;
@@ -14,21 +14,6 @@ const DIRENT_HEADER = 24;
 const ENTRY_OUT = 128;
 /** FUSE_NAME_MAX in the kernel; names travel through a buffer of that size. */
 const NAME_MAX_BYTES = 1023;
-
-export interface DirEntry {
-  name: string;
-  ino: number;
-  /** The file type bits of st_mode (S_IFDIR, S_IFREG, ...); permission bits are ignored. */
-  mode: number;
-  /** The offset at which a listing continues after this entry: any number the file system understands, not 0. */
-  next: number;
-}
-
-export interface DirPlusEntry {
-  name: string;
-  entry: Entry;
-  next: number;
-}
 
 function recordSize(header: number, name: string): number {
   const bytes = Buffer.byteLength(name);
@@ -66,7 +51,7 @@ abstract class Listing {
   abstract packed(): Float64Array;
 }
 
-export class DirBuffer extends Listing {
+export class DirBuffer extends Listing implements DirOut<DirEntry> {
   private readonly numbers: number[] = [];
 
   /** Adds the entry when it fits; false means full: stop, the kernel continues from the last added entry. */
@@ -82,7 +67,7 @@ export class DirBuffer extends Listing {
 }
 
 /** readdirplus: every added entry other than "." and ".." counts as a lookup of its inode. */
-export class DirPlusBuffer extends Listing {
+export class DirPlusBuffer extends Listing implements DirOut<DirPlusEntry> {
   private readonly entries: DirPlusEntry[] = [];
 
   add(e: DirPlusEntry): boolean {

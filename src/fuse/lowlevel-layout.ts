@@ -6,7 +6,7 @@
 import type { Entry, InodeAttr, NegativeEntry, StatfsReply, FileLock } from './lowlevel-ops.js';
 
 // attributes: ino mode nlink uid gid rdev size blocks blksize atime(s,ns) mtime(s,ns) ctime(s,ns)
-export const ATTR_LEN = 15;
+const ATTR_LEN = 15;
 // an entry: the attributes, then node id, generation, attribute and entry timeouts (seconds)
 const E_NODEID = 15;
 const E_GENERATION = 16;

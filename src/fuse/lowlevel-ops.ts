@@ -9,7 +9,31 @@
 // mknod, mkdir, symlink, link, create and readdirplus (except "." and "..") adds one to
 // the kernel's lookup count of that inode, and forget takes them back. Timeouts are
 // seconds the kernel may keep an answer without asking again.
-import type { DirBuffer, DirPlusBuffer } from './lowlevel-dir.js';
+
+/** One readdir entry. */
+export interface DirEntry {
+  name: string;
+  ino: number;
+  /** The file type bits of st_mode (S_IFDIR, S_IFREG, ...); permission bits are ignored. */
+  mode: number;
+  /** The offset at which a listing continues after this entry: any number the file system understands, not 0. */
+  next: number;
+}
+
+/** One readdirplus entry: the name and what a lookup of it would answer. */
+export interface DirPlusEntry {
+  name: string;
+  entry: Entry;
+  next: number;
+}
+
+/** Where readdir and readdirplus put entries (lowlevel-dir.ts sizes them as the kernel's records). */
+export interface DirOut<E> {
+  /** Adds the entry when it fits; false means full: stop, the kernel continues from the last added entry. */
+  add(e: E): boolean;
+  /** Entries added so far. */
+  readonly count: number;
+}
 
 /** A time as seconds since the epoch (negative before 1970) and nanoseconds, 0 ≤ nsec < 10^9. */
 export interface Timespec {
@@ -177,9 +201,9 @@ export interface LowLevelOps {
   fsync?(req: Request, ino: number, datasync: boolean, fh: number): Answer<void>;
   opendir?(req: Request, ino: number, flags: number): Answer<OpenReply>;
   /** Entries from `offset` (0, or an entry's `next`) into `out`, until it is full or the directory ends. */
-  readdir?(req: Request, ino: number, fh: number, offset: number, out: DirBuffer): Answer<void>;
+  readdir?(req: Request, ino: number, fh: number, offset: number, out: DirOut<DirEntry>): Answer<void>;
   /** readdir with each entry's attributes (`ls -l` in one request); each entry counts as a lookup. */
-  readdirplus?(req: Request, ino: number, fh: number, offset: number, out: DirPlusBuffer): Answer<void>;
+  readdirplus?(req: Request, ino: number, fh: number, offset: number, out: DirOut<DirPlusEntry>): Answer<void>;
   releasedir?(req: Request, ino: number, fh: number): Answer<void>;
   fsyncdir?(req: Request, ino: number, datasync: boolean, fh: number): Answer<void>;
   statfs?(req: Request, ino: number): Answer<StatfsReply>;

@@ -18,7 +18,7 @@ export interface MountEntry {
 // mountinfo escapes space, tab, newline and backslash as octal
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
-export async function listMounts(): Promise<MountEntry[]> {
+async function listMounts(): Promise<MountEntry[]> {
   const text = await fs.promises.readFile('/proc/self/mountinfo', 'utf8');
   const out: MountEntry[] = [];
   for (const line of text.split('\n')) {

@@ -4,9 +4,9 @@
 // (every entry answered is one) and gives them back with FORGET; at zero it holds the node
 // no more, and neither does this table. The root is never forgotten.
 import { DfsError } from '../rpc/errors.js';
-import type { EntryInfo, NodeRef } from './backend.js';
+import type { EntryInfo, NodeRef } from '../client/mount-api.js';
 
-export const ROOT_NODE = 1;
+const ROOT_NODE = 1;
 
 interface KernelNode {
   ref: NodeRef;

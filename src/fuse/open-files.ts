@@ -1,7 +1,7 @@
 // The files this mount has open, by the handle number the kernel was given, and by inode:
 // a file written through the mount is ahead of the master (its size, until a flush publishes
 // it), so its attributes are answered from the open file while it has unpublished writes.
-import type { MountFile } from './backend.js';
+import type { MountFile } from '../client/mount-api.js';
 import { HandleTable } from './handles.js';
 
 export interface OpenFileEntry {

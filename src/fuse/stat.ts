@@ -3,7 +3,7 @@ import type { FuseStat } from 'fuse-native';
 import type { Attr } from '../protocol/types.js';
 
 /** The preferred I/O size: one FUSE request (max_write), so cp and cat ask in those units. */
-export const IO_SIZE = 128 * 1024;
+const IO_SIZE = 128 * 1024;
 
 export function toStat(a: Attr): FuseStat {
   return {

@@ -28,5 +28,5 @@ export function tracedOps(ops: LowLevelOps, log: Log): LowLevelOps {
       return result;
     };
   }
-  return out as LowLevelOps;
+  return out;
 }

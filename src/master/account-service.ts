@@ -3,7 +3,7 @@
 import { DfsError } from '../rpc/errors.js';
 import { str } from '../rpc/params.js';
 import { userRecord } from './auth-service.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import type { Caller } from './permissions.js';
 import { once } from './request-once.js';
 import { newPasswordHash } from './users.js';

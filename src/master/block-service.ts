@@ -92,7 +92,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const placed: (BlockPlacement & { base?: string | null })[] = arr(meta, 'blocks', 65536).map((v, i) => {
         const b = obj(v, `blocks[${i}]`);
         const id = str(b, 'id', 64);
-        const a = m.allocations.of(id, n.ino);
+        m.allocations.of(id, n.ino); // EINVAL (stale-allocation) unless handed to this file
         const nodes = arr(b, 'nodes', 16).map(String);
         if (nodes.length < minCopies(m.config, n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${minCopies(m.config, n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
@@ -125,5 +125,5 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
   // a retry of a commit that landed (its reply lost): the file as it is now
   return once(m, handlers as Handlers<ConnContext>, {
     'fs.commit': ({ meta }, _peer, c) => ({ meta: { attr: attrOf(paths.byIno(c, meta)) } }),
-  }) as MasterHandlers;
+  });
 }

@@ -18,7 +18,7 @@ interface CheckpointJob {
 type CheckpointReply = { ok: true; inodes: number; bytes: number } | { ok: false; message: string };
 
 /** Writes snapshot-<seq> of `dir` from its files alone. Segments before `seq` must be closed. */
-export function buildCheckpoint(dir: string, seq: number): { inodes: number; bytes: number } {
+function buildCheckpoint(dir: string, seq: number): { inodes: number; bytes: number } {
   const state = new MasterState();
   const older = listSnapshots(dir).filter((s) => s < seq);
   let from = 1;

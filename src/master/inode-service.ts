@@ -19,8 +19,7 @@ import { attrOf, ROOT_INO, type Inode } from './namespace.js';
 import type { NamespaceOps } from './namespace-ops.js';
 import { allowed, R_OK, X_OK, type Caller } from './permissions.js';
 import { once } from './request-once.js';
-import { deny, type ParentResolved, type Paths } from './resolve.js';
-import { trashLookup } from './trash-service.js';
+import { deny, trashLookup, type ParentResolved, type Paths } from './resolve.js';
 
 const RENAME_NOREPLACE = 1;
 const RENAME_EXCHANGE = 2;
@@ -188,7 +187,7 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
     'ino.open': async ({ meta }, peer) => {
       const c = m.caller(meta);
       const write = bool(meta, 'write');
-      const n = await ops.open(c, file(c, meta, peer), { read: bool(meta, 'read'), write, truncate: bool(meta, 'truncate') }, `inode ${meta.ino}`);
+      const n = await ops.open(c, file(c, meta, peer), { read: bool(meta, 'read'), write, truncate: bool(meta, 'truncate') }, `inode ${int(meta, 'ino', 1)}`);
       holdFor(peer, n.ino);
       return { meta: ops.openInfo(c, n, write ? (optInt(meta, 'allocate', 0, 4) ?? 0) : 0) };
     },
@@ -231,7 +230,7 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
     'ino.unlink': done,
     'ino.rmdir': done,
     'ino.rename': done,
-  }) as MasterHandlers;
+  });
 }
 
 /** A file with no name left that nobody holds goes (its blocks become garbage). */

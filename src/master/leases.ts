@@ -24,7 +24,7 @@ export class Leases {
 
   private grant(map: Map<number, Holders>, key: number, conn: string, now: number): void {
     let h = map.get(key);
-    if (!h) map.set(key, (h = new Map()));
+    if (!h) map.set(key, (h = new Map<string, number>()));
     if (!h.has(conn)) {
       const n = this.perConnection.get(conn) ?? 0;
       if (n >= this.maxPerConnection) return;

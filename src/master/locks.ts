@@ -104,13 +104,13 @@ export class LockTable {
   /** Resolves when some lock on `ino` may have gone (or after `ms`, or when `signal` aborts). */
   changed(ino: number, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      let set = this.waiters.get(ino);
-      if (!set) this.waiters.set(ino, (set = new Set()));
+      const set = this.waiters.get(ino) ?? new Set<() => void>();
+      this.waiters.set(ino, set);
       const done = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
-        set!.delete(done);
-        if (set!.size === 0 && this.waiters.get(ino) === set) this.waiters.delete(ino);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(ino) === set) this.waiters.delete(ino);
         resolve();
       };
       const timer = setTimeout(done, ms);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import type { Handlers, Peer } from '../rpc/peer.js';
+import type { Peer } from '../rpc/peer.js';
 import { RpcServer, type TlsFiles } from '../rpc/server.js';
 import { Allocations } from './allocations.js';
 import { Capabilities } from './capabilities.js';
@@ -48,7 +48,6 @@ import { LoginGuard, type LoginLimits } from './login-guard.js';
 import { currentRequest } from './request-once.js';
 import { TrashPurger } from './trash-service.js';
 import { clientHandlers } from './client-service.js';
-import type { ClientInfo } from '../protocol/types.js';
 import { nodeAdminHandlers } from './node-admin-service.js';
 
 export interface MasterOptions {
@@ -176,7 +175,7 @@ export class Master implements MasterContext {
       port: options.port,
       tls: options.tls,
       maxMessageBytes: DEFAULTS.masterMaxMessage,
-      handlers: withOrigin(handlers as Handlers<ConnContext>),
+      handlers: withOrigin(handlers),
       newContext: () => ({ id: randomBytes(9).toString('base64url') }),
       onConnect: (peer) => void this.byConnection.set(peer.context.id, peer),
       onDisconnect: (peer) => {

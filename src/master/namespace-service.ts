@@ -179,5 +179,5 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
     'fs.unlink': done,
     'fs.rmdir': done,
     'fs.rename': done,
-  }) as MasterHandlers;
+  });
 }

@@ -7,7 +7,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, str } from '../rpc/params.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import type { NodeEntry } from '../protocol/types.js';
 import type { Caller } from './permissions.js';
 

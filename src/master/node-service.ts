@@ -3,8 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { arr, int, optInt, optStr, str } from '../rpc/params.js';
-import type { Handlers, Peer } from '../rpc/peer.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { Peer } from '../rpc/peer.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import type { NodeSpace } from './nodes.js';
 
 /** A node's report of its space (node.register, node.heartbeat). */

@@ -105,8 +105,6 @@ export type MutationRecord =
   /** Removes `parent/name` and everything under it for good (a trash item, or a tree removed past the trash). */
   | { op: 'purge'; parent: number; name: string; time: number };
 
-export type RecordOp = MutationRecord['op'];
-
 /** Where mutations go to become durable; the journal implements it. */
 export interface MutationLog {
   append(records: MutationRecord[]): Promise<void>;

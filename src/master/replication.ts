@@ -14,36 +14,30 @@
 import { bytesOnNode } from '../protocol/block-format.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
+import type { Logger } from '../log.js';
+import type { Allocations } from './allocations.js';
 import type { BlockInfo } from './block-map.js';
-import type { MasterContext } from './context.js';
-import type { Inode } from './namespace.js';
+import type { Capabilities } from './capabilities.js';
 import type { MutationRecord } from './records.js';
 import { listNodeBlocks } from './node-blocks.js';
-import type { StorageNode } from './nodes.js';
+import type { NodeRegistry, StorageNode } from './nodes.js';
+import { emptyHealth, SCAN_SLICE, scanSlice, type ReplicationHealth, type ScanPass, type ScanView } from './replication-scan.js';
+import type { MasterState } from './state.js';
 
-export interface ReplicationHealth {
-  /** Blocks referenced by files. */
-  blocks: number;
-  /** Fewer live copies than their file wants, but at least one. */
-  underReplicated: number;
-  /** No good live copy: nothing a read can use. */
-  missing: number;
-  /** Of the missing, those whose every live copy failed a client's check. */
-  lost: number;
-  /** A copy was found bad and the block is not yet back to its factor of good copies (or still keeps the bad one). */
-  corrupt: number;
-  /** More copies than wanted (trimmed soon). */
-  overReplicated: number;
-}
-
-/** Inodes and block references a scan looks at before it lets the event loop run. */
-const SCAN_SLICE = 200_000;
-
-interface ScanPass {
-  health: ReplicationHealth;
-  queue: Map<string, number>;
-  /** Nodes whose copies count: alive and reconciled when the pass began. */
-  counting: Set<string>;
+/**
+ * The part of the master's context (context.ts) the replicator works through; the master's
+ * whole context is one, and so is a test's in-memory one.
+ */
+export interface ReplicationContext {
+  readonly state: Pick<MasterState, 'blocks' | 'ns'>;
+  /** Applies records now and resolves once they are durable (records.ts). */
+  mutate(records: MutationRecord[]): Promise<void>;
+  readonly capabilities: Pick<Capabilities, 'sign'>;
+  readonly nodes: NodeRegistry;
+  readonly allocations: Pick<Allocations, 'has'>;
+  /** Block ids per block.list page when it lists a node's blocks (default DEFAULTS.blockListPage); `object &` lets a whole config through TypeScript's check for an all-optional type. */
+  readonly config: object & { readonly blockListPage?: number };
+  readonly logger: Logger;
 }
 
 export interface ReplicationOptions {
@@ -52,10 +46,6 @@ export interface ReplicationOptions {
   perNode?: number;
   scanMs?: number;
   reconcileMs?: number;
-}
-
-function emptyHealth(): ReplicationHealth {
-  return { blocks: 0, underReplicated: 0, missing: 0, lost: 0, corrupt: 0, overReplicated: 0 };
 }
 
 export class Replicator {
@@ -80,7 +70,7 @@ export class Replicator {
   private readonly o: Required<ReplicationOptions>;
   health: ReplicationHealth = emptyHealth();
 
-  constructor(private readonly m: Omit<MasterContext, 'replication'>, options: ReplicationOptions = {}) {
+  constructor(private readonly m: ReplicationContext, options: ReplicationOptions = {}) {
     this.o = {
       graceMs: options.graceMs ?? DEFAULTS.repairGraceMs,
       concurrency: options.concurrency ?? DEFAULTS.repairConcurrency,
@@ -140,7 +130,7 @@ export class Replicator {
     const pass = this.newPass();
     const files = this.m.state.ns.inodes.values();
     for (;;) {
-      const step = this.scanSlice(pass, files, SCAN_SLICE);
+      const step = scanSlice(pass, files, SCAN_SLICE, this.scanView());
       if (step === 'done') break;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -152,7 +142,7 @@ export class Replicator {
   /** Health counts now, in one synchronous pass (for `dfs status`). */
   scan(): ReplicationHealth {
     const pass = this.newPass();
-    this.scanSlice(pass, this.m.state.ns.inodes.values(), Infinity);
+    scanSlice(pass, this.m.state.ns.inodes.values(), Infinity, this.scanView());
     this.finishPass(pass);
     return this.health;
   }
@@ -163,49 +153,8 @@ export class Replicator {
     return { health: emptyHealth(), queue: new Map(), counting };
   }
 
-  /**
-   * Counts files' blocks into `pass`, queueing blocks that need work, until about `max` inodes
-   * and block references are looked at: one file may hold a million blocks.
-   */
-  private scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number): 'done' | 'more' {
-    const h = pass.health;
-    const blocks = this.m.state.blocks;
-    for (let work = 0; work < max; ) {
-      const next = files.next();
-      if (next.done) return 'done';
-      const list = next.value.blocks;
-      work += 1 + (list?.length ?? 0);
-      if (!list) continue;
-      const want = this.m.nodes.copiesPossible(next.value.replicas);
-      for (const ref of list) {
-        if (!ref) continue;
-        h.blocks++;
-        const b = blocks.get(ref.id);
-        // good copies; suspect ones (kept, not counted); copies on draining nodes, which count
-        // for nothing but can still be copied from
-        let live = 0;
-        let suspect = 0;
-        let leaving = 0;
-        for (const node of b?.nodes ?? []) {
-          if (!pass.counting.has(node)) continue;
-          if (b!.suspect?.has(node)) suspect++;
-          else if (this.m.nodes.draining.has(node)) leaving++;
-          else live++;
-        }
-        if (live >= want && this.corrupt.size > 0) this.corrupt.delete(ref.id); // repaired
-        if (b?.suspect || this.corrupt.has(ref.id)) h.corrupt++;
-        if (live === want && suspect === 0) continue;
-        const coming = this.copying.get(ref.id)?.size ?? 0;
-        if (live + leaving === 0) {
-          h.missing++;
-          if (suspect > 0) h.lost++;
-        } else if (live < want) h.underReplicated++;
-        else if (live > want) h.overReplicated++;
-        const trimmable = live > want || (live === want && suspect > 0);
-        if (live + leaving > 0 && (live + coming < want || (trimmable && coming === 0))) pass.queue.set(ref.id, want);
-      }
-    }
-    return 'more';
+  private scanView(): ScanView {
+    return { blocks: this.m.state.blocks, nodes: this.m.nodes, corrupt: this.corrupt, copying: this.copying };
   }
 
   private finishPass(pass: ScanPass): void {

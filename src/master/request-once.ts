@@ -26,7 +26,7 @@ export interface RequestLedger {
 }
 
 /** Key of a request: the session (a hash prefix) and the id the client chose. */
-export function requestKey(c: Caller, rid: string): string {
+function requestKey(c: Caller, rid: string): string {
   return `${(c.session ?? '').slice(0, 16)}:${rid}`;
 }
 

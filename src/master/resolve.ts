@@ -12,7 +12,11 @@ import { ROOT_INO, type Inode } from './namespace.js';
 import { checkName, splitPath } from './paths.js';
 import { allowed, W_OK, X_OK, type Caller } from './permissions.js';
 import { TRASH_NAME } from './trash-bin.js';
-import { trashLookup } from './trash-service.js';
+
+/** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
+export function trashLookup(m: Pick<MasterContext, 'state'>, dir: Inode, name: string): number | undefined {
+  return dir.ino === ROOT_INO && name === TRASH_NAME ? m.state.trash.dirIno : undefined;
+}
 
 export interface Resolved {
   node: Inode;

@@ -322,7 +322,7 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
         end = f;
         break;
       default:
-        throw new FormatError(file, `unknown frame type ${(f as { t?: unknown }).t}`);
+        throw new FormatError(file, `unknown frame type ${String((f as { t?: unknown }).t)}`);
     }
   });
   if (!header || !end || scan.goodEnd !== scan.size) {

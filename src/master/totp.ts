@@ -2,7 +2,7 @@
 // authenticator app speaks), through the `otpauth` library.
 import { Secret, TOTP } from 'otpauth';
 
-export const TOTP_PERIOD_S = 30;
+const TOTP_PERIOD_S = 30;
 const DIGITS = 6;
 
 /** A fresh random secret (160 bits, as RFC 4226 recommends), base32. */

@@ -13,7 +13,7 @@ import { ROOT_INO } from './namespace.js';
 /** The name at the root that reaches the trash directory. */
 export const TRASH_NAME = '.trash';
 /** Root's, searchable by all, listable only by admins: a user finds their items with `dfs trash list`. */
-export const TRASH_MODE = 0o711;
+const TRASH_MODE = 0o711;
 
 export interface TrashEntry {
   /** The removed inode; also the item's id in `dfs trash`. */

@@ -14,17 +14,12 @@ import type { Meta } from '../rpc/frame.js';
 import { bool, optStr, str } from '../rpc/params.js';
 import type { TrashItem } from '../protocol/types.js';
 import type { ParentResolved, PathResolver } from './resolve.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import { ROOT_INO, type Inode } from './namespace.js';
 import { splitPath } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
-
-/** The trash's part of path resolution: `/.trash` at the root names the trash directory. */
-export function trashLookup(m: Pick<MasterContext, 'state'>, dir: Inode, name: string): number | undefined {
-  return dir.ino === ROOT_INO && name === TRASH_NAME ? m.state.trash.dirIno : undefined;
-}
 
 /** Nothing new is made in the trash, and `/.trash` is no name for anything else. */
 export function refuseNewName(m: MasterContext, dir: Inode, name: string): void {

@@ -7,7 +7,7 @@ import type { BlockCopies, Usage } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, str } from '../rpc/params.js';
 import type { PathResolver } from './resolve.js';
-import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
+import type { MasterContext, MasterHandlers } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
 import { allowed, R_OK, X_OK, type Caller } from './permissions.js';
 

@@ -34,7 +34,7 @@ export interface Session {
 }
 
 export const ADMIN_UID = 0;
-export const FIRST_UID = 1000;
+const FIRST_UID = 1000;
 
 /** What `session list` shows for a session: a prefix of its hash, never the token. */
 export function sessionId(hash: string): string {
@@ -49,7 +49,7 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export function scryptHash(password: string, salt: string): Promise<string> {
+function scryptHash(password: string, salt: string): Promise<string> {
   return new Promise((resolve, reject) =>
     scrypt(password, Buffer.from(salt, 'hex'), 32, { N: 16384, r: 8, p: 1 }, (err, key) =>
       err ? reject(err) : resolve(key.toString('hex')),

@@ -203,7 +203,6 @@ export type ClientMethods = {
 };
 
 export type MasterMethod = keyof MasterMethods;
-export type StorageMethod = keyof StorageMethods;
 type Any = MasterMethods & StorageMethods & ClientMethods;
 /** What method `M` takes. */
 export type Req<M extends keyof Any> = Any[M]['req'];

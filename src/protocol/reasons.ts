@@ -41,5 +41,3 @@ export const REASON = {
   /** A TLS peer whose certificate the CA did not sign. */
   badCertificate: 'bad-certificate',
 } as const;
-
-export type Reason = (typeof REASON)[keyof typeof REASON];

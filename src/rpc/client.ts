@@ -3,7 +3,7 @@
 import { REASON } from '../protocol/reasons.js';
 import { WebSocket } from 'ws';
 import { DEFAULTS } from '../defaults.js';
-import { DfsError } from './errors.js';
+import { DfsError, toDfsError } from './errors.js';
 import type { Meta } from './frame.js';
 import { Peer, type Handlers, type Incoming, type PeerOptions } from './peer.js';
 
@@ -111,7 +111,7 @@ export class RpcClient<C = undefined> {
           },
           (err: unknown) => {
             peer.close();
-            reject(err);
+            reject(toDfsError(err));
           },
         );
       });

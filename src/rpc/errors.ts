@@ -50,10 +50,6 @@ export class DfsError extends Error {
   }
 }
 
-export function fsError(code: Errno, message?: string): DfsError {
-  return new DfsError(code, message);
-}
-
 /** Any thrown value as a DfsError; unknown failures become EIO (the only place that happens). */
 export function toDfsError(err: unknown): DfsError {
   if (err instanceof DfsError) return err;

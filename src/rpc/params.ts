@@ -31,17 +31,11 @@ export function optInt(meta: Meta, key: string, min = 0, max = Number.MAX_SAFE_I
 }
 
 /** The earliest file time taken, ms: that of a signed 32-bit time_t (1901-12-13), as ext4 keeps. */
-export const EARLIEST_TIME_MS = -(2 ** 31) * 1000;
+const EARLIEST_TIME_MS = -(2 ** 31) * 1000;
 
 /** A time in ms since the epoch (from 1901 on), `'now'` for the receiver's clock, or undefined (leave it). */
 export function optTime(meta: Meta, key: string): number | 'now' | undefined {
   return meta[key] === 'now' ? 'now' : optInt(meta, key, EARLIEST_TIME_MS);
-}
-
-export function num(meta: Meta, key: string): number {
-  const v = meta[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) bad(key, 'a number');
-  return v;
 }
 
 export function bool(meta: Meta, key: string): boolean {

@@ -27,8 +27,8 @@ import { fsyncDir, writeFileAtomic, writeFileAtomicSync } from '../fsutil/atomic
 import { DfsError } from '../rpc/errors.js';
 import { BLOCK_ID_RE, type BlockStore, type StoreStats } from './block-store.js';
 
-export const BLOCK_MAGIC = 'DFSB';
-export const BLOCK_FORMAT_VERSION = 1;
+const BLOCK_MAGIC = 'DFSB';
+const BLOCK_FORMAT_VERSION = 1;
 
 const STORAGE_FORMAT = 'dfs-storage';
 const STORAGE_VERSION = 1;

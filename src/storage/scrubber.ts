@@ -54,7 +54,7 @@ export class Scrubber {
     if (this.pass.length === 0) this.pass = [...this.store.ids()];
     const id = this.pass.pop();
     if (id === undefined) return this.schedule(IDLE_MS);
-    let bytes = 0;
+    let bytes: number;
     try {
       bytes = (await this.store.get(id))?.length ?? 0; // gone since the pass began: skipped
       this.checked++;

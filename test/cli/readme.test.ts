@@ -5,7 +5,7 @@ import t from 'tap';
 import { ROOT, runDfs } from '../helpers/cluster.js';
 
 const commandsIn = (help: string): string[] =>
-  [...help.slice(help.indexOf('Commands:')).matchAll(/^  ([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+  [...help.slice(help.indexOf('Commands:')).matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
 
 t.test('the README\'s CLI table names every command', async (t) => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');

@@ -96,7 +96,7 @@ t.test('put -r and get -r copy trees as cp -r does; - is stdin and stdout', asyn
   r = await cl.dfs(['put', '-r', src, '/']);
   t.equal(r.code, 0, r.stderr);
   t.equal((await cl.dfs(['ls', '/tree'])).stdout, 'a.txt\nempty\nlink\nsub\n', 'into an existing directory: /tree');
-  r = await cl.dfs(['put', '-r', src, '/copy']);
+  t.equal((await cl.dfs(['put', '-r', src, '/copy'])).code, 0);
   t.equal((await cl.dfs(['ls', '/copy'])).stdout, 'a.txt\nempty\nlink\nsub\n', 'to a new name: the copy is /copy');
 
   const back = path.join(dir, 'back');

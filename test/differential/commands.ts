@@ -3,13 +3,13 @@
 // the reference and to one dfs target through World. Offsets and sizes gather around block
 // boundaries, where the bugs are.
 import fc from 'fast-check';
-import { Mismatch, NAMES, outcome, show, SLOTS, type Slot, type World } from './world.js';
+import { NAMES, outcome, show, SLOTS, type Slot, type World } from './world.js';
 import type { OpenHow } from './targets.js';
 
 type Cmd = fc.AsyncCommand<World, World>;
 
 /** Bytes of a step, from its seed: the same on both sides and in a replay. */
-export function bytesOf(seed: number, length: number): Buffer {
+function bytesOf(seed: number, length: number): Buffer {
   const b = Buffer.allocUnsafe(length);
   let x = seed | 1;
   for (let i = 0; i < length; i++) {
@@ -56,7 +56,7 @@ class Open extends Step {
     await w.syncOthers(this.mount, before);
     const a = await outcome(() => w.ref.open(this.name, this.how));
     const b = await outcome(() => w.mounts[this.mount].open(this.name, this.how));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     if (a.ok !== b.ok) {
       if (a.ok) await a.value.close();
       if (b.ok) await b.value.close();
@@ -83,7 +83,7 @@ class Close extends SlotStep {
     w.slots[this.slot] = undefined;
     const a = await outcome(() => s.ref.close());
     const b = await outcome(() => s.real.close());
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     return { mount: s.mount };
   }
@@ -106,10 +106,10 @@ class Write extends SlotStep {
     const data = bytesOf(this.seed, this.length);
     const a = await outcome(() => s.ref.pwrite(this.pos, data));
     const b = await outcome(() => s.real.pwrite(this.pos, data));
-    w.trace.push(`${this}: ${b.ok ? b.value : b.code}`);
+    w.trace.push(`${String(this)}: ${b.ok ? b.value : b.code}`);
     w.agree(String(this), a, b);
     if (a.ok && b.ok) {
-      w.same(`${this}: bytes written`, a.value, b.value);
+      w.same(`${String(this)}: bytes written`, a.value, b.value);
       s.dirty = true;
       w.changed(s.mount, s.ino);
     }
@@ -133,7 +133,7 @@ class Read extends SlotStep {
     await w.syncOthers(s.mount, s.ino);
     const a = await outcome(() => s.ref.pread(this.pos, this.length));
     const b = await outcome(() => s.real.pread(this.pos, this.length));
-    w.trace.push(`${this}: ${b.ok ? `${b.value.length} bytes` : b.code}`);
+    w.trace.push(`${String(this)}: ${b.ok ? `${b.value.length} bytes` : b.code}`);
     w.agree(String(this), a, b);
     if (a.ok && b.ok) w.same(String(this), a.value, b.value);
     return { mount: s.mount };
@@ -155,7 +155,7 @@ class Ftruncate extends SlotStep {
     await w.syncOthers(s.mount, s.ino);
     const a = await outcome(() => s.ref.ftruncate(this.size));
     const b = await outcome(() => s.real.ftruncate(this.size));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     if (b.ok) w.changed(s.mount, s.ino);
     return { mount: s.mount };
@@ -173,7 +173,7 @@ class Fsync extends SlotStep {
     const s = this.s(w)!;
     const a = await outcome(() => s.ref.fsync());
     const b = await outcome(() => s.real.fsync());
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     s.dirty = false;
     return { mount: s.mount };
@@ -193,9 +193,9 @@ class Fstat extends SlotStep {
     await w.syncOthers(s.mount, s.ino);
     const a = await outcome(() => s.ref.fstat());
     const b = await outcome(() => s.real.fstat());
-    w.trace.push(`${this}: ${b.ok ? `size ${b.value.size}` : b.code}`);
+    w.trace.push(`${String(this)}: ${b.ok ? `size ${b.value.size}` : b.code}`);
     w.agree(String(this), a, b);
-    if (a.ok && b.ok) w.same(`${this}: size`, a.value.size, b.value.size);
+    if (a.ok && b.ok) w.same(`${String(this)}: size`, a.value.size, b.value.size);
     return { mount: s.mount };
   }
   toString(): string {
@@ -228,7 +228,7 @@ class Truncate extends NameStep {
     await w.syncOthers(this.mount, ino);
     const a = await outcome(() => w.ref.truncate(this.name, this.size));
     const b = await outcome(() => w.mounts[this.mount].truncate(this.name, this.size));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     if (b.ok) w.changed(this.mount, ino);
     return { mount: this.mount, touched: this.name };
@@ -251,7 +251,7 @@ class Rename extends NameStep {
   async apply(w: World): Promise<{ mount: number; touched: string }> {
     const a = await outcome(() => w.ref.rename(this.name, this.to));
     const b = await outcome(() => w.mounts[this.mount].rename(this.name, this.to));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     return { mount: this.mount, touched: this.to };
   }
@@ -270,7 +270,7 @@ class Link extends NameStep {
   async apply(w: World): Promise<{ mount: number; touched: string }> {
     const a = await outcome(() => w.ref.link(this.name, this.to));
     const b = await outcome(() => w.mounts[this.mount].link(this.name, this.to));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     return { mount: this.mount, touched: this.to };
   }
@@ -286,7 +286,7 @@ class Unlink extends NameStep {
   async apply(w: World): Promise<{ mount: number }> {
     const a = await outcome(() => w.ref.unlink(this.name));
     const b = await outcome(() => w.mounts[this.mount].unlink(this.name));
-    w.trace.push(`${this}: ${show(b)}`);
+    w.trace.push(`${String(this)}: ${show(b)}`);
     w.agree(String(this), a, b);
     return { mount: this.mount };
   }
@@ -323,7 +323,7 @@ class MmapWrite extends NameStep {
     const data = bytesOf(this.seed, Math.min(this.length, size - pos));
     await w.ref.mmap!.write(this.name, pos, data);
     await w.mounts[this.mount].mmap!.write(this.name, pos, data);
-    w.trace.push(`${this} (at=${pos} length=${data.length})`);
+    w.trace.push(`${String(this)} (at=${pos} length=${data.length})`);
     w.changed(this.mount, ino);
     return { mount: this.mount, touched: this.name };
   }
@@ -346,7 +346,7 @@ class MmapRead extends NameStep {
     const length = Math.min(this.length, size - pos);
     const a = await w.ref.mmap!.read(this.name, pos, length);
     const b = await w.mounts[this.mount].mmap!.read(this.name, pos, length);
-    w.trace.push(`${this} (at=${pos} length=${length})`);
+    w.trace.push(`${String(this)} (at=${pos} length=${length})`);
     w.same(String(this), a, b);
     return { mount: this.mount, touched: this.name };
   }
@@ -411,4 +411,3 @@ export function commandArbitraries(shape: Shape): fc.Arbitrary<Cmd>[] {
   return cmds;
 }
 
-export { Mismatch };

@@ -58,7 +58,7 @@ export async function exercise(o: ExerciseOptions): Promise<ExerciseReport> {
   const report: ExerciseReport = { failed: details.failed, seed: details.seed, runs: details.numRuns, steps };
   if (details.failed) {
     report.path = details.counterexamplePath ?? undefined;
-    const text = details.counterexample ? String(details.counterexample[0]) : '';
+    const text = details.counterexample ? (details.counterexample[0] as { toString(): string }).toString() : '';
     report.replay = /\/\*replayPath="([^"]*)"\*\//.exec(text)?.[1];
     report.counterexample = text.replace(/\s*\/\*replayPath=.*\*\/\s*$/, '').split(',').join('\n');
     report.error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);

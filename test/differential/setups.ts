@@ -11,7 +11,7 @@ import { mount } from '../helpers/mount.js';
 import type { ExerciseOptions } from './exerciser.js';
 import { ClientTarget, LocalTarget, type Target } from './targets.js';
 
-export const BLOCK = 64 * 1024;
+const BLOCK = 64 * 1024;
 
 export type SetupName = 'client' | 'mount' | 'mounts' | 'inode';
 export const SETUPS: readonly SetupName[] = ['client', 'mount', 'mounts', 'inode'];

@@ -48,7 +48,7 @@ export const NAMES = ['f0', 'f1', 'f2'] as const;
 export const SLOTS = 4;
 
 /** A disagreement between the reference and dfs: the run fails with it. */
-export class Mismatch extends Error {}
+class Mismatch extends Error {}
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: string };
 
@@ -68,7 +68,7 @@ export const show = (o: Outcome<unknown>): string => (o.ok ? 'ok' : o.code);
 const LIVE = process.env.DFS_EXERCISER_TRACE === '1';
 
 export class World {
-  readonly slots: (Slot | undefined)[] = new Array(SLOTS).fill(undefined);
+  readonly slots: (Slot | undefined)[] = new Array<Slot | undefined>(SLOTS).fill(undefined);
   /** The steps so far, with what each answered, for the report. */
   readonly trace: string[] = [];
 

@@ -2,7 +2,7 @@
 // kernel: offsets across pages, each page read once going forward, seekdir back into an
 // earlier page, rewinddir, and a backend whose cursor does not move.
 import t from 'tap';
-import type { DirPage } from '../../src/fuse/backend.js';
+import type { DirPage } from '../../src/client/mount-api.js';
 import { DirHandle, FIRST_ENTRY } from '../../src/fuse/dir-handle.js';
 
 const attr = (ino: number) => ({ ino, type: 'file' as const, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0, ctime: 0, replicas: 1 });

@@ -41,7 +41,7 @@ t.test('pages are kept across opens while the channel is up, dropped at each ope
   t.ok(await calls(m, 'read') > r1, 'and are not kept across opens while it is down');
 });
 
-t.test('a file being written answers stat from its open file, without asking the backend', { skip }, async (t) => {
+t.test('a file being written answers stat with its open file\'s size and the backend\'s other attributes', { skip }, async (t) => {
   const m = await mountInodeFs(t, LONG);
   await sh('stat . >/dev/null', { cwd: m.dir });
   const before = await calls(m, 'getattr');
@@ -54,7 +54,9 @@ os.write(fd, b'defgh'); print(os.stat('f').st_size, os.fstat(fd).st_size)
 os.close(fd); print(os.stat('f').st_size)
 PY`, { cwd: m.dir });
   t.equal(r.stdout, '3\n8 8\n8\n', r.stderr);
-  t.equal(await calls(m, 'getattr') - before, 1, 'only once the file was closed (flushed) did stat ask the backend');
+  // the backend answers for links, mode and owners, which anyone may change (the exerciser
+  // found a stale link count when the open file answered alone); the size is the writer's
+  t.ok(await calls(m, 'getattr') - before >= 3, 'each stat asked the backend');
 });
 
 t.test('appends, ftruncate through a descriptor, truncate(2) and a shared mapping as on a local file system', { skip }, async (t) => {

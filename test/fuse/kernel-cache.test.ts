@@ -56,8 +56,8 @@ t.test('answers are cached for the lease while the channel is up, for what is le
 t.test('an invalidation that comes in while a call is out makes that answer brief', async (t) => {
   const { cache, nodes } = setup();
   const era = cache.era();
-  cache.changed({ kind: 'inode', ino: 7 });
-  cache.changed({ kind: 'entry', parent: 1, name: 'g' });
+  void cache.changed({ kind: 'inode', ino: 7 });
+  void cache.changed({ kind: 'entry', parent: 1, name: 'g' });
   t.equal(cache.seconds(era, 7), 0.5, 'the inode changed');
   t.notOk(cache.keepPages(era, 7));
   t.equal(cache.seconds(era, 8), 50, 'another inode did not');
@@ -72,13 +72,13 @@ t.test('an invalidation that comes in while a call is out makes that answer brie
 t.test('past the invalidations it remembers, every older answer is brief', async (t) => {
   const { cache } = setup({ recentChanges: 2 });
   const era = cache.era();
-  cache.changed({ kind: 'inode', ino: 1 });
-  cache.changed({ kind: 'inode', ino: 2 });
+  void cache.changed({ kind: 'inode', ino: 1 });
+  void cache.changed({ kind: 'inode', ino: 2 });
   t.equal(cache.seconds(era, 9), 50, 'within what is remembered: 9 did not change');
-  cache.changed({ kind: 'inode', ino: 3 });
+  void cache.changed({ kind: 'inode', ino: 3 });
   t.equal(cache.seconds(era, 9), 0.5, 'the oldest forgotten: 9 might have been it');
   const e2 = cache.era();
-  cache.changed({ kind: 'inode', ino: 4 });
+  void cache.changed({ kind: 'inode', ino: 4 });
   t.equal(cache.seconds(e2, 9), 50);
 });
 
@@ -86,10 +86,10 @@ t.test('invalidations reach the kernel for what it knows, without waiting for th
   const { cache, nodes, names, sent } = setup();
   nodes.entered({ attr: attr(5), ticket: 't5' });
   names.resolved(1, 'f', 5);
-  cache.changed({ kind: 'inode', ino: 5 });
-  cache.changed({ kind: 'inode', ino: 6 });
-  cache.changed({ kind: 'entry', parent: 1, name: 'f' });
-  cache.changed({ kind: 'entry', parent: 6, name: 'x' });
+  void cache.changed({ kind: 'inode', ino: 5 });
+  void cache.changed({ kind: 'inode', ino: 6 });
+  void cache.changed({ kind: 'entry', parent: 1, name: 'f' });
+  void cache.changed({ kind: 'entry', parent: 6, name: 'x' });
   t.same(sent, ['inode 5 0', 'entry 1/f'], 'not for an inode or a directory the kernel was never given');
   t.same(names.counts, [0, 0], 'a name taken back is no longer tracked');
   t.same(cache.stats(), { channelUp: true, heard: 4, sentInodes: 1, sentEntries: 1, breaks: 0 });
@@ -111,9 +111,9 @@ t.test('a broken channel takes back every name and inode the kernel may hold, on
 
 t.test('a notification the kernel refuses is logged, unless the session has ended', async (t) => {
   const ended = setup({ fail: new DfsError('ENOTCONN', 'ended') });
-  ended.cache.changed({ kind: 'inode', ino: 1 });
+  await ended.cache.changed({ kind: 'inode', ino: 1 });
   const broken = setup({ fail: new DfsError('EIO', 'odd') });
-  broken.cache.changed({ kind: 'inode', ino: 1 });
+  await broken.cache.changed({ kind: 'inode', ino: 1 });
   await new Promise((res) => setImmediate(res));
   t.same(ended.logged, []);
   t.match(broken.logged, [/could not invalidate the kernel's cache of inode 1: EIO: odd/]);

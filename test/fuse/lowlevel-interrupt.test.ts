@@ -18,8 +18,8 @@ function start(t: Teardown, dir: string, cmd: string[], ready?: RegExp): Promise
   // a process group of its own, so that the teardown ends its children too (flock's sleep)
   const proc = spawn(cmd[0], cmd.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));
   t.teardown(() => {
     try {
@@ -36,7 +36,7 @@ function start(t: Teardown, dir: string, cmd: string[], ready?: RegExp): Promise
       clearTimeout(timer);
       resolve({ proc, out: () => out, exited });
     };
-    proc.stdout!.on('data', check);
+    proc.stdout.on('data', check);
   });
 }
 

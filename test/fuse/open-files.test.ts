@@ -2,7 +2,7 @@
 // which of them is ahead of the master (written since its last flush), also when a write
 // comes in while a flush is on its way.
 import t from 'tap';
-import type { MountFile } from '../../src/fuse/backend.js';
+import type { MountFile } from '../../src/client/mount-api.js';
 import { changing, OpenFiles, published } from '../../src/fuse/open-files.js';
 
 function file(ino: number): MountFile {

@@ -11,7 +11,7 @@ function setup(limits: Partial<StatAheadLimits> = {}): {
   clock: { now: number };
   listed: string[];
   /** Ends the oldest listing still running with `entries` entries (or a failure). */
-  finish(entries: number | Error): Promise<void>;
+  finish: (entries: number | Error) => Promise<void>;
 } {
   const clock = { now: 1_000_000 };
   const listed: string[] = [];

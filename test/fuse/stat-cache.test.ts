@@ -74,7 +74,7 @@ function writer(file: string): { step(cmd: string): Promise<void>; proc: ChildPr
       console.log('ok');
     });`;
   const proc = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const answers = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  const answers = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   const ok = async (): Promise<void> => {
     const line = await answers.next();
     if (line.value !== 'ok') throw new Error(`the writer answered ${String(line.value)}`);
@@ -85,7 +85,7 @@ function writer(file: string): { step(cmd: string): Promise<void>; proc: ChildPr
     step: async (cmd: string) => {
       await opened;
       if (cmd !== 'open') {
-        proc.stdin!.write(`${cmd}\n`);
+        proc.stdin.write(`${cmd}\n`);
         await ok();
       }
     },

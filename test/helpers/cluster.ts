@@ -56,7 +56,7 @@ export interface SpawnedCluster {
   proc: ChildProcess;
   /** The cluster's CA, when it was started with --tls. */
   ca?: Buffer;
-  dfs(args: string[], input?: string | Buffer): Promise<RunResult>;
+  dfs: (args: string[], input?: string | Buffer) => Promise<RunResult>;
   /** An admin client of this cluster (closed at teardown). */
   client(): Promise<DfsClient>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -131,7 +131,7 @@ export async function spawnCluster(
   const proc = spawn(DFS_BIN, args, { env: { ...env, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   collect(proc);
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => {
+  proc.stderr.on('data', (d: Buffer) => {
     stderr += d.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -152,7 +152,7 @@ export async function spawnCluster(
     url = (await waitForLine(proc, /^master: (ws\S+)$[\s\S]*^storage nodes: /m))[1];
     if (url.startsWith('wss:')) ca = fs.readFileSync(path.join(dir, 'data', 'tls', 'ca.pem'));
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
+    throw new Error(`${(err as Error).message}\nstderr: ${stderr}`, { cause: err });
   }
   return {
     url, dir, env, proc, stop,

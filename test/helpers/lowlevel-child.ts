@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     );
   });
   process.on('SIGTERM', () => void session.unmount());
-  session.ended.then(async (e) => {
+  void session.ended.then(async (e) => {
     // what the session answers once it has ended
     const notifyAfterEnd = await session.notifyInvalEntry(1, 'x').then(() => 'resolved', (err: unknown) => toDfsError(err).code);
     await session.unmount();

@@ -6,9 +6,8 @@
 // until the test lets it go. Runs in a child process (test/helpers/lowlevel-child.ts).
 import { constants } from 'node:fs';
 import { DfsError } from '../../src/rpc/errors.js';
-import type { DirBuffer, DirPlusBuffer } from '../../src/fuse/lowlevel-dir.js';
 import type {
-  AttrChanges, AttrReply, CreateReply, Entry, FileLock, InodeAttr, LowLevelOps, NegativeEntry,
+  AttrChanges, AttrReply, CreateReply, DirEntry, DirOut, DirPlusEntry, Entry, FileLock, InodeAttr, LowLevelOps, NegativeEntry,
   OpenReply, ReleaseInfo, Request, StatfsReply, Timespec, WriteInfo,
 } from '../../src/fuse/lowlevel-ops.js';
 
@@ -500,7 +499,7 @@ export class MemFs implements LowLevelOps {
     return ino === undefined ? undefined : this.nodes.get(ino);
   }
 
-  readdir(req: Request, ino: number, fh: number, offset: number, out: DirBuffer): void {
+  readdir(req: Request, ino: number, fh: number, offset: number, out: DirOut<DirEntry>): void {
     this.count('readdir', req);
     const { dir, names } = this.listing(ino, fh);
     for (let i = offset; i < names.length; i++) {
@@ -510,7 +509,7 @@ export class MemFs implements LowLevelOps {
     }
   }
 
-  readdirplus(req: Request, ino: number, fh: number, offset: number, out: DirPlusBuffer): void {
+  readdirplus(req: Request, ino: number, fh: number, offset: number, out: DirOut<DirPlusEntry>): void {
     this.count('readdirplus', req);
     const { dir, names } = this.listing(ino, fh);
     for (let i = offset; i < names.length; i++) {

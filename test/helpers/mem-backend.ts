@@ -1,4 +1,4 @@
-// An in-memory MountBackend (src/fuse/backend.ts) for the by-inode FUSE layer's tests, as
+// An in-memory MountBackend (src/client/mount-api.ts) for the by-inode FUSE layer's tests, as
 // JuiceFS tests its VFS on memkv: one session of a MemStore (mem-store.ts). It checks the
 // tickets the layer hands back (each session's own, as the master's are), keeps an open
 // file's inode alive through its holds, pages directories with a cursor, passes on the
@@ -7,7 +7,7 @@
 // calls still work (as if each reconnected). It counts what it is asked.
 import type { OpenFlags } from '../../src/client/types.js';
 import type { Attr, StatFs } from '../../src/protocol/types.js';
-import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/fuse/backend.js';
+import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/client/mount-api.js';
 import { LockTable } from '../../src/master/locks.js';
 import { fail, type MemInode, type MemStore, type StoreListener } from './mem-store.js';
 
@@ -23,7 +23,7 @@ const lockTables = new WeakMap<MemStore, LockTable>();
 export class MemSession implements MountBackend, StoreListener {
   readonly calls = new Map<string, number>();
   readonly writeSizes: number[] = [];
-  private readonly invalidationListeners: ((c: Invalidation) => void)[] = [];
+  private readonly invalidationListeners: ((c: Invalidation) => void | Promise<void>)[] = [];
   private readonly channelListeners: ((up: boolean) => void)[] = [];
   private up = true;
   private closed = false;
@@ -54,7 +54,7 @@ export class MemSession implements MountBackend, StoreListener {
       this.lost += changes.length;
       return;
     }
-    for (const c of changes) for (const l of this.invalidationListeners) l(c);
+    for (const c of changes) for (const l of this.invalidationListeners) void l(c);
   }
 
   /** The next calls of `op` wait until `letGo(op)`. */
@@ -206,7 +206,7 @@ export class MemSession implements MountBackend, StoreListener {
   async setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void> {
     this.node(node);
     let m = this.xattrs.get(node.ino);
-    if (!m) this.xattrs.set(node.ino, (m = new Map()));
+    if (!m) this.xattrs.set(node.ino, (m = new Map<string, Buffer>()));
     if (flags & 1 && m.has(name)) throw fail('EEXIST');
     if (flags & 2 && !m.has(name)) throw fail('ENODATA');
     m.set(name, Buffer.from(value));

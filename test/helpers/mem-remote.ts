@@ -1,7 +1,7 @@
 // Changes a test makes "elsewhere": by path, through a session of the in-memory backend
 // other than the mount's (mem-backend.ts), so the mount hears of each one as an
 // invalidation, as it would from the master when another mount makes it.
-import type { NodeRef } from '../../src/fuse/backend.js';
+import type { NodeRef } from '../../src/client/mount-api.js';
 import type { MemSession } from './mem-backend.js';
 
 export type RemoteChange =

@@ -5,7 +5,7 @@
 // master's invalidations would reach it (native-notes/mount-by-inode.md). Sessions are the
 // mounts, and the "remote" side a test changes things through.
 import type { Attr, FileType } from '../../src/protocol/types.js';
-import type { Invalidation } from '../../src/fuse/backend.js';
+import type { Invalidation } from '../../src/client/mount-api.js';
 import { DfsError, type Errno } from '../../src/rpc/errors.js';
 
 const S_IFDIR = 0o040000;

@@ -95,7 +95,7 @@ export async function mount(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => {
+  proc.stderr.on('data', (d: Buffer) => {
     stderr += d.toString('utf8');
   });
   // registered after the mount point's directory, so it runs before that is removed
@@ -103,7 +103,7 @@ export async function mount(
   try {
     await waitForLine(proc, /^mounted: /m, 20_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nstderr: ${stderr}`);
+    throw new Error(`${(err as Error).message}\nstderr: ${stderr}`, { cause: err });
   }
   return {
     dir, proc, unmount,

@@ -31,7 +31,7 @@ export interface Proc {
 function launch(t: Teardown, args: string[], env: NodeJS.ProcessEnv): Proc {
   const proc = spawn(DFS_BIN, args, { env: { ...env, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => {
+  proc.stderr.on('data', (d: Buffer) => {
     err += d.toString('utf8');
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -65,7 +65,7 @@ export interface SplitCluster {
   /** An admin client (closed at teardown). */
   client(): Promise<DfsClient>;
   /** Runs the CLI, logged in as admin. */
-  dfs(args: string[], input?: string): Promise<RunResult>;
+  dfs: (args: string[], input?: string) => Promise<RunResult>;
   status(): Promise<ClusterStatus>;
   /** Waits until exactly the running nodes are up at the master, and their copies count. */
   settle(timeoutMs?: number): Promise<ClusterStatus>;
@@ -99,7 +99,7 @@ export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas
       try {
         await waitForLine(m.proc, /^master: ws/m, 60000);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\nstderr: ${m.stderr()}`);
+        throw new Error(`${(err as Error).message}\nstderr: ${m.stderr()}`, { cause: err });
       }
     },
     async startNode(i: number) {
@@ -109,7 +109,7 @@ export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas
       try {
         await waitForLine(n.proc, /^storage: ws/m, 30000);
       } catch (err) {
-        throw new Error(`${(err as Error).message}\nstderr: ${n.stderr()}`);
+        throw new Error(`${(err as Error).message}\nstderr: ${n.stderr()}`, { cause: err });
       }
     },
     async client() {

@@ -2,6 +2,7 @@
 // when stderr is a pipe or a file (journald, a collector), and DFS_LOG_FORMAT decides.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import t from 'tap';
 import { DFS_BIN, tempDir } from '../helpers/cluster.js';
 
@@ -17,7 +18,7 @@ function briefly(dir: string, opts: { tty: boolean; env?: NodeJS.ProcessEnv }): 
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  const clean = (): string => out.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
+  const clean = (): string => stripVTControlCharacters(out).replace(/\r/g, '');
   const stop = setTimeout(() => p.kill('SIGTERM'), 60_000);
   p.stdout.on('data', (d: Buffer) => {
     out += d.toString();

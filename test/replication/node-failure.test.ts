@@ -5,7 +5,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import t from 'tap';
-import type { SpawnedCluster } from '../helpers/cluster.js';
 import { fuseUnavailable, mount } from '../helpers/mount.js';
 import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster.js';
 
@@ -26,7 +25,7 @@ t.test('SIGKILL a node during a 100 MiB read: right bytes, then repair to 2 copi
   let killedAt = -1;
   if (!fuseUnavailable()) {
     await cl.dfs(['whoami']); // saves the admin login the mount daemon uses
-    const mnt = await mount(t, { url: cl.url, env: cl.env } as SpawnedCluster);
+    const mnt = await mount(t, { url: cl.url, env: cl.env });
     let read = 0;
     for await (const chunk of fs.createReadStream(`${mnt.dir}/big`, { highWaterMark: MiB })) {
       hash.update(chunk as Buffer);

@@ -3,7 +3,7 @@
 // tested on another implementation and the client library changed behind it (as JuiceFS's
 // VFS holds its metadata engine through an interface). Every failure is a DfsError with a
 // POSIX errno. Design: native-notes/mount-by-inode.md.
-import type { OpenFlags } from '../client/types.js';
+import type { OpenFlags } from './types.js';
 import type { Attr, FileTime, StatFs } from '../protocol/types.js';
 
 /** An inode and the master's proof that this session reached it by directories it may search. */

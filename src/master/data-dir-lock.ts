@@ -23,7 +23,7 @@ function liveDfs(pid: number): boolean {
 }
 
 /** The pid of a live process holding `dir`, if any. */
-export function dataDirHolder(dir: string): number | undefined {
+function dataDirHolder(dir: string): number | undefined {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(path.join(dir, LOCK_NAME), 'utf8').trim());

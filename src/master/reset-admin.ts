@@ -4,11 +4,11 @@
 // master itself would; the next start serves it. Its second factor is turned off and its
 // sessions end.
 import { randomBytes } from 'node:crypto';
-import { userRecord } from '../master/auth-service.js';
-import { hasMetadata, MetadataStore } from '../master/persistence.js';
-import type { MutationRecord } from '../master/records.js';
-import { MasterState } from '../master/state.js';
-import { ADMIN_UID, newPasswordHash } from '../master/users.js';
+import { userRecord } from './auth-service.js';
+import { hasMetadata, MetadataStore } from './persistence.js';
+import type { MutationRecord } from './records.js';
+import { MasterState } from './state.js';
+import { ADMIN_UID, newPasswordHash } from './users.js';
 import { DfsError } from '../rpc/errors.js';
 import { holdDataDir } from './data-dir-lock.js';
 

@@ -237,6 +237,11 @@ export class DfsClient implements ClientCore {
     return (await this.call('fs.mkdir', { path: normalizePath(p), mode })).attr;
   }
 
+  /** A FIFO, socket, regular file, or (an admin only) a device numbered `rdev`, as mknod(2) makes them. */
+  async mknod(p: string, type: FileType, mode: number, rdev = 0): Promise<Attr> {
+    return (await this.call('fs.mknod', { path: normalizePath(p), type, mode, rdev })).attr;
+  }
+
   async rmdir(p: string): Promise<void> {
     await this.call('fs.rmdir', { path: normalizePath(p) });
   }

@@ -2,7 +2,7 @@
 // its paths (resolve.ts) and hands the change to namespace-ops.ts. The changes that would
 // answer differently if done twice are made exactly once per request id (request-once.ts).
 import { DEFAULTS } from '../defaults.js';
-import type { Attr } from '../protocol/types.js';
+import { TYPE_BITS, type Attr, type FileType } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import { bool, int, optInt, optStr, optTime, str } from '../rpc/params.js';
 import { PagedListings } from '../rpc/paging.js';
@@ -66,6 +66,15 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
       const c = m.caller(meta);
       const p = str(meta, 'path');
       return { meta: { attr: attrOf(await ops.mkdir(c, paths.resolveParent(c, p), int(meta, 'mode', 0, 0o7777), p)) } };
+    },
+
+    'fs.mknod': async ({ meta }) => {
+      const c = m.caller(meta);
+      const p = str(meta, 'path');
+      const type = str(meta, 'type', 16);
+      if (!Object.hasOwn(TYPE_BITS, type)) throw new DfsError('EINVAL', `field 'type' names no kind of file: ${type}`);
+      const rdev = optInt(meta, 'rdev', 0, 0xffff_ffff) ?? 0;
+      return { meta: { attr: attrOf(await ops.mknod(c, paths.resolveParent(c, p), type as FileType, int(meta, 'mode', 0, 0o7777), rdev, p)) } };
     },
 
     'fs.create': async ({ meta }) => {
@@ -168,6 +177,7 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
   const plain = handlers as Handlers<ConnContext>;
   return once(m, plain, {
     'fs.mkdir': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
+    'fs.mknod': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
     'fs.symlink': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'path')) }),
     'fs.link': ({ meta }, _peer, c) => ({ meta: attrAt(c, str(meta, 'to')) }),
     // the file was made (or emptied): open it as it is; gone since, it is not made again

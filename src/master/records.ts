@@ -28,6 +28,8 @@ export type MutationRecord =
       replicas: number;
       target?: string;
       key?: string;
+      /** Character and block devices: the device number (absent in older journals: 0). */
+      rdev?: number;
     }
   | { op: 'link'; ino: number; parent: number; name: string; time: number }
   | { op: 'unlink'; parent: number; name: string; time: number }

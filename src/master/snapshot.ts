@@ -63,6 +63,8 @@ interface SnapInode {
   parent?: number;
   target?: string;
   key?: string;
+  /** Devices only; snapshots from before special files have none. */
+  rdev?: number;
   entries?: [string, number][];
   blocks?: ([string, number] | null)[];
 }
@@ -208,6 +210,7 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     if (n.parent !== undefined) s.parent = n.parent;
     if (n.target !== undefined) s.target = n.target;
     if (n.key !== undefined) s.key = n.key;
+    if (n.rdev !== undefined) s.rdev = n.rdev;
     if (n.entries) {
       if (n.entries.size <= INLINE_ITEMS) s.entries = [...n.entries];
       else {

@@ -59,7 +59,8 @@ export class NamespaceOps {
   }
 
   async symlink(c: Caller, pr: ParentResolved, target: string, label: string): Promise<Inode> {
-    if (target.length === 0 || target.includes('\0') || Buffer.byteLength(target) > DEFAULTS.maxPathBytes) {
+    // as Linux: a target of PATH_MAX bytes or more does not fit with its NUL
+    if (target.length === 0 || target.includes('\0') || Buffer.byteLength(target) >= DEFAULTS.maxPathBytes) {
       throw new DfsError(target.length === 0 || target.includes('\0') ? 'EINVAL' : 'ENAMETOOLONG', 'bad symlink target');
     }
     if (pr.existing) throw new DfsError('EEXIST', `file exists: ${label}`);

@@ -8,7 +8,8 @@ import type { OpenInfo } from '../protocol/methods.js';
 import type { FileTime } from '../protocol/types.js';
 import type { MasterContext } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
-import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, type Caller } from './permissions.js';
+import type { MutationRecord } from './records.js';
+import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, withoutSetIds, type Caller } from './permissions.js';
 import { deny, type ParentResolved, type Paths } from './resolve.js';
 import { refuseNewName, removal, renameRecord } from './trash-service.js';
 
@@ -90,7 +91,14 @@ export class NamespaceOps {
     if (n.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${label}`);
     // a FIFO's, socket's or device's bytes are the kernel's, not dfs's: no such device here
     if (n.type !== 'file') throw new DfsError('ENXIO', `not a regular file (a ${n.type}): ${label}`);
-    if (o.truncate && n.size > 0) await this.m.mutate([{ op: 'commit', ino: n.ino, size: 0, blocks: [], time: Date.now() }]);
+    if (o.truncate) {
+      const time = Date.now();
+      const records: MutationRecord[] = n.size > 0 ? [{ op: 'commit', ino: n.ino, size: 0, blocks: [], time }] : [];
+      // as a write: anyone but a superuser drops the set-id bits
+      const mode = isSuperuser(c) ? n.mode : withoutSetIds(c, n);
+      if (mode !== n.mode) records.push({ op: 'setattr', ino: n.ino, mode, time });
+      if (records.length) await this.m.mutate(records);
+    }
     return n;
   }
 
@@ -188,9 +196,9 @@ export class NamespaceOps {
       if (uid !== undefined && uid !== node.uid) throw new DfsError('EPERM', 'only an admin may give a file away');
       if (gid !== undefined && (c.uid !== node.uid || !c.gids.has(gid))) throw new DfsError('EPERM', 'only the owner may change the group, to one of its own groups');
     }
-    // a change of owner drops setuid/setgid, as on Linux
-    const mode = uid !== undefined || gid !== undefined ? node.mode & ~0o6000 : undefined;
-    await this.m.mutate([{ op: 'setattr', ino: node.ino, uid, gid, mode: node.type === 'dir' ? undefined : mode, time: Date.now() }]);
+    // a change of owner drops setuid, and setgid as Linux does (withoutSetIds)
+    const mode = (uid !== undefined || gid !== undefined) && node.type !== 'dir' ? withoutSetIds(c, node) : undefined;
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, uid, gid, mode, time: Date.now() }]);
     return node;
   }
 

@@ -1,5 +1,6 @@
-// The tree of inodes: directories, files, symlinks and special files (FIFOs, sockets, devices). Pure state; permission checks
-// and validation live in the service, persistence in the journal.
+// The tree of inodes: directories, files, symlinks and special files (FIFOs, sockets,
+// devices). Pure state; permission checks and validation live in the service, persistence
+// in the journal.
 import { TYPE_BITS, type Attr, type FileType } from '../protocol/types.js';
 import type { BlockMap } from './block-map.js';
 
@@ -90,7 +91,6 @@ export class Namespace {
       node.blocks = [];
       node.key = n.key;
     } else if (n.rdev) node.rdev = n.rdev; // FIFOs, sockets and devices hold no data
-
     this.inodes.set(node.ino, node);
     dir.entries!.set(n.name, node.ino);
     dir.mtime = dir.ctime = n.time;

@@ -224,7 +224,10 @@ export const DEFAULTS = {
   mountMasterGoneMs: 60_000,
   /** Mount: on shutdown, how long to wait for open files to flush before unmounting anyway. */
   mountFlushOnExitMs: 30_000,
-  /** Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists. */
+  /**
+   * Block slots one file may have (4 TiB at 4 MiB blocks): bounds the master's block lists,
+   * and so the largest file, past which a write or truncate is EFBIG and changes nothing.
+   */
   maxBlocksPerFile: 1 << 20,
   /** Master: after start-up, nodes get this long to register before missing copies are repaired. */
   repairGraceMs: 10_000,
@@ -249,7 +252,15 @@ export const DEFAULTS = {
   gcBatch: 1000,
   /** CLI: on Ctrl-C, what an interrupted transfer made is removed within this, then the process exits anyway. */
   interruptCleanupMs: 5_000,
+  /** NAME_MAX: the bytes in one name. */
   maxNameBytes: 255,
+  /** PATH_MAX: a symlink target (and a path the CLI is given) holds fewer bytes than this, as Linux counts it with its NUL. */
   maxPathBytes: 4096,
+  /**
+   * Master: the bytes in an absolute path a request names. More than PATH_MAX: a mount names
+   * its files from the cluster's root, and the kernel's PATH_MAX bounds only a path relative
+   * to a process's directory, which may be deep in the tree already.
+   */
+  maxTreePathBytes: 64 * 1024,
   maxSymlinkDepth: 40,
 } as const;

@@ -7,7 +7,7 @@ import { normalizePath } from '../client/client.js';
 import { DfsError } from '../rpc/errors.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action, UsageError } from './errors.js';
-import { modeString, printJson, timeString } from './format.js';
+import { deviceString, modeString, printJson, timeString } from './format.js';
 import { idOf, ownerNames } from './owners.js';
 
 async function mkdirs(c: DfsClient, p: string): Promise<void> {
@@ -49,6 +49,7 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
             ['uid', String(a.uid)], ['gid', String(a.gid)], ['links', String(a.nlink)], ['inode', String(a.ino)],
             ['replicas', String(a.replicas)], ['atime', timeString(a.atime)], ['mtime', timeString(a.mtime)], ['ctime', timeString(a.ctime)],
           ];
+          if (a.type === 'char' || a.type === 'block') lines.splice(3, 0, ['device', deviceString(a.rdev ?? 0)]);
           process.stdout.write(lines.map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n') + '\n');
         });
       }),

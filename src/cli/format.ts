@@ -1,8 +1,11 @@
 // Plain-text renderings for the CLI.
-import type { Attr } from '../protocol/types.js';
+import type { Attr, FileType } from '../protocol/types.js';
+
+/** ls(1)'s letter for each kind of file. */
+const TYPE_LETTER: Record<FileType, string> = { file: '-', dir: 'd', symlink: 'l', fifo: 'p', socket: 's', char: 'c', block: 'b' };
 
 export function modeString(a: Attr): string {
-  const t = a.type === 'dir' ? 'd' : a.type === 'symlink' ? 'l' : '-';
+  const t = TYPE_LETTER[a.type] ?? '?';
   const m = a.mode;
   const rwx = (shift: number, special: number, ch: string): string => {
     const r = m & (4 << shift) ? 'r' : '-';
@@ -12,6 +15,13 @@ export function modeString(a: Attr): string {
     return r + w + x;
   };
   return t + rwx(6, 0o4000, 's') + rwx(3, 0o2000, 's') + rwx(0, 0o1000, 't');
+}
+
+/** A device's number as `ls -l` and `stat` show it, "major, minor" (glibc's split of a Linux dev_t). */
+export function deviceString(rdev: number): string {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & 0xfff00);
+  return `${major}, ${minor}`;
 }
 
 export function timeString(ms: number): string {

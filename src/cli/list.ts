@@ -7,7 +7,7 @@ import { normalizePath } from '../client/client.js';
 import type { Attr, DirEntry } from '../protocol/types.js';
 import { withClient, type GlobalOptions } from './connect.js';
 import { action } from './errors.js';
-import { humanSize, modeString, printJson, table, timeString } from './format.js';
+import { deviceString, humanSize, modeString, printJson, table, timeString } from './format.js';
 import { ownerNames, type OwnerNames } from './owners.js';
 
 interface ListOptions {
@@ -41,7 +41,9 @@ async function described(c: DfsClient, dir: string, e: DirEntry, owners: OwnerNa
 
 function row(e: ListedEntry, o: ListOptions): string[] {
   return [
-    modeString(e), String(e.nlink), e.user, e.group, o.human ? humanSize(e.size) : String(e.size), timeString(e.mtime),
+    modeString(e), String(e.nlink), e.user, e.group,
+    // a device shows its number where a file shows its size, as ls -l does
+    e.type === 'char' || e.type === 'block' ? deviceString(e.rdev ?? 0) : o.human ? humanSize(e.size) : String(e.size), timeString(e.mtime),
     e.target !== undefined ? `${e.name} -> ${e.target}` : e.name,
   ];
 }

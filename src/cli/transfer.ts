@@ -164,9 +164,12 @@ async function downloadTree(c: DfsClient, remoteDir: string, localDir: string): 
     const to = path.join(localDir, e.name);
     if (e.attr.type === 'dir') await downloadTree(c, from, to);
     else if (e.attr.type === 'file') await downloadFile(c, from, to, e.attr);
-    else {
+    else if (e.attr.type === 'symlink') {
       fs.rmSync(to, { force: true });
       fs.symlinkSync(await c.readlink(from), to);
+    } else {
+      // a FIFO, socket or device has no bytes in dfs to fetch, and Node makes no such nodes
+      process.stderr.write(`dfs get: skipped ${from}: a ${e.attr.type}, not a regular file\n`);
     }
   }
 }

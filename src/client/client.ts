@@ -1,6 +1,6 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
 // Metadata goes to the master; block bytes go straight to the storage nodes.
-import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, UserInfo } from '../protocol/types.js';
+import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, UserInfo } from '../protocol/types.js';
 import { REASON } from '../protocol/reasons.js';
 import type { Allocated, Invalidation, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
 import os from 'node:os';
@@ -276,6 +276,11 @@ export class DfsClient implements ClientCore {
 
   async mkdir(p: string, mode = 0o755): Promise<Attr> {
     return (await this.call('fs.mkdir', { path: normalizePath(p), mode })).attr;
+  }
+
+  /** A FIFO, socket, regular file, or (an admin only) a device numbered `rdev`, as mknod(2) makes them. */
+  async mknod(p: string, type: FileType, mode: number, rdev = 0): Promise<Attr> {
+    return (await this.call('fs.mknod', { path: normalizePath(p), type, mode, rdev })).attr;
   }
 
   async rmdir(p: string): Promise<void> {

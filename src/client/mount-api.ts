@@ -4,7 +4,7 @@
 // VFS holds its metadata engine through an interface). Every failure is a DfsError with a
 // POSIX errno. Design: native-notes/mount-by-inode.md.
 import type { OpenFlags } from './types.js';
-import type { Attr, FileTime, StatFs } from '../protocol/types.js';
+import type { Attr, FileTime, FileType, StatFs } from '../protocol/types.js';
 
 /** An inode and the master's proof that this session reached it by directories it may search. */
 export interface NodeRef {
@@ -73,6 +73,8 @@ export interface MountBackend {
   readdir(dir: NodeRef, cursor?: string): Promise<DirPage>;
   mkdir(parent: NodeRef, name: string, mode: number): Promise<EntryInfo>;
   symlink(parent: NodeRef, name: string, target: string): Promise<EntryInfo>;
+  /** A FIFO, socket, regular file or device (rdev), as mknod(2). */
+  mknod(parent: NodeRef, name: string, type: FileType, mode: number, rdev: number): Promise<EntryInfo>;
   readlink(node: NodeRef): Promise<string>;
   unlink(parent: NodeRef, name: string): Promise<void>;
   rmdir(parent: NodeRef, name: string): Promise<void>;

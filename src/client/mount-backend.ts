@@ -8,7 +8,7 @@
 // answer to `inval` goes once the kernel has taken it, and the change's maker waits for it.
 import { randomBytes } from 'node:crypto';
 import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from './mount-api.js';
-import type { Attr, StatFs } from '../protocol/types.js';
+import type { Attr, FileType, StatFs } from '../protocol/types.js';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { DfsClient } from './client.js';
@@ -110,6 +110,10 @@ export class ClientMountBackend implements MountBackend {
 
   async symlink(parent: NodeRef, name: string, target: string): Promise<EntryInfo> {
     return this.entry(await this.client.call('ino.symlink', { parent: parent.ino, pticket: parent.ticket, name, target }));
+  }
+
+  async mknod(parent: NodeRef, name: string, type: FileType, mode: number, rdev: number): Promise<EntryInfo> {
+    return this.entry(await this.client.call('ino.mknod', { parent: parent.ino, pticket: parent.ticket, name, type, mode, rdev }));
   }
 
   async readlink(node: NodeRef): Promise<string> {

@@ -164,8 +164,16 @@ export class OpenFile extends StoredFile {
 
   // ---- writing ----
 
+  /** The largest file the master keeps: EFBIG past it, as a local file system's s_maxbytes. */
+  get maxSize(): number {
+    return DEFAULTS.maxBlocksPerFile * this.blockSize;
+  }
+
   async write(pos: number, data: Buffer): Promise<number> {
     this.throwIfFailed();
+    // as Linux: nothing at or past the largest size, a short write up to it
+    if (data.length > 0 && pos >= this.maxSize) throw new DfsError('EFBIG', `a file holds at most ${this.maxSize} bytes`);
+    if (pos + data.length > this.maxSize) data = data.subarray(0, this.maxSize - pos);
     const bs = this.blockSize;
     let off = 0;
     const full: number[] = [];
@@ -429,8 +437,7 @@ export class OpenFile extends StoredFile {
    */
   async truncate(size: number): Promise<void> {
     this.throwIfFailed();
-    const max = DEFAULTS.maxBlocksPerFile * this.blockSize;
-    if (size > max) throw new DfsError('EFBIG', `a file holds at most ${max} bytes`);
+    if (size > this.maxSize) throw new DfsError('EFBIG', `a file holds at most ${this.maxSize} bytes`);
     await Promise.allSettled([...this.uploading.values()]);
     this.throwIfFailed();
     this.writeEnd = Math.min(this.writeEnd, size);

@@ -68,6 +68,8 @@ declare module 'fuse-native' {
     link?(src: string, dest: string, cb: Done): void;
     symlink?(target: string, path: string, cb: Done): void;
     mkdir?(path: string, mode: number, cb: Done): void;
+    /** `mode` has the S_IF* type bits; `dev` is the low 32 bits of the device's dev_t. */
+    mknod?(path: string, mode: number, dev: number, cb: Done): void;
     rmdir?(path: string, cb: Done): void;
   }
 

@@ -31,6 +31,8 @@ export function inodeAttr(a: Attr, ids: IdMap): InodeAttr {
     nlink: a.nlink,
     uid: shown.uid,
     gid: shown.gid,
+    // the S_IF* type is in a.mode already (FIFOs, sockets and devices too); devices have their number
+    ...(a.rdev ? { rdev: a.rdev } : {}),
     size: a.size,
     // st_blocks counts 512-byte units actually stored; dfs does not track holes per file, so
     // it reports the apparent size (as many network file systems do)

@@ -2,13 +2,14 @@
 // readlink. The kernel keeps one inode per dfs inode and updates its own entries and link
 // counts after a change made through this mount; the names it may cache are tracked so that
 // they can be taken back when the channel breaks (kernel-names.ts).
-import { toDfsError } from '../rpc/errors.js';
+import { typeOfMode } from '../protocol/types.js';
+import { DfsError, toDfsError } from '../rpc/errors.js';
 import { answerEntry, type InodeContext } from './inode-context.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
 
 const RENAME_EXCHANGE = 2;
 
-export type NameOps = Required<Pick<LowLevelOps, 'lookup' | 'forget' | 'mkdir' | 'symlink' | 'link' | 'unlink' | 'rmdir' | 'rename' | 'readlink'>>;
+export type NameOps = Required<Pick<LowLevelOps, 'lookup' | 'forget' | 'mkdir' | 'mknod' | 'symlink' | 'link' | 'unlink' | 'rmdir' | 'rename' | 'readlink'>>;
 
 export function nameOps(ctx: InodeContext): NameOps {
   const { backend, nodes, names, cache } = ctx;
@@ -31,6 +32,14 @@ export function nameOps(ctx: InodeContext): NameOps {
     mkdir: async (_req, parent, name, mode) => {
       const era = cache.era();
       return answerEntry(ctx, era, parent, name, await backend.mkdir(nodes.ref(parent), name, mode & 0o7777));
+    },
+
+    // FIFOs and sockets are served by the kernel itself; dfs keeps the inode (and a device's number)
+    mknod: async (_req, parent, name, mode, rdev) => {
+      const era = cache.era();
+      const type = (mode & 0o170000) === 0 ? 'file' : typeOfMode(mode);
+      if (type === undefined || type === 'dir' || type === 'symlink') throw new DfsError('EINVAL', `mknod of mode ${mode.toString(8)}`);
+      return answerEntry(ctx, era, parent, name, await backend.mknod(nodes.ref(parent), name, type, mode & 0o7777, rdev));
     },
 
     symlink: async (_req, target, parent, name) => {

@@ -1,5 +1,8 @@
-// Name operations: unlink, rename, symlink, readlink, link.
+// Name operations: unlink, rename, symlink, readlink, link, mknod (FIFOs, sockets, devices:
+// dfs keeps their inodes, the kernel serves a FIFO's and a socket's I/O itself).
 import type { FuseOps } from 'fuse-native';
+import { typeOfMode } from '../protocol/types.js';
+import { DfsError } from '../rpc/errors.js';
 import { parentOf } from './attr-cache.js';
 import { answer, changing, type FuseContext } from './context.js';
 
@@ -23,6 +26,13 @@ export function linkOps(ctx: FuseContext): FuseOps {
     symlink: (target, p, cb) =>
       answer(ctx, 'symlink', cb, async () => {
         attrs.set(p, await changing(() => client.symlink(target, p), () => attrs.drop(parentOf(p))));
+      }),
+
+    mknod: (p, mode, dev, cb) =>
+      answer(ctx, 'mknod', cb, async () => {
+        const type = typeOfMode(mode);
+        if (type === undefined || type === 'dir' || type === 'symlink') throw new DfsError('EINVAL', `mknod of mode ${mode.toString(8)}`);
+        attrs.set(p, await changing(() => client.mknod(p, type, mode & 0o7777, dev), () => attrs.drop(parentOf(p))));
       }),
 
     readlink: (p, cb) => answer(ctx, 'readlink', cb, () => client.readlink(p)),

@@ -13,6 +13,8 @@ export function toStat(a: Attr): FuseStat {
     size: a.size,
     nlink: a.nlink,
     ino: a.ino,
+    // a device's number; the S_IF* type (FIFO, socket, device too) is in a.mode already
+    rdev: a.rdev ?? 0,
     blksize: IO_SIZE,
     // st_blocks counts 512-byte units actually stored; holes are not stored, but dfs does
     // not track them per file, so report the apparent size (as many network file systems do)

@@ -1,7 +1,7 @@
 // The cluster as a whole: the file system's size (statfs, df), the cluster's status (nodes,
 // blocks and their health), and fsck of a subtree against the nodes' real block lists.
 import { DfsError } from '../rpc/errors.js';
-import { str } from '../rpc/params.js';
+import { pathField } from './paths.js';
 import type { MasterContext, MasterHandlers } from './context.js';
 import { fetchBlockLists, fsck } from './fsck.js';
 import { isSuperuser } from './permissions.js';
@@ -47,7 +47,7 @@ export function adminHandlers(m: MasterContext, paths: Paths): MasterHandlers {
     'cluster.fsck': async ({ meta }) => {
       const c = m.caller(meta);
       if (!isSuperuser(c)) throw new DfsError('EACCES', 'fsck is for administrators');
-      const p = str(meta, 'path');
+      const p = pathField(meta, 'path');
       const { node } = paths.resolve(c, p, true);
       const { lists, failed } = await fetchBlockLists(m);
       return { meta: fsck(m, node, p, lists, failed) };

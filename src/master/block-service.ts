@@ -10,7 +10,7 @@ import type { Handlers } from '../rpc/peer.js';
 import { minCopies, type ConnContext, type MasterContext, type MasterHandlers } from './context.js';
 import { attrOf } from './namespace.js';
 import type { NamespaceOps } from './namespace-ops.js';
-import { allowed, R_OK, W_OK } from './permissions.js';
+import { allowed, isSuperuser, R_OK, W_OK, withoutSetIds } from './permissions.js';
 import type { BlockPlacement, MutationRecord } from './records.js';
 import { once } from './request-once.js';
 import { deny, type Paths } from './resolve.js';
@@ -116,7 +116,11 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       for (const p of placed) m.allocations.release(p.id);
       const size = truncate ? asked : Math.max(asked, n.size);
       const blocks = placed.map(({ index, id, size: bytes, nodes }) => ({ index, id, size: bytes, nodes }));
-      await m.mutate([{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }]);
+      const records: MutationRecord[] = [{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }];
+      // a write by anyone but a superuser (CAP_FSETID on Linux) drops the set-id bits
+      const mode = isSuperuser(c) ? n.mode : withoutSetIds(c, n);
+      if (mode !== n.mode) records.push({ op: 'setattr', ino: n.ino, mode, time: Date.now() });
+      await m.mutate(records);
       // the writer could not reach enough nodes: repair makes up the difference
       if (placed.some((p) => p.nodes.length < n.replicas)) m.replication.requestScan();
       return { meta: { attr: attrOf(n) } };

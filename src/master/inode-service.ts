@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import type { InoEntry } from '../protocol/methods.js';
-import type { DirEntry } from '../protocol/types.js';
+import { TYPE_BITS, type DirEntry, type FileType } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
 import { bool, int, optInt, optStr, optTime, str } from '../rpc/params.js';
@@ -142,6 +142,15 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       return { meta: entry(c, await ops.symlink(c, pr, str(meta, 'target', DEFAULTS.maxPathBytes), pr.name), peer) };
     },
 
+    'ino.mknod': async ({ meta }, peer) => {
+      const c = m.caller(meta);
+      const pr = inDir(c, meta, 'parent', 'pticket', 'name', true);
+      const type = str(meta, 'type', 16);
+      if (!Object.hasOwn(TYPE_BITS, type)) throw new DfsError('EINVAL', `field 'type' names no kind of file: ${type}`);
+      const rdev = optInt(meta, 'rdev', 0, 0xffff_ffff) ?? 0;
+      return { meta: entry(c, await ops.mknod(c, pr, type as FileType, int(meta, 'mode', 0, 0o7777), rdev, pr.name), peer) };
+    },
+
     'ino.readlink': ({ meta }, peer) => {
       const c = m.caller(meta);
       const n = file(c, meta, peer);
@@ -224,6 +233,7 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
   return once(m, plain, {
     'ino.mkdir': ({ meta }, peer, c) => again(c, meta, peer, 'parent', 'pticket', 'name'),
     'ino.symlink': ({ meta }, peer, c) => again(c, meta, peer, 'parent', 'pticket', 'name'),
+    'ino.mknod': ({ meta }, peer, c) => again(c, meta, peer, 'parent', 'pticket', 'name'),
     'ino.link': ({ meta }, peer, c) => again(c, meta, peer, 'newParent', 'newPticket', 'newName'),
     'ino.create': (req, peer) => plain['ino.create']({ ...req, meta: { ...req.meta, exclusive: false, truncate: false } }, peer),
     'ino.open': (req, peer) => plain['ino.open']({ ...req, meta: { ...req.meta, truncate: false } }, peer),

@@ -8,7 +8,8 @@ import type { OpenInfo } from '../protocol/methods.js';
 import type { FileTime } from '../protocol/types.js';
 import type { MasterContext } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
-import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, type Caller } from './permissions.js';
+import type { MutationRecord } from './records.js';
+import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, withoutSetIds, type Caller } from './permissions.js';
 import { deny, type ParentResolved, type Paths } from './resolve.js';
 import { refuseNewName, removal, renameRecord } from './trash-service.js';
 
@@ -23,20 +24,34 @@ export class NamespaceOps {
   }
 
   /** A new inode as `pr.name` in `pr.dir` (write permission checked by the caller). */
-  async make(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string): Promise<Inode> {
+  async make(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, target?: string, rdev?: number): Promise<Inode> {
     refuseNewName(this.m, pr.dir, pr.name);
     const ino = this.ns.nextIno;
     const setgidDir = (pr.dir.mode & 0o2000) !== 0;
+    // a set-group-id directory hands its group down, and to a directory the bit itself; a
+    // group-executable setgid file of a group its maker is not in loses the bit (Linux's mode_strip_sgid)
+    if (type === 'dir' && setgidDir) mode |= 0o2000;
+    const gid = setgidDir ? pr.dir.gid : c.user.gid;
+    if (type !== 'dir' && (mode & 0o2010) === 0o2010 && !isSuperuser(c) && !c.gids.has(gid)) mode &= ~0o2000;
     await this.m.mutate([
       {
-        op: 'mknod', ino, parent: pr.dir.ino, name: pr.name, type,
-        // a set-group-id directory hands its group down, and to a directory the bit itself
-        mode: (type === 'dir' && setgidDir ? mode | 0o2000 : mode) & 0o7777,
-        uid: c.uid, gid: setgidDir ? pr.dir.gid : c.user.gid, time: Date.now(), replicas: pr.dir.replicas,
-        target, key: type === 'file' ? this.m.keys.newWrappedKey(ino) : undefined,
+        op: 'mknod', ino, parent: pr.dir.ino, name: pr.name, type, mode: mode & 0o7777,
+        uid: c.uid, gid, time: Date.now(), replicas: pr.dir.replicas,
+        target, key: type === 'file' ? this.m.keys.newWrappedKey(ino) : undefined, ...(rdev ? { rdev } : {}),
       },
     ]);
     return this.ns.get(ino)!;
+  }
+
+  /**
+   * mknod(2): a regular file, FIFO, socket or device. Devices take a superuser, as they take
+   * CAP_MKNOD on Linux; the mount is nodev, so a device node there opens nothing anyway.
+   */
+  async mknod(c: Caller, pr: ParentResolved, type: Inode['type'], mode: number, rdev: number, label: string): Promise<Inode> {
+    if (type === 'dir' || type === 'symlink') throw new DfsError('EINVAL', `mknod makes no ${type === 'dir' ? 'directory' : 'symbolic link'}: ${label}`);
+    if ((type === 'char' || type === 'block') && !isSuperuser(c)) throw new DfsError('EPERM', `only an admin may make a device: ${label}`);
+    if (pr.existing) throw new DfsError('EEXIST', `file exists: ${label}`);
+    return this.make(c, pr, type, mode, undefined, type === 'char' || type === 'block' ? rdev : undefined);
   }
 
   async mkdir(c: Caller, pr: ParentResolved, mode: number, label: string): Promise<Inode> {
@@ -45,7 +60,8 @@ export class NamespaceOps {
   }
 
   async symlink(c: Caller, pr: ParentResolved, target: string, label: string): Promise<Inode> {
-    if (target.length === 0 || target.includes('\0') || Buffer.byteLength(target) > DEFAULTS.maxPathBytes) {
+    // as Linux: a target of PATH_MAX bytes or more does not fit with its NUL
+    if (target.length === 0 || target.includes('\0') || Buffer.byteLength(target) >= DEFAULTS.maxPathBytes) {
       throw new DfsError(target.length === 0 || target.includes('\0') ? 'EINVAL' : 'ENAMETOOLONG', 'bad symlink target');
     }
     if (pr.existing) throw new DfsError('EEXIST', `file exists: ${label}`);
@@ -72,8 +88,17 @@ export class NamespaceOps {
     if (n.type === 'dir' && write) throw new DfsError('EISDIR', `is a directory: ${label}`);
     if (o.read && !allowed(c, n, R_OK)) deny(`read ${label}`);
     if (write && !allowed(c, n, W_OK)) deny(`write ${label}`);
-    if (n.type !== 'file') throw new DfsError('EISDIR', `is a directory: ${label}`);
-    if (o.truncate && n.size > 0) await this.m.mutate([{ op: 'commit', ino: n.ino, size: 0, blocks: [], time: Date.now() }]);
+    if (n.type === 'dir') throw new DfsError('EISDIR', `is a directory: ${label}`);
+    // a FIFO's, socket's or device's bytes are the kernel's, not dfs's: no such device here
+    if (n.type !== 'file') throw new DfsError('ENXIO', `not a regular file (a ${n.type}): ${label}`);
+    if (o.truncate) {
+      const time = Date.now();
+      const records: MutationRecord[] = n.size > 0 ? [{ op: 'commit', ino: n.ino, size: 0, blocks: [], time }] : [];
+      // as a write: anyone but a superuser drops the set-id bits
+      const mode = isSuperuser(c) ? n.mode : withoutSetIds(c, n);
+      if (mode !== n.mode) records.push({ op: 'setattr', ino: n.ino, mode, time });
+      if (records.length) await this.m.mutate(records);
+    }
     return n;
   }
 
@@ -180,9 +205,9 @@ export class NamespaceOps {
       if (uid !== undefined && uid !== node.uid) throw new DfsError('EPERM', 'only an admin may give a file away');
       if (gid !== undefined && (c.uid !== node.uid || !c.gids.has(gid))) throw new DfsError('EPERM', 'only the owner may change the group, to one of its own groups');
     }
-    // a change of owner drops setuid/setgid, as on Linux
-    const mode = uid !== undefined || gid !== undefined ? node.mode & ~0o6000 : undefined;
-    await this.m.mutate([{ op: 'setattr', ino: node.ino, uid, gid, mode: node.type === 'dir' ? undefined : mode, time: Date.now() }]);
+    // a change of owner drops setuid, and setgid as Linux does (withoutSetIds)
+    const mode = (uid !== undefined || gid !== undefined) && node.type !== 'dir' ? withoutSetIds(c, node) : undefined;
+    await this.m.mutate([{ op: 'setattr', ino: node.ino, uid, gid, mode, time: Date.now() }]);
     return node;
   }
 

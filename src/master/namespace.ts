@@ -1,6 +1,7 @@
-// The tree of inodes: directories, files and symlinks. Pure state; permission checks
-// and validation live in the service, persistence in the journal.
-import type { Attr, FileType } from '../protocol/types.js';
+// The tree of inodes: directories, files, symlinks and special files (FIFOs, sockets,
+// devices). Pure state; permission checks and validation live in the service, persistence
+// in the journal.
+import { TYPE_BITS, type Attr, type FileType } from '../protocol/types.js';
 import type { BlockMap } from './block-map.js';
 
 export interface BlockRef {
@@ -33,13 +34,14 @@ export interface Inode {
   key?: string;
   /** Extended attributes: name → value, base64 (a plain object, so that a snapshot keeps it as it is). */
   xattrs?: Record<string, string>;
+  /** Character and block devices: the device number (Linux's dev_t). */
+  rdev?: number;
 }
 
 export const ROOT_INO = 1;
-const TYPE_BITS: Record<FileType, number> = { file: 0o100000, dir: 0o040000, symlink: 0o120000 };
 
 export function attrOf(n: Inode): Attr {
-  return {
+  const a: Attr = {
     ino: n.ino,
     type: n.type,
     mode: TYPE_BITS[n.type] | n.mode,
@@ -52,6 +54,8 @@ export function attrOf(n: Inode): Attr {
     ctime: n.ctime,
     replicas: n.replicas,
   };
+  if (n.rdev) a.rdev = n.rdev;
+  return a;
 }
 
 export class Namespace {
@@ -85,10 +89,10 @@ export class Namespace {
       node.parent = dir.ino;
       dir.nlink++;
     } else if (n.type === 'symlink') node.target = n.target;
-    else {
+    else if (n.type === 'file') {
       node.blocks = [];
       node.key = n.key;
-    }
+    } else if (n.rdev) node.rdev = n.rdev; // FIFOs, sockets and devices hold no data
     this.inodes.set(node.ino, node);
     dir.entries!.set(n.name, node.ino);
     dir.mtime = dir.ctime = n.time;

@@ -31,3 +31,16 @@ export function allowed(c: Caller, n: Inode, want: number): boolean {
 export function stickyBlocks(c: Caller, dir: Inode, entry: Inode): boolean {
   return (dir.mode & 0o1000) !== 0 && !isSuperuser(c) && c.uid !== entry.uid && c.uid !== dir.uid;
 }
+
+/**
+ * A non-directory's mode once a write, truncate or chown has dropped what Linux drops
+ * (should_remove_suid, setattr_should_drop_sgid): S_ISUID, and S_ISGID when the file is
+ * group-executable or the caller is neither in its group nor a superuser. A setgid file
+ * without group-execute keeps the bit for a caller in the group (it marks mandatory locking).
+ */
+export function withoutSetIds(c: Caller, n: Inode): number {
+  if (n.type === 'dir') return n.mode;
+  let mode = n.mode & ~0o4000;
+  if ((mode & 0o2000) !== 0 && ((mode & 0o010) !== 0 || !(isSuperuser(c) || c.gids.has(n.gid)))) mode &= ~0o2000;
+  return mode;
+}

@@ -28,6 +28,8 @@ export type MutationRecord =
       replicas: number;
       target?: string;
       key?: string;
+      /** Character and block devices: the device number (absent in older journals: 0). */
+      rdev?: number;
     }
   | { op: 'link'; ino: number; parent: number; name: string; time: number }
   /** `keep`: the file, if this was its last name, lives on for the clients holding it open (namespace.ts). */

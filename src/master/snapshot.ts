@@ -64,6 +64,8 @@ interface SnapInode {
   xattrs?: Record<string, string>;
   target?: string;
   key?: string;
+  /** Devices only; snapshots from before special files have none. */
+  rdev?: number;
   entries?: [string, number][];
   blocks?: ([string, number] | null)[];
 }
@@ -210,6 +212,7 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
     if (n.target !== undefined) s.target = n.target;
     if (n.key !== undefined) s.key = n.key;
     if (n.xattrs !== undefined) s.xattrs = n.xattrs;
+    if (n.rdev !== undefined) s.rdev = n.rdev;
     if (n.entries) {
       if (n.entries.size <= INLINE_ITEMS) s.entries = [...n.entries];
       else {

@@ -37,7 +37,7 @@ export class MasterState {
       case 'mknod':
         this.ns.mknod({
           ino: r.ino, parentIno: r.parent, name: r.name, type: r.type, mode: r.mode, uid: r.uid,
-          gid: r.gid, time: r.time, replicas: r.replicas, target: r.target, key: r.key,
+          gid: r.gid, time: r.time, replicas: r.replicas, target: r.target, key: r.key, rdev: r.rdev,
         });
         break;
       case 'link':

@@ -16,7 +16,7 @@ import type { TrashItem } from '../protocol/types.js';
 import type { ParentResolved, PathResolver } from './resolve.js';
 import type { MasterContext, MasterHandlers } from './context.js';
 import { ROOT_INO, type Inode } from './namespace.js';
-import { splitPath } from './paths.js';
+import { pathField, splitPath } from './paths.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, X_OK, type Caller } from './permissions.js';
 import type { MutationRecord } from './records.js';
 import { TRASH_NAME, trashName, treeSize, type TrashEntry } from './trash-bin.js';
@@ -147,7 +147,7 @@ export function trashHandlers(m: MasterContext, paths: PathResolver): MasterHand
     // `dfs rm [-r]`: one call per path, so a tree goes into the trash whole, as one item
     'fs.remove': async ({ meta }) => {
       const c = m.caller(meta);
-      const p = str(meta, 'path');
+      const p = pathField(meta, 'path');
       if (splitPath(p).length === 0) throw new DfsError('EBUSY', 'cannot remove the root');
       const pr = paths.resolveParent(c, p);
       const node = pr.existing;
@@ -172,7 +172,7 @@ export function trashHandlers(m: MasterContext, paths: PathResolver): MasterHand
     'trash.restore': async ({ meta }) => {
       const c = m.caller(meta);
       const e = itemOf(c, meta);
-      const target = restoreTarget(c, e, optStr(meta, 'to'));
+      const target = restoreTarget(c, e, optStr(meta, 'to', DEFAULTS.maxTreePathBytes));
       await m.mutate([{ op: 'restore', trashName: e.name, to: target.dir.ino, toName: target.name, time: Date.now() }]);
       return { meta: { path: target.path } };
     },

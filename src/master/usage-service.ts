@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { BlockCopies, Usage } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
-import { bool, str } from '../rpc/params.js';
+import { bool } from '../rpc/params.js';
+import { pathField } from './paths.js';
 import type { PathResolver } from './resolve.js';
 import type { MasterContext, MasterHandlers } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
@@ -43,7 +44,7 @@ export function usageHandlers(m: MasterContext, paths: PathResolver): MasterHand
   return {
     'fs.usage': ({ meta }) => {
       const c = m.caller(meta);
-      const p = str(meta, 'path');
+      const p = pathField(meta, 'path');
       const { node } = paths.resolve(c, p, true);
       const total = usageOf(c, node);
       if (!bool(meta, 'entries') || node.type !== 'dir') return { meta: { total } };
@@ -57,7 +58,7 @@ export function usageHandlers(m: MasterContext, paths: PathResolver): MasterHand
 
     'fs.info': ({ meta }) => {
       const c = m.caller(meta);
-      const p = str(meta, 'path');
+      const p = pathField(meta, 'path');
       const { node } = paths.resolve(c, p, false);
       const attr = attrOf(node);
       if (node.type !== 'file') {

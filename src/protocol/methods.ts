@@ -92,6 +92,8 @@ export type MasterMethods = {
   /** A page at a time past `limit` entries: follow `cursor`; `end` lets the master drop its copy early. */
   'fs.readdir': Method<{ path: string; limit?: number; cursor?: string; end?: boolean }, { attr: Attr; entries: DirEntry[]; cursor?: string }>;
   'fs.mkdir': Method<{ path: string; mode: number }, { attr: Attr }>;
+  /** mknod(2): a regular file, FIFO, socket, or (an admin only) a character or block device numbered `rdev`. */
+  'fs.mknod': Method<{ path: string; type: FileType; mode: number; rdev?: number }, { attr: Attr }>;
   'fs.create': Method<{ path: string; mode: number; exclusive?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
   'fs.open': Method<{ path: string; read?: boolean; write?: boolean; truncate?: boolean; allocate?: number }, OpenInfo>;
   'fs.unlink': Method<{ path: string }, void>;
@@ -121,6 +123,8 @@ export type MasterMethods = {
   'ino.readdir': Method<ByIno & { limit?: number; cursor?: string; end?: boolean }, { parent: number; entries: (DirEntry & { ticket: string })[]; cursor?: string }>;
   'ino.mkdir': Method<InoParent & { name: string; mode: number }, InoEntry>;
   'ino.symlink': Method<InoParent & { name: string; target: string }, InoEntry>;
+  /** A FIFO, socket, regular file, or (an admin only) a device, as fs.mknod. */
+  'ino.mknod': Method<InoParent & { name: string; type: FileType; mode: number; rdev?: number }, InoEntry>;
   'ino.readlink': Method<ByIno, { target: string }>;
   'ino.unlink': Method<InoParent & { name: string }, void>;
   'ino.rmdir': Method<InoParent & { name: string }, void>;

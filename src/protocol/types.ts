@@ -2,7 +2,19 @@
 // cluster's status and fsck's report. The master builds them, the client library hands them
 // to the CLI and the mount; neither end's code is imported by the other (src/protocol/ imports
 // nothing but Node).
-export type FileType = 'file' | 'dir' | 'symlink';
+/** The kinds of inode: the last four hold no data in dfs (the kernel serves FIFOs and sockets itself). */
+export type FileType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' | 'block';
+
+/** The S_IF* bits of st_mode for each kind of inode, as Linux numbers them. */
+export const TYPE_BITS: Record<FileType, number> = {
+  file: 0o100000, dir: 0o040000, symlink: 0o120000, fifo: 0o010000, socket: 0o140000, char: 0o020000, block: 0o060000,
+};
+
+/** The kind of inode st_mode's S_IFMT bits name, or undefined for none dfs keeps. */
+export function typeOfMode(mode: number): FileType | undefined {
+  const bits = mode & 0o170000;
+  return (Object.keys(TYPE_BITS) as FileType[]).find((t) => TYPE_BITS[t] === bits);
+}
 
 export type Attr = {
   ino: number;
@@ -19,6 +31,8 @@ export type Attr = {
   ctime: number;
   /** Replication factor for this file's new blocks. */
   replicas: number;
+  /** Character and block devices: the device number, as Linux encodes dev_t (absent: 0). */
+  rdev?: number;
 };
 
 /** A time to set: ms since the epoch, the master's clock (`'now'`), or undefined (leave it). */

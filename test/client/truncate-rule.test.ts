@@ -3,6 +3,7 @@
 // clients made, and no block a truncate cut off comes back (issue 12's first case).
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
+import { DEFAULTS } from '../../src/defaults.js';
 import { localCluster } from '../helpers/cluster.js';
 
 const KiB = 1024;
@@ -97,6 +98,20 @@ t.test('a truncate past the largest file size fails and changes nothing', async 
   t.equal(h.size, 3);
   await h.close();
   t.equal((await c.getattr('/z')).size, 3);
+});
+
+t.test('a write at or past the largest file size fails and changes nothing; one that crosses it is cut short', async (t) => {
+  const { admin: c } = await localCluster(t, { blockSize: 64 * KiB });
+  const h = await c.create('/w', 0o644);
+  await h.write(0, Buffer.from('abc'));
+  await t.rejects(h.write(999_999_999_999_999, Buffer.from('x')), { code: 'EFBIG' });
+  const max = DEFAULTS.maxBlocksPerFile * 64 * KiB;
+  await t.rejects(h.write(max, Buffer.from('x')), { code: 'EFBIG' }, 'at the largest size itself');
+  await h.flush();
+  t.equal((await c.getattr('/w')).size, 3, 'the size as it was');
+  t.equal(await h.write(max - 2, Buffer.from('wxyz')), 2, 'the bytes up to the largest size, as Linux writes them');
+  await h.close();
+  t.equal((await c.getattr('/w')).size, max);
 });
 
 // Cases the differential exerciser found (test/differential/), kept as they were shrunk.

@@ -6,7 +6,7 @@
 // channel cut: then invalidations are lost (as a master that cannot reach the mount), while
 // calls still work (as if each reconnected). It counts what it is asked.
 import type { OpenFlags } from '../../src/client/types.js';
-import type { Attr, StatFs } from '../../src/protocol/types.js';
+import type { Attr, FileType, StatFs } from '../../src/protocol/types.js';
 import type { AttrUpdate, BackendLock, DirPage, EntryInfo, Invalidation, MountBackend, MountFile, NodeRef } from '../../src/client/mount-api.js';
 import { LockTable } from '../../src/master/locks.js';
 import { fail, type MemInode, type MemStore, type StoreListener } from './mem-store.js';
@@ -138,6 +138,12 @@ export class MemSession implements MountBackend, StoreListener {
     this.count('symlink');
     this.node(parent);
     return this.entry(this.store.make(this, parent.ino, name, 'symlink', 0o777, this.owner, target));
+  }
+
+  async mknod(parent: NodeRef, name: string, type: FileType, mode: number): Promise<EntryInfo> {
+    this.count('mknod');
+    this.node(parent);
+    return this.entry(this.store.make(this, parent.ino, name, type, mode, this.owner));
   }
 
   async readlink(node: NodeRef): Promise<string> {

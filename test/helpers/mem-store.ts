@@ -4,13 +4,11 @@
 // change says what it touched, and every other session whose channel is up hears it, as the
 // master's invalidations would reach it (native-notes/mount-by-inode.md). Sessions are the
 // mounts, and the "remote" side a test changes things through.
-import type { Attr, FileType } from '../../src/protocol/types.js';
+import { TYPE_BITS, type Attr, type FileType } from '../../src/protocol/types.js';
 import type { Invalidation } from '../../src/client/mount-api.js';
 import { DfsError, type Errno } from '../../src/rpc/errors.js';
 
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
+const S_IFDIR = TYPE_BITS.dir;
 const RENAME_NOREPLACE = 1;
 const RENAME_EXCHANGE = 2;
 const NAME_MAX = 255;
@@ -119,7 +117,7 @@ export class MemStore {
     const d = this.dir(dir);
     if (d.entries!.has(name)) throw fail('EEXIST');
     const t = Date.now();
-    const kind = type === 'dir' ? S_IFDIR : type === 'symlink' ? S_IFLNK : S_IFREG;
+    const kind = TYPE_BITS[type];
     const n: MemInode = {
       ino: this.nextIno++, type, mode: kind | (mode & 0o7777), nlink: type === 'dir' ? 2 : 1, uid: owner.uid, gid: owner.gid,
       data: Buffer.alloc(0), size: target === undefined ? 0 : Buffer.byteLength(target), target,

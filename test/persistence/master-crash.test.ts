@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import t from 'tap';
 import type { DfsClient } from '../../src/client/client.js';
+import type { Attr } from '../../src/protocol/types.js';
 import { eventually, splitCluster } from '../helpers/split-cluster.js';
 import { sha } from '../helpers/bytes.js';
 
@@ -114,7 +115,7 @@ async function worker(c: DfsClient, root: string, seed: number, stop: { now: boo
 }
 
 interface Seen {
-  type: Entry['type'];
+  type: Attr['type'];
   mode: number;
   size: number;
   sha?: string;

@@ -14,7 +14,8 @@ t.test('names with /, NUL, . and .., over-long names and paths are refused', asy
 
   const long = 'n'.repeat(DEFAULTS.maxNameBytes + 1);
   const longUtf8 = 'é'.repeat(Math.ceil((DEFAULTS.maxNameBytes + 1) / 2)); // 2 bytes each: the limit is in bytes
-  const deep = '/' + Array.from({ length: 2100 }, () => 'ab').join('/');
+  // past the longest absolute path the master takes (longer than PATH_MAX: see below)
+  const deep = '/' + Array.from({ length: DEFAULTS.maxTreePathBytes / 3 + 1 }, () => 'ab').join('/');
   const cases: [string, string, string][] = [
     ['/d/..', 'EINVAL', "'..' as the new name"],
     ['/d/.', 'EINVAL', "'.' as the new name"],
@@ -38,12 +39,24 @@ t.test('names with /, NUL, . and .., over-long names and paths are refused', asy
   t.equal(await raw('fs.mkdir', { path: '/d/x', mode: 0o177777 }), 'EINVAL', 'mode bits past 07777');
   t.equal(await raw('fs.symlink', { path: '/d/s', target: 'a\0b' }), 'EINVAL', 'a symlink target with NUL');
   t.equal(await raw('fs.symlink', { path: '/d/s', target: 'x'.repeat(DEFAULTS.maxPathBytes + 1) }), 'ENAMETOOLONG', 'an over-long symlink target');
+  t.equal(await raw('fs.symlink', { path: '/d/s', target: 'x'.repeat(DEFAULTS.maxPathBytes) }), 'ENAMETOOLONG', 'a PATH_MAX-byte target does not fit with its NUL');
   t.same((await c.readdir('/d')).map((e) => e.name), [], 'nothing was created');
 
   // exactly at the limits is fine
   const max = 'm'.repeat(DEFAULTS.maxNameBytes);
   t.equal(await code(c.mkdir(`/d/${max}`)), 'OK', `a ${DEFAULTS.maxNameBytes}-byte name is allowed`);
   t.equal(await code(c.mkdir('/d/with space, ünïcode & * ?')), 'OK', 'odd but legal characters are allowed');
+  t.equal(await code(c.symlink('x'.repeat(DEFAULTS.maxPathBytes - 1), '/d/s')), 'OK', `a ${DEFAULTS.maxPathBytes - 1}-byte symlink target`);
+  // a mount names a file from the root: a PATH_MAX path relative to a deep directory is longer
+  let longer = '/d/deeper';
+  await c.mkdir(longer);
+  while (Buffer.byteLength(longer) < 3 * DEFAULTS.maxPathBytes) {
+    longer += `/${max}`;
+    await c.mkdir(longer);
+  }
+  const made = await c.mknod(`${longer}/f`, 'fifo', 0o644);
+  t.equal((await c.getattr(`${longer}/f`)).ino, made.ino, `a ${Buffer.byteLength(longer) + 2}-byte absolute path works`);
+  t.equal(await code(c.rename(`${longer}/f`, `${longer}/g`)), 'OK', 'and renames');
 
   // the client library: '..' is resolved the way a shell does, never past the root; NUL refused
   t.equal(normalizePath('/a/../../../b'), '/b', "'..' cannot climb above the root");

@@ -76,6 +76,8 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const name = str(meta, 'name', DEFAULTS.maxNameBytes * 4);
       if (dir.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: the directory of ${name}`);
       if (!allowed(c, dir, X_OK)) deny(`search the directory of ${name}`);
+      // as a local file system: a name past NAME_MAX is not looked for
+      if (Buffer.byteLength(name) > DEFAULTS.maxNameBytes) throw new DfsError('ENAMETOOLONG', 'name is too long');
       // the lease on the directory covers the name's absence too: a create elsewhere is told
       const conn = leased(peer);
       if (conn !== undefined) m.leases.grantDir(conn, dir.ino);

@@ -172,3 +172,17 @@ t.test('an admin\'s session may act for a local user; nobody else\'s may', async
   t.equal(await code(call('ino.root', { as: { uid: -1, gid: 0, groups: [] } })), 'EINVAL');
   t.equal(await code(call('ino.root', { as: { uid: 1, gid: 0 } })), 'EINVAL', 'groups are a list');
 });
+
+t.test('pjdfstest found: a name past NAME_MAX is ENAMETOOLONG, and a writer may drop set-id bits it may not otherwise change', async (t) => {
+  const { tc, call, root, under } = await setup();
+  t.equal(await code(call('ino.lookup', { ...under(root), name: 'n'.repeat(256) })), 'ENAMETOOLONG');
+  const nobody = { uid: 65534, gid: 65534, groups: [] };
+  const f = (await call('ino.create', { ...under(root), name: 'f', mode: 0o6777 })) as Entry & { attr: { mode: number } };
+  await call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o6777 });
+  // the kernel's kill-priv on a write by someone else: the same mode less the set-id bits
+  await call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o2777, as: nobody });
+  // (and S_ISGID with it: nobody is no member of the file's group, as chmod(2) has it)
+  t.equal(tc.ctx.state.ns.get(f.attr.ino)!.mode, 0o0777, 'the set-id bits dropped by a writer');
+  t.equal(await code(call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o0755, as: nobody })), 'EPERM', 'anything more is the owner\'s');
+  t.equal(await code(call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o6777, as: nobody })), 'EPERM', 'and so is adding a bit');
+});

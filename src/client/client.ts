@@ -1,53 +1,29 @@
 // The client library: everything the CLI and the FUSE daemon do goes through here.
-// Metadata goes to the master; block bytes go straight to the storage nodes.
-import type { Attr, ClusterInfo, ClusterStatus, DirEntry, FileTime, FileType, GroupInfo, LoginResult, NodeEntry, PathInfo, SessionInfo, StatFs, TrashItem, UserInfo } from '../protocol/types.js';
-import { REASON } from '../protocol/reasons.js';
-import type { Allocated, Invalidation, MasterMethod, NodeAddress, OpenInfo, Req, Res, Whoami } from '../protocol/methods.js';
-import os from 'node:os';
+// Metadata goes to the master (master-session.ts; accounts and the cluster in
+// accounts-client.ts); block bytes go straight to the storage nodes.
+import type { Attr, DirEntry, FileTime, FileType, PathInfo, StatFs, TrashItem } from '../protocol/types.js';
+import type { Allocated, NodeAddress, OpenInfo, Res } from '../protocol/methods.js';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
-import { versionString } from '../version.js';
-import { RpcClient } from '../rpc/client.js';
 import { DfsError } from '../rpc/errors.js';
-import type { Meta } from '../rpc/frame.js';
-import type { Incoming } from '../rpc/peer.js';
-import { actingAs } from './acting-as.js';
 import { BlockCache } from './block-cache.js';
 import { BlockIO, Limiter } from './block-io.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ClientCore } from './core.js';
 import { FileHandle } from './file-handle.js';
-import { callMaster, type CallOptions } from './master-calls.js';
 import { OpenFile } from './open-file.js';
 import { clientLimits, type ClientLimits } from './limits.js';
+import { AccountsClient } from './accounts-client.js';
+import type { SessionOptions } from './master-session.js';
 import type { OpenFlags } from './types.js';
 
-export interface ClientOptions {
-  token?: string;
-  /** PEM CA bundle for wss:// clusters. */
-  ca?: Buffer;
+export interface ClientOptions extends SessionOptions {
   cacheBytes?: number;
   /** Entries asked for per fs.readdir reply (default DEFAULTS.readdirPage). */
   readdirPage?: number;
-  /** What this client tells the master it is, on every connection (`dfs status` lists mounts and clients). */
-  announce?: { kind: ClientKind; mountpoint?: string };
   /** Read-ahead, buffered bytes and write retries for this client (src/client/limits.ts; each left out: DEFAULTS). */
   limits?: Partial<ClientLimits>;
 }
-
-/**
- * A mount's side of its session with the master (mount-backend.ts): what it adds to every
- * hello (its id, the files it holds open, that it wants invalidations), the changes pushed to
- * it, and the channel going down and coming back.
- */
-export interface SessionHooks {
-  hello(): Pick<Req<'client.hello'>, 'id' | 'holds' | 'invalidations'>;
-  /** Resolves once the changes are out of every cache (the master waits for the answer). */
-  invalidated(changes: Invalidation[]): Promise<void>;
-  channel(up: boolean): void;
-}
-
-export type ClientKind = 'mount' | 'cli' | 'client';
 
 /** Makes a user-supplied path absolute and normal ("a/../b" → "/b"). */
 export function normalizePath(p: string): string {
@@ -56,9 +32,7 @@ export function normalizePath(p: string): string {
   return abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
 }
 
-export class DfsClient implements ClientCore {
-  token?: string;
-  readonly master: RpcClient;
+export class DfsClient extends AccountsClient implements ClientCore {
   readonly cache: BlockCache;
   readonly io: BlockIO;
   readonly uploads = new Limiter(DEFAULTS.clientUploadConcurrency);
@@ -67,46 +41,13 @@ export class DfsClient implements ClientCore {
   private readonly readdirPage: number;
   private readonly nodeUrls = new Map<string, string>();
   private readonly pools = new Map<number, BufferPool>();
-  private readonly announce: NonNullable<ClientOptions['announce']>;
-  private hooks?: SessionHooks;
 
-  constructor(readonly url: string, options: ClientOptions = {}) {
-    this.token = options.token;
+  constructor(url: string, options: ClientOptions = {}) {
+    super(url, options);
     this.limits = clientLimits(options.limits);
-    const announce = options.announce ?? { kind: 'client' };
-    this.master = new RpcClient(url, {
-      ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
-      // best effort: a master that does not know the call (an older one) is still a master
-      onConnect: async (peer) => {
-        await peer.call('client.hello', this.helloMeta()).then(() => undefined, () => undefined);
-        this.hooks?.channel(true);
-      },
-      onDisconnect: () => this.hooks?.channel(false),
-      handlers: {
-        // the master tells a mount of changes made elsewhere (only after it asked for them)
-        inval: async ({ meta }) => {
-          await this.hooks?.invalidated((meta as Req<'inval'>).changes ?? []);
-        },
-      },
-    });
-    this.announce = announce;
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULTS.clientCacheBytes);
     this.readdirPage = options.readdirPage ?? DEFAULTS.readdirPage;
     this.io = new BlockIO(options.ca);
-  }
-
-  private helloMeta(): Meta {
-    const { kind, mountpoint } = this.announce;
-    const hello: Req<'client.hello'> = { kind, mountpoint, host: os.hostname(), pid: process.pid, version: versionString(), ...this.hooks?.hello() };
-    return { ...hello, token: this.token };
-  }
-
-  /** Makes this client a mount's session (mount-backend.ts): says so to the master now, and on every reconnect. */
-  async attachSession(hooks: SessionHooks): Promise<void> {
-    this.hooks = hooks;
-    const peer = await this.master.connect();
-    await peer.call('client.hello', this.helloMeta());
-    hooks.channel(true);
   }
 
   pool(size: number): BufferPool {
@@ -118,117 +59,7 @@ export class DfsClient implements ClientCore {
     return p;
   }
 
-  /**
-   * A call to the master (src/protocol/methods.ts), riding out a short restart
-   * (master-calls.ts). The one place a reply's shape is taken on trust: the master is.
-   */
-  async call<M extends MasterMethod>(method: M, req: Req<M>, options?: CallOptions): Promise<Res<M>> {
-    // made for a local user of a multi-user mount: the master acts as that user (acting-as.ts)
-    const as = actingAs.getStore();
-    const meta: Meta = as ? { ...req, as } : req;
-    return (await this.send(method, this.token ? { ...meta, token: this.token } : meta, options)).meta as Res<M>;
-  }
 
-  /**
-   * Any method with any fields, answered as it comes: for tests and probes that send what a
-   * well-behaved client would not. Everything else uses `call`.
-   */
-  callRaw(method: string, meta: Meta = {}): Promise<Incoming> {
-    return this.send(method as MasterMethod, this.token ? { ...meta, token: this.token } : meta);
-  }
-
-  /** One try, no retries: for a watcher that judges for itself how long the master may be away. */
-  async ping(): Promise<void> {
-    await this.call('auth.whoami', {}, { retryMs: 0 });
-  }
-
-  private send(method: MasterMethod, meta: Meta, options?: CallOptions): Promise<Incoming> {
-    return callMaster(this.master, method, meta, options).catch((err: unknown) => {
-      // a server that knows no master method is some other server: a storage node's port, say
-      if (err instanceof DfsError && err.code === 'ENOSYS' && err.reason === REASON.unknownMethod) {
-        throw new DfsError('EPROTO', `${this.url} is not a dfs master (it does not know ${method}); a storage node's port?`);
-      }
-      throw err;
-    });
-  }
-
-
-  // ---- sessions ----
-
-  async login(user: string, password: string, totp?: string): Promise<LoginResult> {
-    const r = (await this.send('auth.login', { user, password, totp })).meta as unknown as Res<'auth.login'>;
-    this.token = r.token;
-    return r;
-  }
-
-  async logout(): Promise<void> {
-    try {
-      await this.call('auth.logout', {});
-    } catch (err) {
-      // a retry of a logout whose reply was lost finds the session ended: what was asked
-      if ((err as DfsError).reason !== REASON.badSession) throw err;
-    }
-    this.token = undefined;
-  }
-
-  whoami(): Promise<Whoami> {
-    return this.call('auth.whoami', {});
-  }
-
-  addUser(name: string, password: string): Promise<{ name: string; uid: number; gid: number }> {
-    return this.call('user.add', { name, password });
-  }
-
-  async listUsers(): Promise<UserInfo[]> {
-    return (await this.call('user.list', {})).users;
-  }
-
-  /** A new password for `user` (default: yourself); ends that user's other sessions. */
-  async setPassword(password: string, user?: string): Promise<void> {
-    await this.call('user.passwd', { password, user });
-  }
-
-  // ---- second factor ----
-
-  /** Starts enrolment: a new TOTP secret, active once `mfaConfirm` gets a code from it. */
-  async mfaEnable(currentCode?: string): Promise<{ secret: string; uri: string; replacing: boolean }> {
-    return this.call('mfa.enable', { code: currentCode });
-  }
-
-  async mfaConfirm(code: string): Promise<void> {
-    await this.call('mfa.confirm', { code });
-  }
-
-  async mfaDisable(user?: string, code?: string): Promise<void> {
-    await this.call('mfa.disable', { user, code });
-  }
-
-  // ---- sessions, groups ----
-
-  async listSessions(): Promise<SessionInfo[]> {
-    return (await this.call('session.list', {})).sessions;
-  }
-
-  /** Ends a session by id, or every session of `user`; returns how many ended. */
-  async revokeSessions(which: { id: string } | { user: string }): Promise<number> {
-    return (await this.call('session.revoke', which)).revoked;
-  }
-
-  async listGroups(): Promise<GroupInfo[]> {
-    return (await this.call('group.list', {})).groups;
-  }
-
-  async addGroup(name: string): Promise<GroupInfo> {
-    return this.call('group.add', { name });
-  }
-
-  async addGroupMember(group: string, user: string): Promise<GroupInfo> {
-    return this.call('group.adduser', { group, user });
-  }
-
-  async removeGroupMember(group: string, user: string): Promise<GroupInfo> {
-    return this.call('group.deluser', { group, user });
-  }
 
   // ---- namespace ----
 
@@ -392,30 +223,6 @@ export class DfsClient implements ClientCore {
 
   statfs(): Promise<StatFs> {
     return this.call('fs.statfs', {});
-  }
-
-  status(): Promise<ClusterStatus> {
-    return this.call('cluster.status', {});
-  }
-
-  /** Every storage node the master knows, with its state (draining, drained) and what it holds. */
-  async nodes(): Promise<NodeEntry[]> {
-    return (await this.call('cluster.nodes', {})).nodes;
-  }
-
-  /** Starts (or, with `undo`, stops) emptying a node before it is taken out. */
-  async drainNode(id: string, undo = false): Promise<NodeEntry | null> {
-    return (await this.call('node.drain', { id, undo })).node;
-  }
-
-  /** Forgets a node that is down; `force` even when that forgets the only copy of blocks. */
-  removeNode(id: string, force = false): Promise<{ forgotten: number; lost: number }> {
-    return this.call('node.remove', { id, force });
-  }
-
-  /** The master's version and uptime, who is connected, and the trash's size. */
-  clusterInfo(): Promise<ClusterInfo> {
-    return this.call('cluster.info', {});
   }
 
   /** Files, directories and bytes under `p`, and with `entries` the same for each entry of a directory (`dfs du`). */

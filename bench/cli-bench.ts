@@ -44,7 +44,11 @@ export function combineRounds(rounds: BenchRow[][]): BenchRow[] {
     const local = col((r) => r.local);
     const floor = col((r) => r.floor);
     return {
-      name: first.name, unit: first.unit, dfs: dfs.mid!, local: local.mid, floor: floor.mid,
+      name: first.name,
+      unit: first.unit,
+      dfs: dfs.mid!,
+      local: local.mid,
+      floor: floor.mid,
       ranges: { dfs: dfs.range!, local: local.range, floor: floor.range },
     };
   });
@@ -105,7 +109,9 @@ export async function cliBench(sizeMiB = 256): Promise<BenchRow[]> {
   try {
     const src = path.join(dir, 'src.bin');
     writeRandomFile(src, sizeMiB * MiB);
-    const cpSecs = await timed(async () => fs.promises.copyFile(src, path.join(dir, 'cp.bin'), fs.constants.COPYFILE_FICLONE_FORCE).catch(() => fs.promises.copyFile(src, path.join(dir, 'cp.bin'))));
+    const cpSecs = await timed(async () =>
+      fs.promises.copyFile(src, path.join(dir, 'cp.bin'), fs.constants.COPYFILE_FICLONE_FORCE).catch(() => fs.promises.copyFile(src, path.join(dir, 'cp.bin'))),
+    );
     const putSecs = await timed(() => must(['put', src, '/bench.bin'], cluster.env));
     const getSecs = await timed(() => must(['get', '/bench.bin', path.join(dir, 'back.bin')], cluster.env));
     const cmp = await new Promise<number>((resolve) => spawn('cmp', [src, path.join(dir, 'back.bin')]).on('exit', (c) => resolve(c ?? 1)));

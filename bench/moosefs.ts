@@ -41,7 +41,12 @@ export interface MooseFs {
 }
 
 function config(file: string, entries: Record<string, string | number>): void {
-  fs.writeFileSync(file, Object.entries(entries).map(([k, v]) => `${k} = ${v}\n`).join(''));
+  fs.writeFileSync(
+    file,
+    Object.entries(entries)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join(''),
+  );
 }
 
 /** What every MooseFS daemon here shares: root (the bench's own directories), no renice. */
@@ -66,10 +71,15 @@ export async function startMooseFs(dir: string, copies: number): Promise<MooseFs
     DATA_PATH: masterDir,
     EXPORTS_FILENAME: path.join(masterDir, 'mfsexports.cfg'),
     TOPOLOGY_FILENAME: path.join(masterDir, 'mfstopology.cfg'),
-    MATOML_LISTEN_HOST: '127.0.0.1', MATOML_LISTEN_PORT: mlPort,
-    MATOCS_LISTEN_HOST: '127.0.0.1', MATOCS_LISTEN_PORT: csPort,
-    MATOCL_LISTEN_HOST: '127.0.0.1', MATOCL_LISTEN_PORT: clPort,
-    REMAP_BITS: 32, REMAP_SOURCE_IP_CLASS: '127.0.0.1', REMAP_DESTINATION_IP_CLASS: '0.0.0.0',
+    MATOML_LISTEN_HOST: '127.0.0.1',
+    MATOML_LISTEN_PORT: mlPort,
+    MATOCS_LISTEN_HOST: '127.0.0.1',
+    MATOCS_LISTEN_PORT: csPort,
+    MATOCL_LISTEN_HOST: '127.0.0.1',
+    MATOCL_LISTEN_PORT: clPort,
+    REMAP_BITS: 32,
+    REMAP_SOURCE_IP_CLASS: '127.0.0.1',
+    REMAP_DESTINATION_IP_CLASS: '0.0.0.0',
   });
   const mountpoint = path.join(dir, 'mnt');
   const started: Started[] = [];
@@ -99,8 +109,10 @@ export async function startMooseFs(dir: string, copies: number): Promise<MooseFs
         DATA_PATH: csDir,
         HDD_CONF_FILENAME: path.join(csDir, 'mfshdd.cfg'),
         HDD_LEAVE_SPACE_DEFAULT: LEAVE_FREE,
-        MASTER_HOST: '0.0.0.0', MASTER_PORT: csPort,
-        CSSERV_LISTEN_HOST: '127.0.0.1', CSSERV_LISTEN_PORT: await freePort(),
+        MASTER_HOST: '0.0.0.0',
+        MASTER_PORT: csPort,
+        CSSERV_LISTEN_HOST: '127.0.0.1',
+        CSSERV_LISTEN_PORT: await freePort(),
       });
       const cs = start(`mfschunkserver ${i}`, 'mfschunkserver', ['-c', path.join(csDir, 'mfschunkserver.cfg'), '-f']);
       chunkservers.push(cs);
@@ -121,10 +133,14 @@ export async function startMooseFs(dir: string, copies: number): Promise<MooseFs
 
     // ready when a file written now has all its copies (chunkservers report their space late)
     const probe = path.join(mountpoint, '.ready');
-    await waitForAsync(`MooseFS to store ${copies} copies`, async () => {
-      await run('dd', ['if=/dev/zero', `of=${probe}`, 'bs=64k', 'count=1', 'conv=fsync', 'status=none']);
-      return (await validCopies(probe)) >= copies;
-    }, START_TIMEOUT_MS);
+    await waitForAsync(
+      `MooseFS to store ${copies} copies`,
+      async () => {
+        await run('dd', ['if=/dev/zero', `of=${probe}`, 'bs=64k', 'count=1', 'conv=fsync', 'status=none']);
+        return (await validCopies(probe)) >= copies;
+      },
+      START_TIMEOUT_MS,
+    );
     fs.rmSync(probe);
 
     return {

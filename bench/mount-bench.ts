@@ -20,7 +20,10 @@ export const QUICK_SIZES: Sizes = { fileMiB: 64, randomSeconds: 2, files: 500, c
 const MiB = 2 ** 20;
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export async function mountBench(rounds: number, sizes: Sizes, log: (line: string) => void): Promise<string> {

@@ -27,7 +27,18 @@ interface Node {
 const nodes = new Map<number, Node>([[ROOT, { ino: ROOT, mode: S_IFDIR | 0o755, size: 4096, children: new Map() }]]);
 let nextIno = 2;
 
-const attr = (n: Node): InodeAttr => ({ ino: n.ino, mode: n.mode, nlink: n.children ? 2 : 1, uid: 0, gid: 0, size: n.size, blksize: 131072, atime: time, mtime: time, ctime: time });
+const attr = (n: Node): InodeAttr => ({
+  ino: n.ino,
+  mode: n.mode,
+  nlink: n.children ? 2 : 1,
+  uid: 0,
+  gid: 0,
+  size: n.size,
+  blksize: 131072,
+  atime: time,
+  mtime: time,
+  ctime: time,
+});
 const entry = (n: Node): Entry => ({ ino: n.ino, attr: attr(n), attrTimeout: 0, entryTimeout: 1 });
 const answer = (n: Node): AttrReply => ({ attr: attr(n), timeout: 0 });
 

@@ -8,7 +8,19 @@ import { DfsFuse, fuseOptionList } from '../src/fuse/mount.js';
 const mountpoint = process.argv[2];
 const files = new Map<string, number>();
 const now = Date.now();
-const stat = (mode: number, size: number): FuseStat => ({ mode, uid: 0, gid: 0, size, nlink: 1, ino: 0, blksize: 131072, blocks: Math.ceil(size / 512), atime: now, mtime: now, ctime: now });
+const stat = (mode: number, size: number): FuseStat => ({
+  mode,
+  uid: 0,
+  gid: 0,
+  size,
+  nlink: 1,
+  ino: 0,
+  blksize: 131072,
+  blocks: Math.ceil(size / 512),
+  atime: now,
+  mtime: now,
+  ctime: now,
+});
 const ENOENT = -2;
 const ok = (cb: (errno: number) => void): void => cb(0);
 

@@ -70,10 +70,25 @@ async function buildMasterDir(dir: string, files: number): Promise<number> {
     const file = ino++;
     batch.push(
       {
-        op: 'mknod', ino: file, parent, name: `file-${f}.dat`, type: 'file', mode: 0o644, uid: 1000, gid: 1000, time: now,
-        replicas: 2, key: randomBytes(60).toString('base64'),
+        op: 'mknod',
+        ino: file,
+        parent,
+        name: `file-${f}.dat`,
+        type: 'file',
+        mode: 0o644,
+        uid: 1000,
+        gid: 1000,
+        time: now,
+        replicas: 2,
+        key: randomBytes(60).toString('base64'),
       },
-      { op: 'commit', ino: file, size: 4 * MiB, time: now, blocks: [{ index: 0, id: randomBytes(16).toString('hex'), size: 4 * MiB, nodes: ['0123456789abcdef', 'fedcba9876543210'] }] },
+      {
+        op: 'commit',
+        ino: file,
+        size: 4 * MiB,
+        time: now,
+        blocks: [{ index: 0, id: randomBytes(16).toString('hex'), size: 4 * MiB, nodes: ['0123456789abcdef', 'fedcba9876543210'] }],
+      },
     );
     if (batch.length >= 2000) {
       await append(batch);
@@ -82,7 +97,10 @@ async function buildMasterDir(dir: string, files: number): Promise<number> {
   }
   await append(batch);
   await store.close();
-  return fs.readdirSync(dir).filter((f) => f.startsWith('journal-')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('journal-'))
+    .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
 
 /**
@@ -108,7 +126,10 @@ export async function masterRestartBench(files = 100_000): Promise<PersistRow[]>
     delay.disable();
     await m.mutate([{ op: 'setattr', ino: 1, mtime: now, time: now }]); // so the stop has something to snapshot
     const snapshotMs = await timed(() => m.stop()); // a clean stop writes a snapshot in process
-    const snapshotBytes = fs.readdirSync(dir).filter((f) => f.startsWith('snapshot-')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    const snapshotBytes = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith('snapshot-'))
+      .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     m = new Master(opts);
     const fromSnapshot = await timed(() => m.start());
     await m.stop();
@@ -165,9 +186,11 @@ export async function metadataOpsBench(count = 5000): Promise<PersistRow[]> {
       const run = async (fn: (p: string) => Promise<unknown>): Promise<number> => {
         let next = 0;
         const ms = await timed(() =>
-          Promise.all(Array.from({ length: width }, async () => {
-            while (next < names.length) await fn(names[next++]);
-          })),
+          Promise.all(
+            Array.from({ length: width }, async () => {
+              while (next < names.length) await fn(names[next++]);
+            }),
+          ),
         );
         return count / (ms / 1000);
       };
@@ -203,10 +226,13 @@ if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench',
   const which = process.argv[2];
   const n = process.argv[3] ? Number(process.argv[3]) : undefined;
   const run =
-    which === 'restart' ? () => masterRestartBench(n) :
-    which === 'write' ? async () => [...(await writeThroughputBench(1, n)), ...(await writeThroughputBench(2, n))] :
-    which === 'meta' ? () => metadataOpsBench(n) :
-    () => persistBench();
+    which === 'restart'
+      ? () => masterRestartBench(n)
+      : which === 'write'
+        ? async () => [...(await writeThroughputBench(1, n)), ...(await writeThroughputBench(2, n))]
+        : which === 'meta'
+          ? () => metadataOpsBench(n)
+          : () => persistBench();
   run().then(print, (err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -81,7 +81,10 @@ function sleep(ms: number): Promise<void> {
 
 export function isMounted(dir: string): boolean {
   const abs = path.resolve(dir);
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4]?.replace(/\\040/g, ' ') === abs);
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4]?.replace(/\\040/g, ' ') === abs);
 }
 
 function execOk(cmd: string, args: string[]): Promise<boolean> {

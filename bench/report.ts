@@ -26,7 +26,10 @@ function figureDefs(s: Sizes): FigureDef[] {
     { id: 'unlink', title: `remove them`, unit: 'files/s' },
     { id: 'createSmall', title: `create ${s.files} files of 1 KiB`, unit: 'files/s' },
   ];
-  for (const [dir, what] of [['cpuWrite', `dd bs=1M conv=fsync writing ${cpu} of random data`], ['cpuRead', `dd bs=1M reading it back, fresh mount`]] as const) {
+  for (const [dir, what] of [
+    ['cpuWrite', `dd bs=1M conv=fsync writing ${cpu} of random data`],
+    ['cpuRead', `dd bs=1M reading it back, fresh mount`],
+  ] as const) {
     defs.push(
       { id: `${dir}.mount`, title: `CPU, ${what}: the mount daemon (dfs mount, mfsmount, the null mount)`, unit: 's/GiB' },
       { id: `${dir}.master`, title: `CPU, ${what}: the master (mfsmaster)`, unit: 's/GiB' },
@@ -124,7 +127,7 @@ const ISSUE_TARGETS: Array<{ id: string; what: string; atLeast: number; copies?:
 ];
 
 function issueTargets(rounds: Rounds, targets: TargetSpec[]): string[] {
-  const lines = ['Issue 15\'s targets (dfs against MooseFS with as many copies, medians of this run):'];
+  const lines = ["Issue 15's targets (dfs against MooseFS with as many copies, medians of this run):"];
   const w = Math.max(...ISSUE_TARGETS.map((t) => t.what.length));
   for (const goal of ISSUE_TARGETS) {
     const parts: string[] = [];

@@ -71,8 +71,7 @@ function dfsTarget(copies: number): TargetSpec {
       const cluster = await startCluster(work, ['--storage-nodes', '3', '--replicas', String(copies)]);
       const dir = path.join(work, 'mnt');
       const mountUndone = unmountLater(dir);
-      const mountNow = (): Promise<Started> =>
-        mountDaemon('dfs mount', dir, DFS_BIN, ['mount', dir, '--master', cluster.url], { ...cluster.env, DFS_NODE: process.execPath });
+      const mountNow = (): Promise<Started> => mountDaemon('dfs mount', dir, DFS_BIN, ['mount', dir, '--master', cluster.url], { ...cluster.env, DFS_NODE: process.execPath });
       let daemon: Started;
       try {
         daemon = await mountNow();

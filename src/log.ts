@@ -32,7 +32,12 @@ function logFormat(env: NodeJS.ProcessEnv = process.env, tty = Boolean(process.s
 function destination(): DestinationStream {
   if (logFormat() === 'json') return pino.destination({ fd: 2, sync: true });
   return pretty({
-    destination: 2, sync: true, singleLine: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,component',
+    destination: 2,
+    sync: true,
+    singleLine: true,
+    colorize: Boolean(process.stderr.isTTY),
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,component',
     messageFormat: (log, messageKey) => {
       const msg = log[messageKey];
       return `${typeof log.component === 'string' ? `${log.component}: ` : ''}${typeof msg === 'string' ? msg : msg === undefined ? '' : JSON.stringify(msg)}`;

@@ -106,7 +106,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     );
   mfa
     .command('disable')
-    .description('turn the second factor off: yours (with a current code), or any user\'s (admin)')
+    .description("turn the second factor off: yours (with a current code), or any user's (admin)")
     .argument('[name]')
     .option('--code <code>', 'a current code from your app')
     .action(
@@ -174,7 +174,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
       }),
     );
 
-  const session = program.command('session').description('list and end sessions (yours; an admin: everyone\'s)');
+  const session = program.command('session').description("list and end sessions (yours; an admin: everyone's)");
   session
     .command('list')
     .description('list live sessions; ids are hash prefixes, never tokens')
@@ -189,9 +189,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
           }
           const rows = [['ID', 'USER', 'FROM', 'CREATED', 'EXPIRES', '']];
           for (const s of list) {
-            rows.push([
-              s.id, s.user, s.from ?? '', s.created ? timeString(s.created) : '', timeString(s.expires), s.current ? '(this one)' : '',
-            ]);
+            rows.push([s.id, s.user, s.from ?? '', s.created ? timeString(s.created) : '', timeString(s.expires), s.current ? '(this one)' : '']);
           }
           process.stdout.write(table(rows) + '\n');
         });

@@ -49,25 +49,48 @@ export function ensureLoopbackCerts(dir: string, caName = 'dfs local CA'): Loopb
   try {
     openssl(
       [
-        'req', '-x509', ...CURVE, '-keyout', caKey, '-out', files.ca, '-days', String(CA_DAYS), '-subj', `/CN=${caName}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+        'req',
+        '-x509',
+        ...CURVE,
+        '-keyout',
+        caKey,
+        '-out',
+        files.ca,
+        '-days',
+        String(CA_DAYS),
+        '-subj',
+        `/CN=${caName}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
       ],
       dir,
     );
     openssl(['req', ...CURVE, '-keyout', files.key, '-out', csr, '-subj', '/CN=localhost'], dir);
     fs.writeFileSync(
       ext,
-      [
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature',
-        'extendedKeyUsage=serverAuth',
-        'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
-      ].join('\n') + '\n',
+      ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost'].join('\n') +
+        '\n',
     );
     openssl(
       [
-        'x509', '-req', '-in', csr, '-CA', files.ca, '-CAkey', caKey, '-out', files.cert, '-days', String(SERVER_DAYS),
-        '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-extfile', ext,
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        files.ca,
+        '-CAkey',
+        caKey,
+        '-out',
+        files.cert,
+        '-days',
+        String(SERVER_DAYS),
+        '-set_serial',
+        `0x${randomBytes(16).toString('hex')}`,
+        '-extfile',
+        ext,
       ],
       dir,
     );

@@ -36,7 +36,9 @@ export function sessionClient(opts: GlobalOptions, tuning: { cacheBytes?: number
   }
   if (!saved) throw notLoggedIn();
   return new DfsClient(url, {
-    token: saved.token, ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved.ca), cacheBytes: tuning.cacheBytes,
+    token: saved.token,
+    ca: readCa(opts.ca ?? process.env.DFS_CA ?? saved.ca),
+    cacheBytes: tuning.cacheBytes,
     announce: { kind: tuning.mountpoint ? 'mount' : 'cli', mountpoint: tuning.mountpoint },
   });
 }

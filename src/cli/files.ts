@@ -32,7 +32,7 @@ function parseMode(s: string): number {
 export function registerFileCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('stat')
-    .description('show a file\'s attributes')
+    .description("show a file's attributes")
     .argument('<path>')
     .option('--json', 'print JSON')
     .action(
@@ -44,10 +44,18 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
             return;
           }
           const lines = [
-            ['path', normalizePath(p)], ['type', a.type], ['size', String(a.size)],
+            ['path', normalizePath(p)],
+            ['type', a.type],
+            ['size', String(a.size)],
             ['mode', `${(a.mode & 0o7777).toString(8).padStart(4, '0')} (${modeString(a)})`],
-            ['uid', String(a.uid)], ['gid', String(a.gid)], ['links', String(a.nlink)], ['inode', String(a.ino)],
-            ['replicas', String(a.replicas)], ['atime', timeString(a.atime)], ['mtime', timeString(a.mtime)], ['ctime', timeString(a.ctime)],
+            ['uid', String(a.uid)],
+            ['gid', String(a.gid)],
+            ['links', String(a.nlink)],
+            ['inode', String(a.ino)],
+            ['replicas', String(a.replicas)],
+            ['atime', timeString(a.atime)],
+            ['mtime', timeString(a.mtime)],
+            ['ctime', timeString(a.ctime)],
           ];
           if (a.type === 'char' || a.type === 'block') lines.splice(3, 0, ['device', deviceString(a.rdev ?? 0)]);
           process.stdout.write(lines.map(([k, v]) => `${k.padEnd(8)} ${v}`).join('\n') + '\n');
@@ -151,7 +159,9 @@ export function registerFileCommands(program: Command, globals: () => GlobalOpti
           await c.setReplicas(p, count);
           const nodes = (await c.status()).nodes.length;
           if (count > nodes) {
-            process.stderr.write(`dfs: warning: the cluster has ${nodes} storage node${nodes === 1 ? '' : 's'}: blocks get at most ${nodes} cop${nodes === 1 ? 'y' : 'ies'} (one a node) until more join\n`);
+            process.stderr.write(
+              `dfs: warning: the cluster has ${nodes} storage node${nodes === 1 ? '' : 's'}: blocks get at most ${nodes} cop${nodes === 1 ? 'y' : 'ies'} (one a node) until more join\n`,
+            );
           }
         });
       }),

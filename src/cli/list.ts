@@ -33,17 +33,24 @@ const byName = (x: { name: string }, y: { name: string }): number => (x.name < y
 async function described(c: DfsClient, dir: string, e: DirEntry, owners: OwnerNames): Promise<ListedEntry> {
   const p = dir === '' ? e.name : path.posix.join(dir, e.name);
   return {
-    path: p, name: e.name, ...e.attr,
-    user: owners.users.get(e.attr.uid) ?? String(e.attr.uid), group: owners.groups.get(e.attr.gid) ?? String(e.attr.gid),
+    path: p,
+    name: e.name,
+    ...e.attr,
+    user: owners.users.get(e.attr.uid) ?? String(e.attr.uid),
+    group: owners.groups.get(e.attr.gid) ?? String(e.attr.gid),
     ...(e.attr.type === 'symlink' ? { target: await c.readlink(p) } : {}),
   };
 }
 
 function row(e: ListedEntry, o: ListOptions): string[] {
   return [
-    modeString(e), String(e.nlink), e.user, e.group,
+    modeString(e),
+    String(e.nlink),
+    e.user,
+    e.group,
     // a device shows its number where a file shows its size, as ls -l does
-    e.type === 'char' || e.type === 'block' ? deviceString(e.rdev ?? 0) : o.human ? humanSize(e.size) : String(e.size), timeString(e.mtime),
+    e.type === 'char' || e.type === 'block' ? deviceString(e.rdev ?? 0) : o.human ? humanSize(e.size) : String(e.size),
+    timeString(e.mtime),
     e.target !== undefined ? `${e.name} -> ${e.target}` : e.name,
   ];
 }
@@ -96,8 +103,7 @@ export function registerListCommand(program: Command, globals: () => GlobalOptio
           }
           const titled = sections.length + (files.length ? 1 : 0) > 1 || o.recursive === true;
           const blocks: string[] = [];
-          const render = (entries: ListedEntry[]): string =>
-            o.long ? (entries.length ? table(entries.map((e) => row(e, o))) : '') : entries.map((e) => e.name).join('\n');
+          const render = (entries: ListedEntry[]): string => (o.long ? (entries.length ? table(entries.map((e) => row(e, o))) : '') : entries.map((e) => e.name).join('\n'));
           if (files.length) blocks.push(render(files.sort(byName)));
           for (const s of sections) {
             const body = render(s.entries);

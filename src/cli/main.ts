@@ -41,7 +41,11 @@ program
  * CLI's one line: `dfs: unknown command 'stauts' (did you mean status?); see dfs --help`.
  */
 function oneLine(text: string): string {
-  const [first = '', ...rest] = text.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const [first = '', ...rest] = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const hint = rest.join(' ').replace(/^\((.*)\)$/, '$1');
   const said = first.replace(/^error: /, '');
   return `dfs: ${said}${hint ? ` (${hint[0].toLowerCase()}${hint.slice(1)})` : ''}; see dfs --help\n`;

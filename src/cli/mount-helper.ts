@@ -11,7 +11,29 @@ import { dfsBin } from './servers.js';
 import { UsageError } from './errors.js';
 
 /** Options mount(8) passes that mean nothing to a FUSE daemon. */
-const GENERIC = new Set(['rw', 'ro', 'dev', 'nodev', 'suid', 'nosuid', 'exec', 'noexec', 'auto', 'noauto', 'user', 'nouser', 'users', 'defaults', '_netdev', 'nofail', 'async', 'sync', 'atime', 'noatime', 'relatime']);
+const GENERIC = new Set([
+  'rw',
+  'ro',
+  'dev',
+  'nodev',
+  'suid',
+  'nosuid',
+  'exec',
+  'noexec',
+  'auto',
+  'noauto',
+  'user',
+  'nouser',
+  'users',
+  'defaults',
+  '_netdev',
+  'nofail',
+  'async',
+  'sync',
+  'atime',
+  'noatime',
+  'relatime',
+]);
 
 export function isHelperInvocation(argv: string[]): boolean {
   return /^wss?:\/\//.test(argv[2] ?? '');

@@ -57,10 +57,7 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
           const totals = r.totals as ReturnType<typeof clusterSpace> & { blocks: number; nodesUp: number; nodes: number };
           const mine = versionString();
           const theirs = versionString(info);
-          const lines = [
-            `master ${c.url}, version ${theirs}, up ${uptime(info.now - info.startedAt)}${theirs === mine ? '' : ` (this dfs: ${mine})`}`,
-            '',
-          ];
+          const lines = [`master ${c.url}, version ${theirs}, up ${uptime(info.now - info.startedAt)}${theirs === mine ? '' : ` (this dfs: ${mine})`}`, ''];
           const rows = [['NODE', 'STATE', 'URL', 'CAPACITY', 'USED', 'BLOCKS']];
           for (const n of s.nodes) {
             const e = state.get(n.id);

@@ -91,7 +91,11 @@ async function uploadStream(c: DfsClient, input: Readable, target: string, mode:
       return pos;
     },
     // the partial upload is no one's lost work: past the trash
-    () => c.remove(tmp, { skipTrash: true }).then(() => undefined, () => undefined),
+    () =>
+      c.remove(tmp, { skipTrash: true }).then(
+        () => undefined,
+        () => undefined,
+      ),
   );
 }
 

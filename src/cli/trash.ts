@@ -66,10 +66,7 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
           const rows = [['ID', 'REMOVED', 'BY', 'SIZE', 'PURGED', 'PATH']];
           for (const i of items) {
             const size = i.type === 'dir' ? `${bytes(i.bytes)} in ${i.files} files` : bytes(i.bytes);
-            rows.push([
-              String(i.id), timeString(i.removed), names.get(i.removedBy) ?? String(i.removedBy), size, timeString(i.purgeAt),
-              i.type === 'dir' ? `${i.path}/` : i.path,
-            ]);
+            rows.push([String(i.id), timeString(i.removed), names.get(i.removedBy) ?? String(i.removedBy), size, timeString(i.purgeAt), i.type === 'dir' ? `${i.path}/` : i.path]);
           }
           process.stdout.write(table(rows) + '\n');
           process.stderr.write(`items stay ${duration(retentionMs)}; \`dfs trash restore ID\` puts one back\n`);
@@ -102,7 +99,7 @@ export function registerTrashCommands(program: Command, globals: () => GlobalOpt
     .option('--all', 'every item you may purge (an admin: all)')
     .action(
       action(async (ids: string[], o: { all?: boolean }) => {
-        if ((ids.length > 0) === Boolean(o.all)) throw new UsageError('give trash ids or --all');
+        if (ids.length > 0 === Boolean(o.all)) throw new UsageError('give trash ids or --all');
         await withClient(globals(), async (c) => {
           let n = 0;
           if (o.all) n = await c.trashPurge('all');

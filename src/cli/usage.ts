@@ -29,8 +29,13 @@ export function clusterSpace(s: ClusterStatus): { capacity: number; used: number
 function describeInfo(i: PathInfo): string {
   const a = i.attr;
   const lines = [
-    ['path', i.path], ['type', a.type], ['inode', String(a.ino)], ['mode', `${(a.mode & 0o7777).toString(8).padStart(4, '0')} (${modeString(a)})`],
-    ['size', String(a.size)], ['replicas', String(a.replicas)], ['mtime', timeString(a.mtime)],
+    ['path', i.path],
+    ['type', a.type],
+    ['inode', String(a.ino)],
+    ['mode', `${(a.mode & 0o7777).toString(8).padStart(4, '0')} (${modeString(a)})`],
+    ['size', String(a.size)],
+    ['replicas', String(a.replicas)],
+    ['mtime', timeString(a.mtime)],
   ];
   if (i.target !== undefined) lines.push(['target', i.target]);
   if (i.usage) {
@@ -75,7 +80,14 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
             if (o.summarize || !u.entries) rows.push({ path: abs, ...u.total });
             else {
               for (const e of u.entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
-                rows.push({ path: abs === '/' ? `/${e.name}` : `${abs}/${e.name}`, files: e.files, dirs: e.dirs, bytes: e.bytes, replicated: e.replicated, unreadable: e.unreadable });
+                rows.push({
+                  path: abs === '/' ? `/${e.name}` : `${abs}/${e.name}`,
+                  files: e.files,
+                  dirs: e.dirs,
+                  bytes: e.bytes,
+                  replicated: e.replicated,
+                  unreadable: e.unreadable,
+                });
               }
             }
           }
@@ -98,8 +110,13 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
           const [s, info] = await Promise.all([c.status(), c.clusterInfo()]);
           const space = clusterSpace(s);
           const report = {
-            ...space, usePercent: space.capacity ? Math.ceil((space.used / space.capacity) * 100) : 0,
-            files: s.files, dirs: s.dirs, liveNodes: s.nodes.filter((n) => n.alive).length, nodes: s.nodes.length, trash: info.trash,
+            ...space,
+            usePercent: space.capacity ? Math.ceil((space.used / space.capacity) * 100) : 0,
+            files: s.files,
+            dirs: s.dirs,
+            liveNodes: s.nodes.filter((n) => n.alive).length,
+            nodes: s.nodes.length,
+            trash: info.trash,
           };
           if (o.json) return printJson(report);
           const size = (n: number): string => (o.humanReadable ? humanSize(n) : String(n));
@@ -107,8 +124,15 @@ export function registerUsageCommands(program: Command, globals: () => GlobalOpt
           process.stdout.write(
             table([
               ['SIZE', 'USED', 'AVAIL', 'USE%', 'FILES', 'NODES', 'TRASH'],
-              [size(space.capacity), size(space.used), size(space.free), `${report.usePercent}%`, String(s.files), `${report.liveNodes}/${report.nodes} up`,
-                `${size(t.bytes)} in ${t.items} item${t.items === 1 ? '' : 's'}`],
+              [
+                size(space.capacity),
+                size(space.used),
+                size(space.free),
+                `${report.usePercent}%`,
+                String(s.files),
+                `${report.liveNodes}/${report.nodes} up`,
+                `${size(t.bytes)} in ${t.items} item${t.items === 1 ? '' : 's'}`,
+              ],
             ]) + '\n',
           );
         });

@@ -85,7 +85,6 @@ export class AccountsClient extends MasterSession {
     return this.call('group.deluser', { group, user });
   }
 
-
   status(): Promise<ClusterStatus> {
     return this.call('cluster.status', {});
   }

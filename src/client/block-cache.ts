@@ -27,13 +27,7 @@ export class BlockCache {
    * first..last; a sequential reader passes the whole block, so one request brings all of
    * it). A failed load is forgotten, so the next read tries again.
    */
-  segments(
-    id: string,
-    first: number,
-    last: number,
-    span: { first: number; last: number },
-    load: (lo: number, hi: number) => Promise<Buffer[]>,
-  ): Promise<Buffer[]> {
+  segments(id: string, first: number, last: number, span: { first: number; last: number }, load: (lo: number, hi: number) => Promise<Buffer[]>): Promise<Buffer[]> {
     const entry = this.load(id, span, load);
     return Promise.all(entry.segs.slice(first, last + 1) as Promise<Buffer>[]);
   }
@@ -55,7 +49,14 @@ export class BlockCache {
     while (hi >= lo && entry.segs[hi]) hi--;
     if (lo <= hi) {
       const run = load(lo, hi);
-      for (let s = lo; s <= hi; s++) if (!entry.segs[s]) this.track(id, entry, s, run.then((p) => p[s - lo]));
+      for (let s = lo; s <= hi; s++)
+        if (!entry.segs[s])
+          this.track(
+            id,
+            entry,
+            s,
+            run.then((p) => p[s - lo]),
+          );
     }
     return entry;
   }

@@ -5,7 +5,6 @@ import type { NodeAddress, RemoteBlock } from '../protocol/methods.js';
 import { RpcClient } from '../rpc/client.js';
 import { DfsError, toDfsError } from '../rpc/errors.js';
 
-
 /** A counting semaphore: at most `n` holders at once. */
 export class Limiter {
   private active = 0;
@@ -60,12 +59,7 @@ export class BlockIO {
    * Reads from the replicas in turn until one gives a block that `open` accepts.
    * `onBad` hears of replicas whose bytes failed the check.
    */
-  async get<T>(
-    b: RemoteBlock,
-    open: (sealed: Buffer) => T,
-    onBad: (nodeId: string) => void,
-    range?: { offset: number; length: number },
-  ): Promise<T> {
+  async get<T>(b: RemoteBlock, open: (sealed: Buffer) => T, onBad: (nodeId: string) => void, range?: { offset: number; length: number }): Promise<T> {
     let last: DfsError | undefined;
     for (const n of b.nodes) {
       let sealed: Buffer;

@@ -4,7 +4,10 @@
 export class BufferPool {
   private readonly free: Buffer[] = [];
 
-  constructor(readonly size: number, private readonly keep: number) {}
+  constructor(
+    readonly size: number,
+    private readonly keep: number,
+  ) {}
 
   /** A buffer of `size` bytes with undefined contents. */
   take(): Buffer {

@@ -59,8 +59,6 @@ export class DfsClient extends AccountsClient implements ClientCore {
     return p;
   }
 
-
-
   // ---- namespace ----
 
   /** lstat: a symlink is reported as itself unless `follow`. Open files report their local size. */
@@ -240,7 +238,11 @@ export class DfsClient extends AccountsClient implements ClientCore {
   async openFile(p: string, flags: OpenFlags): Promise<FileHandle> {
     // a writer is sent a block id with the open, so its first upload need not ask for one
     const r = await this.call('fs.open', {
-      path: normalizePath(p), read: flags.read, write: flags.write, truncate: flags.truncate ?? false, allocate: flags.write ? 1 : 0,
+      path: normalizePath(p),
+      read: flags.read,
+      write: flags.write,
+      truncate: flags.truncate ?? false,
+      allocate: flags.write ? 1 : 0,
     });
     return this.adopt(r, flags);
   }
@@ -248,7 +250,11 @@ export class DfsClient extends AccountsClient implements ClientCore {
   /** Creates (or, unless exclusive, opens) a file. */
   async create(p: string, mode: number, flags: OpenFlags & { exclusive?: boolean } = { read: true, write: true }): Promise<FileHandle> {
     const r = await this.call('fs.create', {
-      path: normalizePath(p), mode, exclusive: flags.exclusive ?? false, truncate: flags.truncate ?? false, allocate: 1,
+      path: normalizePath(p),
+      mode,
+      exclusive: flags.exclusive ?? false,
+      truncate: flags.truncate ?? false,
+      allocate: 1,
     });
     return this.adopt(r, { ...flags, write: true });
   }

@@ -5,7 +5,6 @@ import type { BlockIO, Limiter } from './block-io.js';
 import type { BufferPool } from './buffer-pool.js';
 import type { ClientLimits } from './limits.js';
 
-
 export interface ClientCore {
   call<M extends MasterMethod>(method: M, req: Req<M>): Promise<Res<M>>;
   readonly cache: BlockCache;

@@ -39,7 +39,8 @@ export async function callMaster(master: RpcClient, method: string, meta: Meta, 
       const e = toDfsError(err);
       if (!unreachable(e)) throw e;
       if (Date.now() >= deadline) {
-        if (e.code === 'ENOTCONN') throw new DfsError('ETIMEDOUT', `the master did not answer ${method}${retryMs ? ` for ${Math.round(retryMs / 1000)} s` : ''}: ${e.detail || e.message}`);
+        if (e.code === 'ENOTCONN')
+          throw new DfsError('ETIMEDOUT', `the master did not answer ${method}${retryMs ? ` for ${Math.round(retryMs / 1000)} s` : ''}: ${e.detail || e.message}`);
         throw e;
       }
     }

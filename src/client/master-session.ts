@@ -42,14 +42,21 @@ export class MasterSession {
   private readonly announce: NonNullable<SessionOptions['announce']>;
   private hooks?: SessionHooks;
 
-  constructor(readonly url: string, options: SessionOptions = {}) {
+  constructor(
+    readonly url: string,
+    options: SessionOptions = {},
+  ) {
     this.token = options.token;
     this.announce = options.announce ?? { kind: 'client' };
     this.master = new RpcClient(url, {
-      ca: options.ca, maxMessageBytes: DEFAULTS.masterMaxMessage,
+      ca: options.ca,
+      maxMessageBytes: DEFAULTS.masterMaxMessage,
       // best effort: a master that does not know the call (an older one) is still a master
       onConnect: async (peer) => {
-        await peer.call('client.hello', this.helloMeta()).then(() => undefined, () => undefined);
+        await peer.call('client.hello', this.helloMeta()).then(
+          () => undefined,
+          () => undefined,
+        );
         this.hooks?.channel(true);
       },
       onDisconnect: () => this.hooks?.channel(false),

@@ -180,12 +180,20 @@ export class ClientMountBackend implements MountBackend {
     const { type, start, end, pid } = lock;
     await this.waitFor(
       (id) => this.client.call('ino.setlk', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), type, start, end: end === Infinity ? -1 : end, pid, wait, id }),
-      wait, signal,
+      wait,
+      signal,
     );
   }
 
   async getlk(node: NodeRef, owner: bigint, lock: BackendLock): Promise<BackendLock> {
-    const r = await this.client.call('ino.getlk', { ino: node.ino, ticket: node.ticket, owner: this.owner(owner), type: lock.type, start: lock.start, end: lock.end === Infinity ? -1 : lock.end });
+    const r = await this.client.call('ino.getlk', {
+      ino: node.ino,
+      ticket: node.ticket,
+      owner: this.owner(owner),
+      type: lock.type,
+      start: lock.start,
+      end: lock.end === Infinity ? -1 : lock.end,
+    });
     return { type: r.type, start: r.start, end: r.end === -1 ? Infinity : r.end, pid: r.pid };
   }
 
@@ -203,14 +211,25 @@ export class ClientMountBackend implements MountBackend {
 
   async open(node: NodeRef, flags: OpenFlags): Promise<MountFile> {
     const info = await this.client.call('ino.open', {
-      ino: node.ino, ticket: node.ticket, read: flags.read, write: flags.write, truncate: flags.truncate ?? false, allocate: flags.write ? 1 : 0,
+      ino: node.ino,
+      ticket: node.ticket,
+      read: flags.read,
+      write: flags.write,
+      truncate: flags.truncate ?? false,
+      allocate: flags.write ? 1 : 0,
     });
     return this.file(await this.client.adopt(info, flags), info.ticket);
   }
 
   async create(parent: NodeRef, name: string, mode: number, flags: OpenFlags & { exclusive: boolean }): Promise<{ entry: EntryInfo; file: MountFile }> {
     const info = await this.client.call('ino.create', {
-      parent: parent.ino, pticket: parent.ticket, name, mode, exclusive: flags.exclusive, truncate: flags.truncate ?? false, allocate: 1,
+      parent: parent.ino,
+      pticket: parent.ticket,
+      name,
+      mode,
+      exclusive: flags.exclusive,
+      truncate: flags.truncate ?? false,
+      allocate: 1,
     });
     const file = this.file(await this.client.adopt(info, { ...flags, write: true }), info.ticket);
     return { entry: { attr: file.getattr(), ticket: info.ticket }, file };
@@ -237,7 +256,8 @@ export class ClientMountBackend implements MountBackend {
       }
     };
     return {
-      ino, flags: h.flags,
+      ino,
+      flags: h.flags,
       readInto: (pos, dst) => h.readInto(pos, dst),
       write: (pos, data) => h.write(pos, data),
       truncate: (size) => h.truncate(size),
@@ -267,4 +287,3 @@ export class ClientMountBackend implements MountBackend {
     this.client.close();
   }
 }
-

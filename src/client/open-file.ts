@@ -394,13 +394,19 @@ export class OpenFile extends StoredFile {
       if (kind.truncate !== undefined) size = kind.truncate;
       else if (!kind.final) size = Math.min(this.writeEnd, Math.max(0, ...placed.map((p) => (p.index + 1) * bs)));
       const reply = await this.core.call('fs.commit', {
-        ino: this.ino, ticket: this.ticket, size, blocks: placed, ...(kind.truncate === undefined ? {} : { truncate: true }),
+        ino: this.ino,
+        ticket: this.ticket,
+        size,
+        blocks: placed,
+        ...(kind.truncate === undefined ? {} : { truncate: true }),
       });
       this.commits++;
       for (const p of placed) {
         const s = snaps.find((x) => x.index === p.index)!;
         this.blocks[p.index] = {
-          index: p.index, id: p.id, size: p.size,
+          index: p.index,
+          id: p.id,
+          size: p.size,
           nodes: p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url),
           cap: '',
         };

@@ -24,7 +24,10 @@ export abstract class StoredFile {
   /** The master's proof that this session opened the file by path; by-inode calls show it. */
   protected ticket = '';
 
-  constructor(protected readonly core: ClientCore, info: OpenInfo) {
+  constructor(
+    protected readonly core: ClientCore,
+    info: OpenInfo,
+  ) {
     this.ino = info.attr.ino;
     this.attr = info.attr;
     this.blockSize = info.blockSize;

@@ -22,7 +22,10 @@ export function actingOps(ops: LowLevelOps, identityOf: (req: Request) => Identi
  * root becomes `squashedId` unless root is trusted (as NFS's root_squash), and so does
  * anyone the map has no dfs id for.
  */
-export function callerIdentity(req: Request, o: { toDfsUid(uid: number): number | undefined; toDfsGid(gid: number): number | undefined; rootSquash: boolean; squashedId: number }): Identity {
+export function callerIdentity(
+  req: Request,
+  o: { toDfsUid(uid: number): number | undefined; toDfsGid(gid: number): number | undefined; rootSquash: boolean; squashedId: number },
+): Identity {
   if (o.rootSquash && req.uid === 0) return { uid: o.squashedId, gid: o.squashedId, groups: [] };
   let local: readonly number[] = [];
   try {

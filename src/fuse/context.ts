@@ -26,7 +26,10 @@ function traced<T>(ctx: FuseContext, what: string, p: Promise<T>): Promise<T> {
   if (!ctx.trace) return p;
   const t0 = process.hrtime.bigint();
   const done = (outcome: string): void => ctx.log(`fuse ${what} ${outcome} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(3)} ms`);
-  p.then(() => done('ok'), (err: unknown) => done((err as { code?: string }).code ?? 'error'));
+  p.then(
+    () => done('ok'),
+    (err: unknown) => done((err as { code?: string }).code ?? 'error'),
+  );
   return p;
 }
 

@@ -29,7 +29,15 @@ export function fileOps(ctx: FuseContext): FuseOps {
     // kernel already enforces the access mode the caller asked for
     create: (p, mode, cb) =>
       answer(ctx, 'create', cb, async () =>
-        opened(p, await changing(() => client.create(p, mode & 0o7777, { read: true, write: true }), () => attrs.drop(parentOf(p))), true)),
+        opened(
+          p,
+          await changing(
+            () => client.create(p, mode & 0o7777, { read: true, write: true }),
+            () => attrs.drop(parentOf(p)),
+          ),
+          true,
+        ),
+      ),
 
     // a failed open may mean the cached name is gone (or, with O_TRUNC, that the file changed).
     // The kernel sends OPEN only for a name it holds: if the master has no such name, another
@@ -52,7 +60,13 @@ export function fileOps(ctx: FuseContext): FuseOps {
     // the one copy of written bytes: from libfuse's buffer into the file's block buffer
     write: (_p, fd, buf, len, pos, cb) => answerCount(ctx, 'write', cb, () => files.get(fd).write(pos, buf.subarray(0, len))),
 
-    truncate: (p, size, cb) => answer(ctx, 'truncate', cb, () => changing(() => client.truncate(p, size), () => attrs.dropLinked(p))),
+    truncate: (p, size, cb) =>
+      answer(ctx, 'truncate', cb, () =>
+        changing(
+          () => client.truncate(p, size),
+          () => attrs.dropLinked(p),
+        ),
+      ),
 
     ftruncate: (_p, fd, size, cb) =>
       answer(ctx, 'ftruncate', cb, () => {

@@ -47,7 +47,11 @@ export function dirOps(ctx: InodeContext): DirOps {
     // readdir cache, so that a listing each time is all that can be tested here.
     opendir: (_req, ino) => {
       const dir = nodes.ref(ino);
-      const h = new DirHandle(ino, (cursor) => backend.readdir(dir, cursor), () => cache.era());
+      const h = new DirHandle(
+        ino,
+        (cursor) => backend.readdir(dir, cursor),
+        () => cache.era(),
+      );
       return { fh: dirs.add(h) };
     },
 
@@ -55,7 +59,8 @@ export function dirOps(ctx: InodeContext): DirOps {
       list(dirs.get(fh), offset, out, (item, next) =>
         'dot' in item
           ? out.add({ name: item.dot, ino: item.ino, mode: S_IFDIR, next })
-          : out.add({ name: item.entry.name, ino: item.entry.attr.ino, mode: item.entry.attr.mode, next })),
+          : out.add({ name: item.entry.name, ino: item.entry.attr.ino, mode: item.entry.attr.mode, next }),
+      ),
 
     readdirplus: (_req, ino, fh, offset, out) =>
       list(dirs.get(fh), offset, out, (item, next) => {

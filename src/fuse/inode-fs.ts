@@ -51,13 +51,26 @@ export class InodeFs {
   constructor(o: InodeFsOptions) {
     const nodes = new NodeTable(o.root);
     const names = new KernelNames(DEFAULTS.mountNegativeEntries);
-    const cache = new KernelCache(nodes, names, {
-      leased: o.cache?.leased ?? DEFAULTS.mountLeasedCacheSeconds,
-      unleased: o.cache?.unleased ?? DEFAULTS.mountUnleasedCacheSeconds,
-      recentChanges: o.cache?.recentChanges ?? DEFAULTS.mountRecentChanges,
-    }, o.log);
+    const cache = new KernelCache(
+      nodes,
+      names,
+      {
+        leased: o.cache?.leased ?? DEFAULTS.mountLeasedCacheSeconds,
+        unleased: o.cache?.unleased ?? DEFAULTS.mountUnleasedCacheSeconds,
+        recentChanges: o.cache?.recentChanges ?? DEFAULTS.mountRecentChanges,
+      },
+      o.log,
+    );
     this.ctx = {
-      backend: o.backend, nodes, names, cache, files: new OpenFiles(), dirs: new HandleTable<DirHandle>(), ids: o.ids, log: o.log, locks: new HeldLocks(),
+      backend: o.backend,
+      nodes,
+      names,
+      cache,
+      files: new OpenFiles(),
+      dirs: new HandleTable<DirHandle>(),
+      ids: o.ids,
+      log: o.log,
+      locks: new HeldLocks(),
     };
     const absentCaps = new AbsentCapabilities();
     this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx), ...xattrOps(this.ctx, absentCaps), ...lockOps(this.ctx) };
@@ -81,14 +94,22 @@ export class InodeFs {
   stats(): InodeFsStats {
     const [resolved, absent] = this.ctx.names.counts;
     return {
-      nodes: this.ctx.nodes.size, names: { resolved, absent }, openFiles: this.ctx.files.size, openDirs: this.ctx.dirs.size, cache: this.ctx.cache.stats(),
+      nodes: this.ctx.nodes.size,
+      names: { resolved, absent },
+      openFiles: this.ctx.files.size,
+      openDirs: this.ctx.dirs.size,
+      cache: this.ctx.cache.stats(),
     };
   }
 
   /** Publishes what every open file holds (on the way out); resolves when all have tried. */
   async flushAll(log: Log): Promise<void> {
-    await Promise.all([...this.ctx.files.values()].map((e) => e.file.flush().catch((err: unknown) => {
-      log(`dfs mount: could not flush a file on the way out: ${(err as Error).message}`);
-    })));
+    await Promise.all(
+      [...this.ctx.files.values()].map((e) =>
+        e.file.flush().catch((err: unknown) => {
+          log(`dfs mount: could not flush a file on the way out: ${(err as Error).message}`);
+        }),
+      ),
+    );
   }
 }

@@ -161,13 +161,19 @@ export class KernelCache {
   private sendInode(ino: number, offset: number): Promise<void> {
     if (!this.notifier) return Promise.resolve();
     this.counters.sentInodes++;
-    return this.notifier.notifyInvalInode(ino, offset, 0).then(() => undefined, (err: unknown) => this.failed(err, `inode ${ino}`));
+    return this.notifier.notifyInvalInode(ino, offset, 0).then(
+      () => undefined,
+      (err: unknown) => this.failed(err, `inode ${ino}`),
+    );
   }
 
   private sendEntry(parent: number, name: string): Promise<void> {
     if (!this.notifier) return Promise.resolve();
     this.counters.sentEntries++;
-    return this.notifier.notifyInvalEntry(parent, name).then(() => undefined, (err: unknown) => this.failed(err, `entry ${JSON.stringify(name)} in ${parent}`));
+    return this.notifier.notifyInvalEntry(parent, name).then(
+      () => undefined,
+      (err: unknown) => this.failed(err, `entry ${JSON.stringify(name)} in ${parent}`),
+    );
   }
 
   private failed(err: unknown, what: string): void {

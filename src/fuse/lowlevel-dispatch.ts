@@ -6,10 +6,7 @@
 import { DfsError, toDfsError } from '../rpc/errors.js';
 import { fuseErrno, type Log } from './errno.js';
 import { DirBuffer, DirPlusBuffer } from './lowlevel-dir.js';
-import {
-  ATTR_REPLY_LEN, ENTRY_LEN, LOCK_LEN, OPEN_BITS, SET_ATTR, STATFS_LEN,
-  packAttrReply, packLock, packStatfs, putEntry,
-} from './lowlevel-layout.js';
+import { ATTR_REPLY_LEN, ENTRY_LEN, LOCK_LEN, OPEN_BITS, SET_ATTR, STATFS_LEN, packAttrReply, packLock, packStatfs, putEntry } from './lowlevel-layout.js';
 import type { LowLevelAddon, NativeHandlers } from './lowlevel-native.js';
 import type { Answer, AttrChanges, AttrReply, Entry, FileLock, LowLevelOps, NegativeEntry, OpenReply, Request, Timespec } from './lowlevel-ops.js';
 
@@ -61,8 +58,13 @@ function timespec(sec: number, nsec: number): Timespec {
 }
 
 function openBits(o: OpenReply): number {
-  return (o.directIo ? OPEN_BITS.directIo : 0) | (o.keepCache ? OPEN_BITS.keepCache : 0) | (o.nonseekable ? OPEN_BITS.nonseekable : 0)
-    | (o.cacheReaddir ? OPEN_BITS.cacheReaddir : 0) | (o.noflush ? OPEN_BITS.noflush : 0);
+  return (
+    (o.directIo ? OPEN_BITS.directIo : 0) |
+    (o.keepCache ? OPEN_BITS.keepCache : 0) |
+    (o.nonseekable ? OPEN_BITS.nonseekable : 0) |
+    (o.cacheReaddir ? OPEN_BITS.cacheReaddir : 0) |
+    (o.noflush ? OPEN_BITS.noflush : 0)
+  );
 }
 
 export class RequestDispatch {
@@ -151,7 +153,12 @@ export class RequestDispatch {
     if (!f) return undefined;
     return (id, uid, gid, pid, ...a) => {
       const req = new FuseRequest(this.addon, id, uid, gid, pid);
-      this.run(req, op, () => f(req, ...a), (v) => reply(id, v));
+      this.run(
+        req,
+        op,
+        () => f(req, ...a),
+        (v) => reply(id, v),
+      );
     };
   }
 
@@ -212,7 +219,12 @@ export class RequestDispatch {
       const f = ops.getattr.bind(ops);
       h.getattr = (id, uid, gid, pid, ino, fh) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'getattr', () => f(req, ino, fh < 0 ? undefined : fh), (a) => attr(id, a));
+        this.run(
+          req,
+          'getattr',
+          () => f(req, ino, fh < 0 ? undefined : fh),
+          (a) => attr(id, a),
+        );
       };
     }
     if (ops.setattr) {
@@ -229,24 +241,39 @@ export class RequestDispatch {
         if (valid & SET_ATTR.ctime) c.ctime = timespec(cs, cns);
         if (valid & SET_ATTR.killSuid) c.killSuid = true;
         if (valid & SET_ATTR.killSgid) c.killSgid = true;
-        this.run(req, 'setattr', () => f(req, ino, c, fh < 0 ? undefined : fh), (a) => attr(id, a));
+        this.run(
+          req,
+          'setattr',
+          () => f(req, ino, c, fh < 0 ? undefined : fh),
+          (a) => attr(id, a),
+        );
       };
     }
     if (ops.write) {
       const f = ops.write.bind(ops);
       h.write = (id, uid, gid, pid, ino, data, offset, fh, flags, lockOwner, writepage) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'write', () => f(req, ino, data, offset, fh, { flags, lockOwner, writepage }), (n) => {
-          if (!Number.isSafeInteger(n) || n < 0 || n > data.length) throw new DfsError('EIO', `write answered ${n} of ${data.length} bytes`);
-          addon.replyWrite(id, n);
-        });
+        this.run(
+          req,
+          'write',
+          () => f(req, ino, data, offset, fh, { flags, lockOwner, writepage }),
+          (n) => {
+            if (!Number.isSafeInteger(n) || n < 0 || n > data.length) throw new DfsError('EIO', `write answered ${n} of ${data.length} bytes`);
+            addon.replyWrite(id, n);
+          },
+        );
       };
     }
     if (ops.release) {
       const f = ops.release.bind(ops);
       h.release = (id, uid, gid, pid, ino, fh, flags, flush, flockRelease, lockOwner) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'release', () => f(req, ino, fh, { flags, flush, flockRelease, lockOwner }), () => done(id));
+        this.run(
+          req,
+          'release',
+          () => f(req, ino, fh, { flags, flush, flockRelease, lockOwner }),
+          () => done(id),
+        );
       };
     }
     if (ops.readdir) {
@@ -254,7 +281,12 @@ export class RequestDispatch {
       h.readdir = (id, uid, gid, pid, ino, fh, offset, size) => {
         const req = rq(id, uid, gid, pid);
         const out = new DirBuffer(size);
-        this.run(req, 'readdir', () => f(req, ino, fh, offset, out), () => addon.replyDir(id, false, out.count, out.names, out.packed()));
+        this.run(
+          req,
+          'readdir',
+          () => f(req, ino, fh, offset, out),
+          () => addon.replyDir(id, false, out.count, out.names, out.packed()),
+        );
       };
     }
     if (ops.readdirplus) {
@@ -262,25 +294,40 @@ export class RequestDispatch {
       h.readdirplus = (id, uid, gid, pid, ino, fh, offset, size) => {
         const req = rq(id, uid, gid, pid);
         const out = new DirPlusBuffer(size);
-        this.run(req, 'readdirplus', () => f(req, ino, fh, offset, out), () => {
-          const sent = addon.replyDir(id, true, out.count, out.names, out.packed());
-          // the file system counted a lookup for every entry it added: they must all have gone
-          if (sent !== false && sent !== out.count) this.log(`dfs: readdirplus sent ${sent} of ${out.count} entries; lookup counts are off`);
-        });
+        this.run(
+          req,
+          'readdirplus',
+          () => f(req, ino, fh, offset, out),
+          () => {
+            const sent = addon.replyDir(id, true, out.count, out.names, out.packed());
+            // the file system counted a lookup for every entry it added: they must all have gone
+            if (sent !== false && sent !== out.count) this.log(`dfs: readdirplus sent ${sent} of ${out.count} entries; lookup counts are off`);
+          },
+        );
       };
     }
     if (ops.getxattr) {
       const f = ops.getxattr.bind(ops);
       h.getxattr = (id, uid, gid, pid, ino, name, size) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'getxattr', () => f(req, ino, name), (value) => this.sized(id, size, value));
+        this.run(
+          req,
+          'getxattr',
+          () => f(req, ino, name),
+          (value) => this.sized(id, size, value),
+        );
       };
     }
     if (ops.listxattr) {
       const f = ops.listxattr.bind(ops);
       h.listxattr = (id, uid, gid, pid, ino, size) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'listxattr', () => f(req, ino), (names) => this.sized(id, size, Buffer.from(names.map((n) => `${n}\0`).join(''))));
+        this.run(
+          req,
+          'listxattr',
+          () => f(req, ino),
+          (names) => this.sized(id, size, Buffer.from(names.map((n) => `${n}\0`).join(''))),
+        );
       };
     }
     const lock = (type: number, start: number, len: number, lockPid: number): FileLock => ({ type, start, len, pid: lockPid });
@@ -288,14 +335,24 @@ export class RequestDispatch {
       const f = ops.getlk.bind(ops);
       h.getlk = (id, uid, gid, pid, ino, fh, owner, type, _whence, start, len, lockPid) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'getlk', () => f(req, ino, fh, owner, lock(type, start, len, lockPid)), (l) => addon.replyLock(id, packLock(this.lockOut, l)));
+        this.run(
+          req,
+          'getlk',
+          () => f(req, ino, fh, owner, lock(type, start, len, lockPid)),
+          (l) => addon.replyLock(id, packLock(this.lockOut, l)),
+        );
       };
     }
     if (ops.setlk) {
       const f = ops.setlk.bind(ops);
       h.setlk = (id, uid, gid, pid, ino, fh, owner, type, _whence, start, len, lockPid, sleep) => {
         const req = rq(id, uid, gid, pid);
-        this.run(req, 'setlk', () => f(req, ino, fh, owner, lock(type, start, len, lockPid), sleep), () => done(id));
+        this.run(
+          req,
+          'setlk',
+          () => f(req, ino, fh, owner, lock(type, start, len, lockPid), sleep),
+          () => done(id),
+        );
       };
     }
     return h;

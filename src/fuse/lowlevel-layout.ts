@@ -25,18 +25,44 @@ export const OPEN_BITS = { directIo: 1, keepCache: 2, nonseekable: 4, cacheReadd
 
 /** setattr's `valid` bits (FUSE_SET_ATTR_*). */
 export const SET_ATTR = {
-  mode: 1 << 0, uid: 1 << 1, gid: 1 << 2, size: 1 << 3, atime: 1 << 4, mtime: 1 << 5,
-  atimeNow: 1 << 7, mtimeNow: 1 << 8, ctime: 1 << 10, killSuid: 1 << 11, killSgid: 1 << 12,
+  mode: 1 << 0,
+  uid: 1 << 1,
+  gid: 1 << 2,
+  size: 1 << 3,
+  atime: 1 << 4,
+  mtime: 1 << 5,
+  atimeNow: 1 << 7,
+  mtimeNow: 1 << 8,
+  ctime: 1 << 10,
+  killSuid: 1 << 11,
+  killSgid: 1 << 12,
 } as const;
 
 /** Connection capabilities (FUSE_CAP_*). */
 export const CAP = {
-  asyncRead: 1 << 0, posixLocks: 1 << 1, atomicOTrunc: 1 << 3, exportSupport: 1 << 4,
-  dontMask: 1 << 6, spliceWrite: 1 << 7, spliceMove: 1 << 8, spliceRead: 1 << 9,
-  flockLocks: 1 << 10, ioctlDir: 1 << 11, autoInvalData: 1 << 12, readdirplus: 1 << 13,
-  readdirplusAuto: 1 << 14, asyncDio: 1 << 15, writebackCache: 1 << 16, noOpenSupport: 1 << 17,
-  parallelDirops: 1 << 18, posixAcl: 1 << 19, handleKillpriv: 1 << 20, cacheSymlinks: 1 << 23,
-  noOpendirSupport: 1 << 24, explicitInvalData: 1 << 25, expireOnly: 1 << 26,
+  asyncRead: 1 << 0,
+  posixLocks: 1 << 1,
+  atomicOTrunc: 1 << 3,
+  exportSupport: 1 << 4,
+  dontMask: 1 << 6,
+  spliceWrite: 1 << 7,
+  spliceMove: 1 << 8,
+  spliceRead: 1 << 9,
+  flockLocks: 1 << 10,
+  ioctlDir: 1 << 11,
+  autoInvalData: 1 << 12,
+  readdirplus: 1 << 13,
+  readdirplusAuto: 1 << 14,
+  asyncDio: 1 << 15,
+  writebackCache: 1 << 16,
+  noOpenSupport: 1 << 17,
+  parallelDirops: 1 << 18,
+  posixAcl: 1 << 19,
+  handleKillpriv: 1 << 20,
+  cacheSymlinks: 1 << 23,
+  noOpendirSupport: 1 << 24,
+  explicitInvalData: 1 << 25,
+  expireOnly: 1 << 26,
 } as const;
 
 /** The addon's notification kinds. */

@@ -20,8 +20,24 @@ export interface NativeHandlers {
   forget?(pairs: Float64Array): void;
   /** fh is -1 when the kernel names no open file. */
   getattr?(...a: [...Head, ino: number, fh: number]): void;
-  setattr?(...a: [...Head, ino: number, valid: number, fh: number, mode: number, uid: number, gid: number, size: number,
-    atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number, ctimeSec: number, ctimeNsec: number]): void;
+  setattr?(
+    ...a: [
+      ...Head,
+      ino: number,
+      valid: number,
+      fh: number,
+      mode: number,
+      uid: number,
+      gid: number,
+      size: number,
+      atimeSec: number,
+      atimeNsec: number,
+      mtimeSec: number,
+      mtimeNsec: number,
+      ctimeSec: number,
+      ctimeNsec: number,
+    ]
+  ): void;
   readlink?(...a: [...Head, ino: number]): void;
   mknod?(...a: [...Head, parent: number, name: string, mode: number, rdev: number, umask: number]): void;
   mkdir?(...a: [...Head, parent: number, name: string, mode: number, umask: number]): void;

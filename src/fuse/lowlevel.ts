@@ -177,22 +177,28 @@ export class LowLevelSession {
       initFailed = reject;
     });
     try {
-      this.native = this.addon.mount(this.mountpoint, args, this.dispatch.handlers(), {
-        init: (conn) => initDone(conn),
-        interrupt: (id) => this.dispatch.interrupt(id, new DfsError('EINTR', 'interrupted by the kernel')),
-        end: (errno) => {
-          this.ending(errno);
-          initFailed(new DfsError('EIO', `the kernel ended the session before it was ready (errno ${errno})`));
+      this.native = this.addon.mount(
+        this.mountpoint,
+        args,
+        this.dispatch.handlers(),
+        {
+          init: (conn) => initDone(conn),
+          interrupt: (id) => this.dispatch.interrupt(id, new DfsError('EINTR', 'interrupted by the kernel')),
+          end: (errno) => {
+            this.ending(errno);
+            initFailed(new DfsError('EIO', `the kernel ended the session before it was ready (errno ${errno})`));
+          },
         },
-      }, {
-        maxWrite: o.maxWrite ?? DEFAULTS.fuseMaxWrite,
-        maxReadahead: o.maxReadahead,
-        maxBackground: o.maxBackground,
-        congestionThreshold: o.congestionThreshold,
-        spinMicros: o.spinMicros ?? DEFAULTS.fuseSpinMicros,
-        wantSet,
-        wantClear,
-      });
+        {
+          maxWrite: o.maxWrite ?? DEFAULTS.fuseMaxWrite,
+          maxReadahead: o.maxReadahead,
+          maxBackground: o.maxBackground,
+          congestionThreshold: o.congestionThreshold,
+          spinMicros: o.spinMicros ?? DEFAULTS.fuseSpinMicros,
+          wantSet,
+          wantClear,
+        },
+      );
     } catch (err) {
       throw new DfsError('EIO', (err as Error).message, { cause: err });
     }

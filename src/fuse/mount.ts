@@ -78,7 +78,12 @@ function timeouts(): Record<string, number> {
  * arguments come from dfs's patched addon in a layout of their own (src/fuse/binding.ts).
  */
 export class DfsFuse extends Fuse {
-  constructor(mnt: string, ops: FuseOps, opts: FuseOptions, private readonly optionList: string[]) {
+  constructor(
+    mnt: string,
+    ops: FuseOps,
+    opts: FuseOptions,
+    private readonly optionList: string[],
+  ) {
     super(mnt, ops, opts);
   }
 
@@ -123,7 +128,12 @@ export class MountDaemon {
 
   ops(): FuseOps {
     const ctx: FuseContext = {
-      client: this.o.client, files: this.files, attrs: this.attrs, log: this.o.log, trace: this.o.trace, ids: this.o.ids,
+      client: this.o.client,
+      files: this.files,
+      attrs: this.attrs,
+      log: this.o.log,
+      trace: this.o.trace,
+      ids: this.o.ids,
     };
     if (this.attrTtlMs > 0) {
       // a huge directory: its first pages only, and then no listing ahead for a long while
@@ -185,9 +195,11 @@ export class MountDaemon {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.watch) clearInterval(this.watch);
-      const flushes = [...this.files.values()].map((h) => h.flush().catch((err: unknown) => {
-        this.o.log(`dfs mount: could not flush a file on the way out: ${toDfsError(err).message}`);
-      }));
+      const flushes = [...this.files.values()].map((h) =>
+        h.flush().catch((err: unknown) => {
+          this.o.log(`dfs mount: could not flush a file on the way out: ${toDfsError(err).message}`);
+        }),
+      );
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.all(flushes),

@@ -21,7 +21,10 @@ export function tracedOps(ops: LowLevelOps, log: Log): LowLevelOps {
         throw err;
       }
       if (typeof (result as { then?: unknown } | null)?.then === 'function') {
-        (result as Promise<unknown>).then(() => done('ok'), (err: unknown) => done(codeOf(err)));
+        (result as Promise<unknown>).then(
+          () => done('ok'),
+          (err: unknown) => done(codeOf(err)),
+        );
       } else {
         done('ok');
       }

@@ -20,8 +20,14 @@ export function adminHandlers(m: MasterContext, paths: Paths): MasterHandlers {
     'cluster.status': ({ meta }) => {
       m.caller(meta);
       const nodes = [...m.nodes.nodes.values()].map((n) => ({
-        id: n.id, url: n.url, alive: n.alive, capacity: n.capacity, used: n.used, blocks: n.blockCount,
-        lastSeen: n.lastSeen, volume: n.volume ?? null,
+        id: n.id,
+        url: n.url,
+        alive: n.alive,
+        capacity: n.capacity,
+        used: n.used,
+        blocks: n.blockCount,
+        lastSeen: n.lastSeen,
+        volume: n.volume ?? null,
       }));
       let files = 0;
       let dirs = 0;
@@ -32,8 +38,15 @@ export function adminHandlers(m: MasterContext, paths: Paths): MasterHandlers {
       const health = m.replication.scan();
       return {
         meta: {
-          nodes, files, dirs, blocks: m.state.blocks.blocks.size, blockSize: m.state.blockSize, garbage: m.state.blocks.garbage.size,
-          underReplicated: health.underReplicated, missing: health.missing, corrupt: health.corrupt,
+          nodes,
+          files,
+          dirs,
+          blocks: m.state.blocks.blocks.size,
+          blockSize: m.state.blockSize,
+          garbage: m.state.blocks.garbage.size,
+          underReplicated: health.underReplicated,
+          missing: health.missing,
+          corrupt: health.corrupt,
           // of the missing, blocks whose every copy failed a reader's check: unreadable, kept
           lost: health.lost,
           // copies a write must store to succeed (a file's factor, if less, is enough)

@@ -50,13 +50,19 @@ export class Allocations {
       const nodes = this.nodes.choose(replicas, exclude, room);
       const up = this.nodes.choose(replicas, exclude).length;
       if (nodes.length < up) {
-        throw new DfsError('ENOSPC', nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room for the ${replicas} copies of a block`);
+        throw new DfsError(
+          'ENOSPC',
+          nodes.length === 0 ? 'no storage node has room for another block' : `only ${nodes.length} storage node(s) have room for the ${replicas} copies of a block`,
+        );
       }
       if (up === 0) throw new DfsError('EIO', 'no storage node is up to take the block', { reason: REASON.noNodes });
       if (up < min) throw new DfsError('EIO', `${up} storage node(s) up; a write needs ${min} copies`, { reason: REASON.noNodes });
       const id = randomBytes(16).toString('hex');
       this.byId.set(id, { ino, expires, nodes: new Set(nodes.map((n) => n.id)) });
-      this.nodes.reserve(nodes.map((n) => n.id), room);
+      this.nodes.reserve(
+        nodes.map((n) => n.id),
+        room,
+      );
       out.push({ id, nodes: nodes.map((n) => ({ id: n.id, url: n.url })), cap: this.capabilities.sign('w', id), want: replicas, min });
     }
     return out;

@@ -17,8 +17,16 @@ const PRUNE_PER_LOGIN = 100;
 export function userRecord(u: User, changes: Partial<User> = {}): MutationRecord {
   const v = { ...u, ...changes };
   return {
-    op: 'user', name: v.name, uid: v.uid, gid: v.gid, salt: v.salt, hash: v.hash, admin: v.admin, groups: v.groups,
-    totp: v.totp ?? null, totpPending: v.totpPending ?? null,
+    op: 'user',
+    name: v.name,
+    uid: v.uid,
+    gid: v.gid,
+    salt: v.salt,
+    hash: v.hash,
+    admin: v.admin,
+    groups: v.groups,
+    totp: v.totp ?? null,
+    totpPending: v.totpPending ?? null,
   };
 }
 
@@ -98,7 +106,12 @@ export function authHandlers(m: MasterContext, guard: LoginGuard): MasterHandler
       const c = m.caller(meta);
       return {
         meta: {
-          user: c.user.name, uid: c.uid, gid: c.user.gid, admin: c.user.admin, groups: [...c.gids], mfa: Boolean(c.user.totp),
+          user: c.user.name,
+          uid: c.uid,
+          gid: c.user.gid,
+          admin: c.user.admin,
+          groups: [...c.gids],
+          mfa: Boolean(c.user.totp),
         },
       };
     },
@@ -153,7 +166,11 @@ export function authHandlers(m: MasterContext, guard: LoginGuard): MasterHandler
       const sessions = [...users.sessions.values()]
         .filter((s) => s.expires > now && (c.user.admin || s.user === c.user.name))
         .map((s) => ({
-          id: sessionId(s.hash), user: s.user, created: s.created ?? null, expires: s.expires, from: s.from ?? null,
+          id: sessionId(s.hash),
+          user: s.user,
+          created: s.created ?? null,
+          expires: s.expires,
+          from: s.from ?? null,
           current: s.hash === c.session,
         }));
       return { meta: { sessions } };

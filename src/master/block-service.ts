@@ -59,7 +59,10 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const exclude = arr(meta, 'exclude', 64).map(String);
       const nodes = m.nodes.choose(int(meta, 'count', 1, 16), exclude, bytesOnNode(m.state.blockSize)).map((x) => ({ id: x.id, url: x.url }));
       for (const x of nodes) a.nodes.add(x.id);
-      m.nodes.reserve(nodes.map((x) => x.id), bytesOnNode(m.state.blockSize));
+      m.nodes.reserve(
+        nodes.map((x) => x.id),
+        bytesOnNode(m.state.blockSize),
+      );
       return { meta: { nodes } };
     },
 
@@ -94,7 +97,8 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
         const id = str(b, 'id', 64);
         m.allocations.of(id, n.ino); // EINVAL (stale-allocation) unless handed to this file
         const nodes = arr(b, 'nodes', 16).map(String);
-        if (nodes.length < minCopies(m.config, n.replicas)) throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${minCopies(m.config, n.replicas)}`);
+        if (nodes.length < minCopies(m.config, n.replicas))
+          throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${minCopies(m.config, n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         const base = b.base === null ? null : optStr(b, 'base', 64);
         return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.state.blockSize), nodes, base };

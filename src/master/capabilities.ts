@@ -29,7 +29,10 @@ export class Capabilities {
    * Stateless: an HMAC of ino and session, valid as long as the session.
    */
   ticket(c: Caller, ino: number): string {
-    return createHmac('sha256', this.ticketKey).update(`${ino}:${c.session ?? ''}`).digest('base64url').slice(0, 32);
+    return createHmac('sha256', this.ticketKey)
+      .update(`${ino}:${c.session ?? ''}`)
+      .digest('base64url')
+      .slice(0, 32);
   }
 
   checkTicket(c: Caller, ino: number, ticket: unknown): void {

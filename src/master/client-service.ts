@@ -38,8 +38,14 @@ export function clientHandlers(m: MasterContext, server: ServerView): MasterHand
       const token = optStr(meta, 'token', 200);
       const session = token === undefined ? undefined : m.state.users.sessionByHash(hashToken(token), Date.now());
       peer.context.client = {
-        kind: kind as ClientInfo['kind'], host: str(meta, 'host', 255), address: peer.remoteAddress, mountpoint: optStr(meta, 'mountpoint', 4096),
-        version: str(meta, 'version', 100), pid: int(meta, 'pid', 0, 2 ** 32), user: session?.user.name, since: Date.now(),
+        kind: kind as ClientInfo['kind'],
+        host: str(meta, 'host', 255),
+        address: peer.remoteAddress,
+        mountpoint: optStr(meta, 'mountpoint', 4096),
+        version: str(meta, 'version', 100),
+        pid: int(meta, 'pid', 0, 2 ** 32),
+        user: session?.user.name,
+        since: Date.now(),
       };
       // a mount: it caches by lease and is told of changes, and it keeps the files it holds
       // open across a reconnect by stating them again (holds.ts)
@@ -57,14 +63,16 @@ export function clientHandlers(m: MasterContext, server: ServerView): MasterHand
           return false; // another session's, or made up: not held
         }
       });
-      for (const ino of m.holds.restate(id, held.map((h) => h.ino))) await forgetIfOrphan(m, ino);
+      for (const ino of m.holds.restate(
+        id,
+        held.map((h) => h.ino),
+      ))
+        await forgetIfOrphan(m, ino);
     },
 
     'cluster.info': ({ meta }, peer) => {
       m.caller(meta);
-      const clients = [...server.peers()]
-        .filter((p) => p.context.client)
-        .map((p) => ({ ...p.context.client!, current: p === peer }));
+      const clients = [...server.peers()].filter((p) => p.context.client).map((p) => ({ ...p.context.client!, current: p === peer }));
       const bin = m.state.trash;
       let files = 0;
       let bytes = 0;
@@ -75,7 +83,10 @@ export function clientHandlers(m: MasterContext, server: ServerView): MasterHand
       const now = Date.now();
       return {
         meta: {
-          ...buildInfo(), startedAt: server.startedAt() ?? now, now, clients,
+          ...buildInfo(),
+          startedAt: server.startedAt() ?? now,
+          now,
+          clients,
           trash: { items: bin.entries.size, files, bytes, retentionMs: m.config.trashMs },
         },
       };

@@ -27,9 +27,20 @@ export async function fetchBlockLists(m: MasterContext): Promise<{ lists: Map<st
 
 export function fsck(m: MasterContext, root: Inode, rootPath: string, lists: Map<string, Set<string>>, unverified: string[]): FsckReport {
   const r: FsckReport = {
-    path: rootPath, files: 0, dirs: 0, blocks: 0, missing: 0, lost: 0, underReplicated: 0,
-    corrupt: m.replication.scan().corrupt, dangling: [], damaged: [], truncated: false,
-    unverifiedNodes: unverified, beyondNodes: 0, healthy: true,
+    path: rootPath,
+    files: 0,
+    dirs: 0,
+    blocks: 0,
+    missing: 0,
+    lost: 0,
+    underReplicated: 0,
+    corrupt: m.replication.scan().corrupt,
+    dangling: [],
+    damaged: [],
+    truncated: false,
+    unverifiedNodes: unverified,
+    beyondNodes: 0,
+    healthy: true,
   };
   const ns = m.state.ns;
   const replication = m.replication;

@@ -26,10 +26,7 @@ export function touchedBy(state: MasterState, r: MutationRecord): Invalidation[]
     case 'restore':
       return [entry(r.to, r.toName), inode(r.to), ...named(r.to, r.toName)];
     case 'rename':
-      return [
-        entry(r.from, r.fromName), entry(r.to, r.toName), inode(r.from), inode(r.to),
-        ...named(r.from, r.fromName), ...named(r.to, r.toName),
-      ];
+      return [entry(r.from, r.fromName), entry(r.to, r.toName), inode(r.from), inode(r.to), ...named(r.from, r.fromName), ...named(r.to, r.toName)];
     case 'setattr':
     case 'commit':
     case 'xattr':

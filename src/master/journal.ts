@@ -43,13 +43,7 @@ export interface ReplayResult {
  * With `until`, only segments before it are read, and they must be whole (they were closed
  * by a rotation): nothing is truncated.
  */
-export function replaySegments(
-  dir: string,
-  fromSeq: number,
-  apply: (record: MutationRecord) => void,
-  say: (line: string) => void = () => undefined,
-  until?: number,
-): ReplayResult {
+export function replaySegments(dir: string, fromSeq: number, apply: (record: MutationRecord) => void, say: (line: string) => void = () => undefined, until?: number): ReplayResult {
   const segs = listSegments(dir).filter((s) => s >= fromSeq && (until === undefined || s < until));
   let records = 0;
   let bytes = 0;
@@ -230,7 +224,13 @@ export class Journal implements MutationLog {
       }
       try {
         const t0 = performance.now();
-        const data = batch.length === 1 ? batch[0].frame : Buffer.concat(batch.map((e) => e.frame), bytes);
+        const data =
+          batch.length === 1
+            ? batch[0].frame
+            : Buffer.concat(
+                batch.map((e) => e.frame),
+                bytes,
+              );
         let off = 0;
         while (off < data.length) {
           const { bytesWritten } = await this.fh.write(data, off, data.length - off, this.size + off);

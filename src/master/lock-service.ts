@@ -70,7 +70,11 @@ export function lockHandlers(m: MasterContext, paths: Paths, locks: LockTable): 
       const type = int(meta, 'type', F_RDLCK, F_WRLCK) as typeof F_RDLCK | typeof F_WRLCK;
       const r = range(meta);
       const h = locks.conflict(n.ino, { owner: str(meta, 'owner', OWNER_MAX), type, ...r });
-      return { meta: h ? { type: h.type, start: h.start, end: h.end === Infinity ? -1 : h.end, pid: h.pid } : { type: F_UNLCK, start: r.start, end: r.end === Infinity ? -1 : r.end, pid: 0 } };
+      return {
+        meta: h
+          ? { type: h.type, start: h.start, end: h.end === Infinity ? -1 : h.end, pid: h.pid }
+          : { type: F_UNLCK, start: r.start, end: r.end === Infinity ? -1 : r.end, pid: 0 },
+      };
     },
 
     'ino.flock': async ({ meta }, peer) => {

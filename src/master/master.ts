@@ -86,7 +86,6 @@ export interface MasterOptions {
   logger?: Logger;
 }
 
-
 export type { ConnContext } from './context.js';
 
 /**
@@ -133,7 +132,9 @@ export class Master implements MasterContext {
     const capKey = loadOrCreateSecret(options.dataDir, 'capability.key', () => randomBytes(32));
     this.joinSecret =
       options.joinSecret ??
-      loadOrCreateSecret(options.dataDir, 'join-secret', () => Buffer.from(randomBytes(24).toString('base64url'))).toString('utf8').trim();
+      loadOrCreateSecret(options.dataDir, 'join-secret', () => Buffer.from(randomBytes(24).toString('base64url')))
+        .toString('utf8')
+        .trim();
     this.config = {
       minReplicas: options.minReplicas ?? DEFAULTS.minReplicas,
       trashMs: Math.max(0, options.trashMs ?? DEFAULTS.trashRetentionMs),
@@ -148,7 +149,8 @@ export class Master implements MasterContext {
     this.holds = new Holds(DEFAULTS.holdGraceMs);
     this.capabilities = new Capabilities(capKey, this.keys.derive('open-ticket'));
     this.allocations = new Allocations(
-      this.nodes, this.capabilities,
+      this.nodes,
+      this.capabilities,
       { minCopies: (replicas) => minCopies(this.config, replicas), blockBytesOnNode: this.blockBytesOnNode },
       options.allocationTtlMs,
     );
@@ -226,21 +228,22 @@ export class Master implements MasterContext {
     if (report.snapshot || report.replayed) {
       this.logger.info(
         {
-          inodes: this.state.ns.inodes.size, snapshot: report.snapshot, snapshotMs: Math.round(report.snapshotMs),
-          journalRecords: report.replayed, replayMs: Math.round(report.replayMs),
+          inodes: this.state.ns.inodes.size,
+          snapshot: report.snapshot,
+          snapshotMs: Math.round(report.snapshotMs),
+          journalRecords: report.replayed,
+          replayMs: Math.round(report.replayMs),
         },
         'metadata loaded',
       );
     }
     const now = Date.now();
     if (!this.state.formatted) {
-      await this.mutate([
-        { op: 'format', time: now, blockSize: this.options.blockSize ?? DEFAULTS.blockSize, replicas: this.options.replicas ?? DEFAULTS.replicas },
-      ]);
+      await this.mutate([{ op: 'format', time: now, blockSize: this.options.blockSize ?? DEFAULTS.blockSize, replicas: this.options.replicas ?? DEFAULTS.replicas }]);
     } else {
       this.holds.restarted(now);
       if (this.options.blockSize !== undefined && this.options.blockSize !== this.state.blockSize) {
-        this.logger.warn({ blockSize: this.state.blockSize }, 'keeping the cluster\'s block size; a cluster\'s block size cannot change');
+        this.logger.warn({ blockSize: this.state.blockSize }, "keeping the cluster's block size; a cluster's block size cannot change");
       }
       const root = this.state.ns.get(ROOT_INO)!;
       if (this.options.replicas !== undefined && this.options.replicas !== root.replicas) {
@@ -273,7 +276,7 @@ export class Master implements MasterContext {
     m.gauge('garbage_blocks', 'Unreferenced blocks still to delete from nodes', () => this.state.blocks.garbage.size);
     m.gauge('under_replicated_blocks', 'Blocks with fewer live copies than their file asks for', () => this.maintenance.counts().underReplicated);
     m.gauge('missing_blocks', 'Blocks with no good live copy', () => this.maintenance.counts().missing);
-    m.gauge('lost_blocks', 'Blocks whose every live copy failed a client\'s check (counted as missing too)', () => this.maintenance.counts().lost);
+    m.gauge('lost_blocks', "Blocks whose every live copy failed a client's check (counted as missing too)", () => this.maintenance.counts().lost);
     m.gauge('corrupt_blocks', 'Blocks with a copy found corrupt, not yet back to their factor', () => this.maintenance.counts().corrupt);
     m.gauge('sessions', 'Live sessions', () => {
       const now = Date.now();

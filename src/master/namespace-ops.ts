@@ -35,9 +35,19 @@ export class NamespaceOps {
     if (type !== 'dir' && (mode & 0o2010) === 0o2010 && !isSuperuser(c) && !c.gids.has(gid)) mode &= ~0o2000;
     await this.m.mutate([
       {
-        op: 'mknod', ino, parent: pr.dir.ino, name: pr.name, type, mode: mode & 0o7777,
-        uid: c.uid, gid, time: Date.now(), replicas: pr.dir.replicas,
-        target, key: type === 'file' ? this.m.keys.newWrappedKey(ino) : undefined, ...(rdev ? { rdev } : {}),
+        op: 'mknod',
+        ino,
+        parent: pr.dir.ino,
+        name: pr.name,
+        type,
+        mode: mode & 0o7777,
+        uid: c.uid,
+        gid,
+        time: Date.now(),
+        replicas: pr.dir.replicas,
+        target,
+        key: type === 'file' ? this.m.keys.newWrappedKey(ino) : undefined,
+        ...(rdev ? { rdev } : {}),
       },
     ]);
     return this.ns.get(ino)!;

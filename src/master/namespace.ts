@@ -67,8 +67,19 @@ export class Namespace {
   initRoot(time: number, replicas: number): void {
     if (this.inodes.has(ROOT_INO)) return;
     this.inodes.set(ROOT_INO, {
-      ino: ROOT_INO, type: 'dir', mode: 0o1777, uid: 0, gid: 0, nlink: 2, size: 0,
-      atime: time, mtime: time, ctime: time, replicas, entries: new Map(), parent: ROOT_INO,
+      ino: ROOT_INO,
+      type: 'dir',
+      mode: 0o1777,
+      uid: 0,
+      gid: 0,
+      nlink: 2,
+      size: 0,
+      atime: time,
+      mtime: time,
+      ctime: time,
+      replicas,
+      entries: new Map(),
+      parent: ROOT_INO,
     });
   }
 
@@ -79,10 +90,17 @@ export class Namespace {
   mknod(n: Omit<Inode, 'nlink' | 'size' | 'atime' | 'mtime' | 'ctime'> & { time: number; name: string; parentIno: number }): void {
     const dir = this.mustDir(n.parentIno);
     const node: Inode = {
-      ino: n.ino, type: n.type, mode: n.mode, uid: n.uid, gid: n.gid,
+      ino: n.ino,
+      type: n.type,
+      mode: n.mode,
+      uid: n.uid,
+      gid: n.gid,
       nlink: n.type === 'dir' ? 2 : 1,
       size: n.type === 'symlink' ? Buffer.byteLength(n.target ?? '') : 0,
-      atime: n.time, mtime: n.time, ctime: n.time, replicas: n.replicas,
+      atime: n.time,
+      mtime: n.time,
+      ctime: n.time,
+      replicas: n.replicas,
     };
     if (n.type === 'dir') {
       node.entries = new Map();

@@ -51,7 +51,9 @@ export function nodeAdminHandlers(m: MasterContext): MasterHandlers {
           if (!b) continue;
           const leaving = [...b.nodes].filter((id) => m.nodes.draining.has(id));
           if (leaving.length === 0) continue;
-          const staying = replication().holders(b).filter((id) => !m.nodes.draining.has(id)).length;
+          const staying = replication()
+            .holders(b)
+            .filter((id) => !m.nodes.draining.has(id)).length;
           if (staying < want) for (const id of leaving) entry(id).toCopy++;
         }
       }

@@ -12,7 +12,9 @@ function spaceOf(meta: Meta): NodeSpace {
   const volume = optStr(meta, 'volume', 256);
   const volumeFree = optInt(meta, 'volumeFree');
   return {
-    capacity: int(meta, 'capacity'), used: int(meta, 'used'), blockCount: int(meta, 'blockCount'),
+    capacity: int(meta, 'capacity'),
+    used: int(meta, 'used'),
+    blockCount: int(meta, 'blockCount'),
     ...(volume !== undefined && volumeFree !== undefined ? { volume, volumeFree } : {}),
   };
 }

@@ -111,10 +111,7 @@ export class MetadataStore implements MutationLog {
   needsCheckpoint(): boolean {
     if (this.checkpointing) return false; // one at a time; the count restarts when it ends
     const s = this.sinceSnapshot;
-    return (
-      s.records >= (this.options.snapshotEveryRecords ?? DEFAULTS.snapshotEveryRecords) ||
-      s.bytes >= (this.options.snapshotEveryBytes ?? DEFAULTS.snapshotEveryBytes)
-    );
+    return s.records >= (this.options.snapshotEveryRecords ?? DEFAULTS.snapshotEveryRecords) || s.bytes >= (this.options.snapshotEveryBytes ?? DEFAULTS.snapshotEveryBytes);
   }
 
   /**

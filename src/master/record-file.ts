@@ -119,7 +119,11 @@ class ChunkReader {
   private start = 0;
   private end = 0;
 
-  constructor(private readonly fd: number, private pos: number, private readonly size: number) {}
+  constructor(
+    private readonly fd: number,
+    private pos: number,
+    private readonly size: number,
+  ) {}
 
   /** The next `n` bytes, or undefined when the file ends first. Valid until the next call. */
   take(n: number): Buffer | undefined {

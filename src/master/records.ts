@@ -99,8 +99,16 @@ export type MutationRecord =
   | { op: 'mktrash'; ino: number; time: number }
   /** Moves `parent/name` (inode `ino`) into the trash as `trashName`, kept until purged. */
   | {
-      op: 'trash'; ino: number; parent: number; name: string; trashName: string; path: string; uid: number; time: number;
-      files: number; bytes: number;
+      op: 'trash';
+      ino: number;
+      parent: number;
+      name: string;
+      trashName: string;
+      path: string;
+      uid: number;
+      time: number;
+      files: number;
+      bytes: number;
     }
   /** Moves trash item `trashName` back into the tree as `to/toName`. */
   | { op: 'restore'; trashName: string; to: number; toName: string; time: number }

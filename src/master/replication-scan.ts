@@ -53,7 +53,7 @@ export function emptyHealth(): ReplicationHealth {
 export function scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number, view: ScanView): 'done' | 'more' {
   const h = pass.health;
   const { blocks, nodes, corrupt, copying } = view;
-  for (let work = 0; work < max; ) {
+  for (let work = 0; work < max;) {
     const next = files.next();
     if (next.done) return 'done';
     const list = next.value.blocks;
@@ -90,4 +90,3 @@ export function scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number, v
   }
   return 'more';
 }
-

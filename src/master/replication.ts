@@ -70,7 +70,10 @@ export class Replicator {
   private readonly o: Required<ReplicationOptions>;
   health: ReplicationHealth = emptyHealth();
 
-  constructor(private readonly m: ReplicationContext, options: ReplicationOptions = {}) {
+  constructor(
+    private readonly m: ReplicationContext,
+    options: ReplicationOptions = {},
+  ) {
     this.o = {
       graceMs: options.graceMs ?? DEFAULTS.repairGraceMs,
       concurrency: options.concurrency ?? DEFAULTS.repairConcurrency,
@@ -302,7 +305,7 @@ export class Replicator {
       if (b.suspect?.has(nodeId)) return;
       await this.m.mutate([{ op: 'suspect', id, nodes: [nodeId] }]);
       if (this.copiesOf(b).good.length === 0) {
-        this.m.logger.error({ block: id, node: nodeId }, 'every live copy of a block failed a client\'s check: the block is lost (copies kept)');
+        this.m.logger.error({ block: id, node: nodeId }, "every live copy of a block failed a client's check: the block is lost (copies kept)");
       }
       return;
     }
@@ -342,8 +345,7 @@ export class Replicator {
           if (!b.nodes.has(nodeId)) records.push({ op: 'locate', id, add: [nodeId] });
         } else if (blocks.garbage.has(id)) {
           if (!blocks.garbage.get(id)!.has(nodeId)) records.push({ op: 'garbage', id, nodes: [nodeId] });
-        }
-        else if (!this.m.allocations.has(id)) orphans.push(id);
+        } else if (!this.m.allocations.has(id)) orphans.push(id);
       }
       for (let i = 0; i < records.length; i += DEFAULTS.gcBatch) await this.m.mutate(records.slice(i, i + DEFAULTS.gcBatch));
       for (let i = 0; i < orphans.length; i += DEFAULTS.gcBatch) {

@@ -30,9 +30,7 @@ export async function resetAdmin(dataDir: string, password?: string): Promise<Re
     const { salt, hash } = await newPasswordHash(pw);
     const admin = state.users.users.get('admin');
     const records: MutationRecord[] = [
-      admin
-        ? userRecord(admin, { salt, hash, totp: null, totpPending: null })
-        : { op: 'user', name: 'admin', uid: ADMIN_UID, gid: 0, salt, hash, admin: true, groups: [] },
+      admin ? userRecord(admin, { salt, hash, totp: null, totpPending: null }) : { op: 'user', name: 'admin', uid: ADMIN_UID, gid: 0, salt, hash, admin: true, groups: [] },
     ];
     const sessions = [...state.users.sessions.values()].filter((s) => s.user === 'admin');
     for (const s of sessions) records.push({ op: 'endSession', hash: s.hash });

@@ -138,7 +138,10 @@ class ListFrames {
   private items: string[] = [];
   private bytes = 0;
 
-  constructor(private readonly out: FrameWriter, private readonly prefix: string) {}
+  constructor(
+    private readonly out: FrameWriter,
+    private readonly prefix: string,
+  ) {}
 
   add(json: string): void {
     this.items.push(json);
@@ -205,8 +208,17 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   const large: Inode[] = [];
   for (const n of ns.inodes.values()) {
     const s: SnapInode = {
-      ino: n.ino, type: n.type, mode: n.mode, uid: n.uid, gid: n.gid, nlink: n.nlink, size: n.size,
-      atime: n.atime, mtime: n.mtime, ctime: n.ctime, replicas: n.replicas,
+      ino: n.ino,
+      type: n.type,
+      mode: n.mode,
+      uid: n.uid,
+      gid: n.gid,
+      nlink: n.nlink,
+      size: n.size,
+      atime: n.atime,
+      mtime: n.mtime,
+      ctime: n.ctime,
+      replicas: n.replicas,
     };
     if (n.parent !== undefined) s.parent = n.parent;
     if (n.target !== undefined) s.target = n.target;
@@ -241,7 +253,11 @@ export function writeSnapshot(state: MasterState, fd: number, nextSegment: numbe
   }
 
   const end: Frame = {
-    t: 'end', inodes: ns.inodes.size, blocks: state.blocks.blocks.size, garbage: state.blocks.garbage.size, trash: bin.entries.size,
+    t: 'end',
+    inodes: ns.inodes.size,
+    blocks: state.blocks.blocks.size,
+    garbage: state.blocks.garbage.size,
+    trash: bin.entries.size,
   };
   out.frame(JSON.stringify(end));
   out.drain();
@@ -332,10 +348,12 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
     throw new FormatError(file, `damaged or incomplete at byte ${scan.goodEnd} of ${scan.size}`);
   }
   if (
-    end.inodes !== ns.inodes.size || end.blocks !== state.blocks.blocks.size || end.garbage !== state.blocks.garbage.size ||
+    end.inodes !== ns.inodes.size ||
+    end.blocks !== state.blocks.blocks.size ||
+    end.garbage !== state.blocks.garbage.size ||
     (end.trash !== undefined && end.trash !== state.trash.entries.size)
   ) {
-    throw new FormatError(file, 'the end frame\'s counts do not match what the file holds');
+    throw new FormatError(file, "the end frame's counts do not match what the file holds");
   }
   return { nextSegment: header.nextSegment, time: header.time };
 }

@@ -36,8 +36,18 @@ export class MasterState {
         break;
       case 'mknod':
         this.ns.mknod({
-          ino: r.ino, parentIno: r.parent, name: r.name, type: r.type, mode: r.mode, uid: r.uid,
-          gid: r.gid, time: r.time, replicas: r.replicas, target: r.target, key: r.key, rdev: r.rdev,
+          ino: r.ino,
+          parentIno: r.parent,
+          name: r.name,
+          type: r.type,
+          mode: r.mode,
+          uid: r.uid,
+          gid: r.gid,
+          time: r.time,
+          replicas: r.replicas,
+          target: r.target,
+          key: r.key,
+          rdev: r.rdev,
         });
         break;
       case 'link':
@@ -65,8 +75,15 @@ export class MasterState {
         // the spent TOTP step is time, not secret: it outlives a change of the user record
         const totpStep = this.users.users.get(r.name)?.totpStep;
         this.users.users.set(r.name, {
-          name: r.name, uid: r.uid, gid: r.gid, salt: r.salt, hash: r.hash, admin: r.admin,
-          groups: r.groups, totp: r.totp ?? null, totpPending: r.totpPending ?? null,
+          name: r.name,
+          uid: r.uid,
+          gid: r.gid,
+          salt: r.salt,
+          hash: r.hash,
+          admin: r.admin,
+          groups: r.groups,
+          totp: r.totp ?? null,
+          totpPending: r.totpPending ?? null,
           ...(totpStep === undefined ? {} : { totpStep }),
         });
         break;
@@ -110,10 +127,7 @@ export class MasterState {
         this.trash.makeDir(r.ino, r.time);
         break;
       case 'trash':
-        this.trash.put(
-          { ino: r.ino, name: r.trashName, parent: r.parent, origName: r.name, path: r.path, uid: r.uid, time: r.time, files: r.files, bytes: r.bytes },
-          r.time,
-        );
+        this.trash.put({ ino: r.ino, name: r.trashName, parent: r.parent, origName: r.name, path: r.path, uid: r.uid, time: r.time, files: r.files, bytes: r.bytes }, r.time);
         break;
       case 'restore':
         this.trash.restore(r.trashName, r.to, r.toName, r.time);

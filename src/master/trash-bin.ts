@@ -89,8 +89,19 @@ export class TrashBin {
   makeDir(ino: number, time: number): void {
     if (this.dirIno !== undefined) return;
     this.ns.inodes.set(ino, {
-      ino, type: 'dir', mode: TRASH_MODE, uid: 0, gid: 0, nlink: 2, size: 0,
-      atime: time, mtime: time, ctime: time, replicas: this.ns.get(ROOT_INO)?.replicas ?? 1, entries: new Map(), parent: ROOT_INO,
+      ino,
+      type: 'dir',
+      mode: TRASH_MODE,
+      uid: 0,
+      gid: 0,
+      nlink: 2,
+      size: 0,
+      atime: time,
+      mtime: time,
+      ctime: time,
+      replicas: this.ns.get(ROOT_INO)?.replicas ?? 1,
+      entries: new Map(),
+      parent: ROOT_INO,
     });
     if (ino >= this.ns.nextIno) this.ns.nextIno = ino + 1;
     this.dirIno = ino;

@@ -43,14 +43,19 @@ export function removal(m: MasterContext, c: Caller, pr: ParentResolved, p: stri
   const lastName = node.type === 'dir' || node.nlink <= 1;
   if (!lastName) return { op: 'unlink', parent: pr.dir.ino, name: pr.name, time };
   if (skipTrash || m.config.trashMs <= 0 || bin.dirIno === undefined) {
-    return node.type === 'dir' && node.entries!.size > 0
-      ? { op: 'purge', parent: pr.dir.ino, name: pr.name, time }
-      : { op: 'unlink', parent: pr.dir.ino, name: pr.name, time };
+    return node.type === 'dir' && node.entries!.size > 0 ? { op: 'purge', parent: pr.dir.ino, name: pr.name, time } : { op: 'unlink', parent: pr.dir.ino, name: pr.name, time };
   }
   let name = trashName(node.ino, pr.name);
   if (bin.entries.has(name)) name = trashName(node.ino, `${time}-${pr.name}`);
   return {
-    op: 'trash', ino: node.ino, parent: pr.dir.ino, name: pr.name, trashName: name, path: normal(p), uid: c.uid, time,
+    op: 'trash',
+    ino: node.ino,
+    parent: pr.dir.ino,
+    name: pr.name,
+    trashName: name,
+    path: normal(p),
+    uid: c.uid,
+    time,
     ...treeSize(m.state.ns, node),
   };
 }
@@ -102,8 +107,16 @@ export function trashHandlers(m: MasterContext, paths: PathResolver): MasterHand
   function item(e: TrashEntry): TrashItem {
     const n = ns.get(e.ino)!;
     return {
-      id: e.ino, trashPath: `/${TRASH_NAME}/${e.name}`, path: e.path, type: n.type, uid: n.uid, removedBy: e.uid, removed: e.time,
-      purgeAt: e.time + m.config.trashMs, files: e.files, bytes: e.bytes,
+      id: e.ino,
+      trashPath: `/${TRASH_NAME}/${e.name}`,
+      path: e.path,
+      type: n.type,
+      uid: n.uid,
+      removedBy: e.uid,
+      removed: e.time,
+      purgeAt: e.time + m.config.trashMs,
+      files: e.files,
+      bytes: e.bytes,
     };
   }
 
@@ -195,7 +208,10 @@ export class TrashPurger {
   private timer?: NodeJS.Timeout;
   private running = false;
 
-  constructor(private readonly m: MasterContext, private readonly everyMs: number) {}
+  constructor(
+    private readonly m: MasterContext,
+    private readonly everyMs: number,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => {

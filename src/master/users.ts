@@ -51,9 +51,7 @@ export function newToken(): string {
 
 function scryptHash(password: string, salt: string): Promise<string> {
   return new Promise((resolve, reject) =>
-    scrypt(password, Buffer.from(salt, 'hex'), 32, { N: 16384, r: 8, p: 1 }, (err, key) =>
-      err ? reject(err) : resolve(key.toString('hex')),
-    ),
+    scrypt(password, Buffer.from(salt, 'hex'), 32, { N: 16384, r: 8, p: 1 }, (err, key) => (err ? reject(err) : resolve(key.toString('hex')))),
   );
 }
 

@@ -41,7 +41,7 @@ function checkAccess(c: Caller, n: Inode, space: Space, write: boolean): void {
     if (!allowed(c, n, write ? W_OK : R_OK)) throw new DfsError('EACCES', `permission denied: ${write ? 'set' : 'read'} attributes`);
     return;
   }
-  if (space === 'trusted' && !isSuperuser(c)) throw new DfsError(write ? 'EPERM' : 'ENODATA', 'trusted attributes are the superuser\'s');
+  if (space === 'trusted' && !isSuperuser(c)) throw new DfsError(write ? 'EPERM' : 'ENODATA', "trusted attributes are the superuser's");
   if (space === 'security' && write && !isSuperuser(c)) throw new DfsError('EPERM', 'security attributes are set by the superuser');
 }
 

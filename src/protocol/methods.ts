@@ -6,8 +6,23 @@
 // call also carries the session `token` and a request id (`rid`); the transport adds them.
 // Block bytes never appear here: they travel as the message's raw payload.
 import type {
-  Attr, ClusterInfo, ClusterStatus, ConnectedClient, DirEntry, FileTime, FileType, FsckReport, GroupInfo, LoginResult, NodeEntry, PathInfo,
-  SessionInfo, StatFs, TrashItem, Usage, UserInfo,
+  Attr,
+  ClusterInfo,
+  ClusterStatus,
+  ConnectedClient,
+  DirEntry,
+  FileTime,
+  FileType,
+  FsckReport,
+  GroupInfo,
+  LoginResult,
+  NodeEntry,
+  PathInfo,
+  SessionInfo,
+  StatFs,
+  TrashItem,
+  Usage,
+  UserInfo,
 } from './types.js';
 
 /** A method's request and reply. `void`: an empty reply. */

@@ -7,7 +7,13 @@ export type FileType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'char' |
 
 /** The S_IF* bits of st_mode for each kind of inode, as Linux numbers them. */
 export const TYPE_BITS: Record<FileType, number> = {
-  file: 0o100000, dir: 0o040000, symlink: 0o120000, fifo: 0o010000, socket: 0o140000, char: 0o020000, block: 0o060000,
+  file: 0o100000,
+  dir: 0o040000,
+  symlink: 0o120000,
+  fifo: 0o010000,
+  socket: 0o140000,
+  char: 0o020000,
+  block: 0o060000,
 };
 
 /** The kind of inode st_mode's S_IFMT bits name, or undefined for none dfs keeps. */
@@ -50,7 +56,6 @@ export type StatFs = {
   free: number;
   files: number;
 };
-
 
 /** A removed file or directory in the trash (`dfs trash list`). */
 export type TrashItem = {

@@ -36,7 +36,10 @@ export class RpcClient<C = undefined> {
   private connecting?: Promise<Peer<C>>;
   private closedByUser = false;
 
-  constructor(readonly url: string, private readonly options: RpcClientOptions<C> = {}) {}
+  constructor(
+    readonly url: string,
+    private readonly options: RpcClientOptions<C> = {},
+  ) {}
 
   /**
    * A call turned away before it ran (too many in flight on the connection, logins queued:

@@ -16,9 +16,17 @@ export class RpcMetrics {
 
   constructor(readonly prefix: 'dfs_master' | 'dfs_storage') {
     const registers = [this.registry];
-    this.requests = new client.Counter({ name: `${prefix}_requests_total`, help: 'RPC requests served, by method and status (OK or an errno)', labelNames: ['method', 'status'], registers });
+    this.requests = new client.Counter({
+      name: `${prefix}_requests_total`,
+      help: 'RPC requests served, by method and status (OK or an errno)',
+      labelNames: ['method', 'status'],
+      registers,
+    });
     this.latency = new client.Histogram({
-      name: `${prefix}_request_duration_seconds`, help: 'RPC handling time by method', labelNames: ['method'], registers,
+      name: `${prefix}_request_duration_seconds`,
+      help: 'RPC handling time by method',
+      labelNames: ['method'],
+      registers,
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     });
     this.bytesIn = new client.Counter({ name: `${prefix}_received_bytes_total`, help: 'Payload bytes received in requests', registers });
@@ -31,7 +39,9 @@ export class RpcMetrics {
 
   gauge(name: string, help: string, collect: () => number): client.Gauge {
     return new client.Gauge({
-      name: `${this.prefix}_${name}`, help, registers: [this.registry],
+      name: `${this.prefix}_${name}`,
+      help,
+      registers: [this.registry],
       collect() {
         this.set(collect());
       },

@@ -183,7 +183,12 @@ export class Peer<C = unknown> {
       return this.protocolError(toDfsError(err).message);
     }
     if (frame.kind === FRAME_KIND.request) {
-      void this.serve(frame.id, frame.method, { meta: frame.meta, payload: frame.payload }, parts.reduce((n, b) => n + b.length, 0));
+      void this.serve(
+        frame.id,
+        frame.method,
+        { meta: frame.meta, payload: frame.payload },
+        parts.reduce((n, b) => n + b.length, 0),
+      );
       return;
     }
     const p = this.pending.get(frame.id);
@@ -205,8 +210,7 @@ export class Peer<C = unknown> {
     const started = observe ? process.hrtime.bigint() : 0n;
     // unknown names are counted under one label, so a peer cannot grow the metric set
     const label = handler ? method : '(unknown)';
-    const done = (status: string, bytesOut: number): void =>
-      observe?.(label, status, Number(process.hrtime.bigint() - started) / 1e9, req.payload.length, bytesOut);
+    const done = (status: string, bytesOut: number): void => observe?.(label, status, Number(process.hrtime.bigint() - started) / 1e9, req.payload.length, bytesOut);
     if (!handler) {
       done('ENOSYS', 0);
       return this.replyError(id, new DfsError('ENOSYS', `unknown method ${method}`, { reason: REASON.unknownMethod }));

@@ -79,14 +79,12 @@ export class RpcServer<C> {
     this.handshakeMs = options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs;
     // Node checks these only every connectionsCheckingInterval (30 s by default): check often
     const timeouts = {
-      headersTimeout: this.handshakeMs, requestTimeout: this.handshakeMs,
+      headersTimeout: this.handshakeMs,
+      requestTimeout: this.handshakeMs,
       connectionsCheckingInterval: Math.max(100, Math.min(1000, this.handshakeMs / 4)),
     };
     this.http = options.tls
-      ? https.createServer(
-          { cert: options.tls.cert, key: options.tls.key, handshakeTimeout: this.handshakeMs, ...timeouts },
-          onRequest,
-        )
+      ? https.createServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: this.handshakeMs, ...timeouts }, onRequest)
       : http.createServer(timeouts, onRequest);
     // a plain HTTP request (metrics, health) is not a silent socket: Node's timeouts govern it
     this.http.on('request', (req: http.IncomingMessage) => this.settle(this.slotOf(req.socket)));
@@ -163,10 +161,15 @@ export class RpcServer<C> {
       slot.timer = setTimeout(() => ws.close(1008, 'no successful call in time'), this.options.proveWithinMs ?? DEFAULTS.proveWithinMs);
       slot.timer.unref();
     }
-    new MessageDeadline(socket, this.options.messageTimeoutMs ?? DEFAULTS.messageTimeoutMs, () => socket.isPaused(), () => {
-      ws.close(1008, 'a message took too long to arrive');
-      ws.terminate();
-    });
+    new MessageDeadline(
+      socket,
+      this.options.messageTimeoutMs ?? DEFAULTS.messageTimeoutMs,
+      () => socket.isPaused(),
+      () => {
+        ws.close(1008, 'a message took too long to arrive');
+        ws.terminate();
+      },
+    );
     const peerOptions: PeerOptions = {
       ...this.options,
       observe: this.options.metrics?.observe,

@@ -92,7 +92,11 @@ export class DiskBlockStore implements BlockStore {
   /** The file system the data dir is on, as the master groups nodes that share one. */
   private readonly volume: string;
 
-  private constructor(readonly dir: string, readonly nodeId: string, private readonly options: DiskStoreOptions) {
+  private constructor(
+    readonly dir: string,
+    readonly nodeId: string,
+    private readonly options: DiskStoreOptions,
+  ) {
     this.blocksDir = path.join(dir, 'blocks');
     this.tmpDir = path.join(dir, 'tmp');
     this.volume = `${os.hostname()}:${fs.statSync(dir).dev}`;

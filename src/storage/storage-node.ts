@@ -187,7 +187,8 @@ export class StorageNode {
         // no limit: every id in one reply, as before pages (a master that does not follow cursors)
         const limit = optInt(meta, 'limit', 1, DEFAULTS.blockListPageMax) ?? Number.MAX_SAFE_INTEGER;
         const cursor = optStr(meta, 'cursor', 64);
-        const { page, cursor: more } = cursor === undefined ? this.listings.begin('master', [...store.ids()], limit, Date.now()) : this.listings.next('master', cursor, limit, Date.now());
+        const { page, cursor: more } =
+          cursor === undefined ? this.listings.begin('master', [...store.ids()], limit, Date.now()) : this.listings.next('master', cursor, limit, Date.now());
         return { meta: { ids: page, cursor: more } };
       },
       'block.replicate': async ({ meta }) => {

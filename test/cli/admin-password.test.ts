@@ -7,13 +7,17 @@ import t from 'tap';
 import { DFS_BIN, runDfs, tempDir, waitForLine, type Teardown } from '../helpers/cluster.js';
 
 const env = (dir: string): NodeJS.ProcessEnv => ({
-  ...process.env, DFS_CONFIG_DIR: path.join(dir, 'config'), DFS_MASTER: undefined, DFS_ADMIN_PASSWORD: undefined,
+  ...process.env,
+  DFS_CONFIG_DIR: path.join(dir, 'config'),
+  DFS_MASTER: undefined,
+  DFS_ADMIN_PASSWORD: undefined,
 });
 
 /** `dfs master` in its own process, until the test ends; its URL and first lines. */
 async function startMaster(t: Teardown, dir: string): Promise<{ url: string; stdout: string; stop(): Promise<void> }> {
   const p = spawn(DFS_BIN, ['master', '--data-dir', path.join(dir, 'm'), '--port', '0'], {
-    env: { ...env(dir), DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env(dir), DFS_NODE: process.execPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
@@ -64,7 +68,7 @@ t.test('dfs master reset-admin: refused while the master runs, then a new passwo
   m = await startMaster(t, dir);
   t.notMatch(m.stdout, /admin password/, 'a restart makes no new admin');
   t.equal((await login(dir, m.url, old)).code, 1, 'the old password is refused');
-  t.equal((await login(dir, m.url, fresh)).code, 1, 'so is the first reset\'s');
+  t.equal((await login(dir, m.url, fresh)).code, 1, "so is the first reset's");
   t.equal((await login(dir, m.url, 'chosen-password')).code, 0, 'the last one logs in');
   t.match(await runDfs(['master', 'reset-admin', '--data-dir', path.join(dir, 'nothing-here')], env(dir)), { code: 1, stderr: /no master metadata/ });
 });

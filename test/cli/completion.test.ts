@@ -14,7 +14,9 @@ t.test('bash completion', async (t) => {
   fs.writeFileSync(script, r.stdout);
   fs.writeFileSync(path.join(dir, 'notes.txt'), '');
   const complete = async (...words: string[]): Promise<string> =>
-    (await sh(`bash -c 'source ${script}; COMP_WORDS=(${words.map((w) => `"${w}"`).join(' ')}); COMP_CWORD=${words.length - 1}; _dfs; echo "\${COMPREPLY[*]}"'`, { cwd: dir })).stdout.trim();
+    (
+      await sh(`bash -c 'source ${script}; COMP_WORDS=(${words.map((w) => `"${w}"`).join(' ')}); COMP_CWORD=${words.length - 1}; _dfs; echo "\${COMPREPLY[*]}"'`, { cwd: dir })
+    ).stdout.trim();
   t.same((await complete('dfs', 'sta')).split(' ').sort(), ['stat', 'status'], 'commands');
   t.equal(await complete('dfs', 'trash', ''), 'list restore purge', 'subcommands');
   t.match(await complete('dfs', 'ls', '-'), /(^| )-R( |$).*--json/, 'options of ls');

@@ -22,7 +22,11 @@ t.test('errors are one clear line with a non-zero exit', async (t) => {
   t.match(noLogin.stderr, /^dfs: not logged in: run `dfs login/, 'missing login');
   const noMaster = await runDfs(['ls', '/'], { ...process.env, DFS_CONFIG_DIR: path.join(dir, 'empty'), DFS_MASTER: undefined });
   t.match(noMaster.stderr, /^dfs: no master: pass --master URL/, 'no master configured');
-  const unreachable = await runDfs(['login', '--user', 'admin', '--password-stdin', '--master', 'ws://127.0.0.1:1'], { ...process.env, DFS_CONFIG_DIR: path.join(dir, 'c2') }, 'pw\n');
+  const unreachable = await runDfs(
+    ['login', '--user', 'admin', '--password-stdin', '--master', 'ws://127.0.0.1:1'],
+    { ...process.env, DFS_CONFIG_DIR: path.join(dir, 'c2') },
+    'pw\n',
+  );
   t.equal(unreachable.code, 1);
   t.equal(unreachable.stderr, 'dfs: cannot reach ws://127.0.0.1:1: connection refused (ECONNREFUSED)\n', 'unreachable master');
   for (const r of [missing, getMissing, noLogin, unreachable]) t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');

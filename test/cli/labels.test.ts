@@ -7,7 +7,10 @@ import t from 'tap';
 import { ADMIN_PASSWORD, runDfs, spawnCluster, tempDir } from '../helpers/cluster.js';
 
 const env = (dir: string, more: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
-  ...process.env, DFS_CONFIG_DIR: path.join(dir, 'config'), DFS_MASTER: undefined, ...more,
+  ...process.env,
+  DFS_CONFIG_DIR: path.join(dir, 'config'),
+  DFS_MASTER: undefined,
+  ...more,
 });
 
 t.test('a typo is one line with a suggestion; login --help shows --master; --version names the commit', async (t) => {
@@ -22,7 +25,7 @@ t.test('a typo is one line with a suggestion; login --help shows --master; --ver
   t.match(version.stdout, /^dfs \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n$/);
 });
 
-t.test('a host name that does not resolve, a storage node\'s port, a --master that is not the saved login\'s', async (t) => {
+t.test("a host name that does not resolve, a storage node's port, a --master that is not the saved login's", async (t) => {
   const cl = await spawnCluster(t, { nodes: 1 });
   const dir = tempDir(t);
   const login = (master: string): Promise<{ code: number; stderr: string }> =>
@@ -60,7 +63,10 @@ t.test('a port in use is EADDRINUSE in one line', async (t) => {
   t.teardown(() => busy.close());
   const port = String((busy.address() as net.AddressInfo).port);
   const dir = tempDir(t);
-  for (const args of [['master', '--data-dir', path.join(dir, 'm'), '--port', port], ['up', '--data-dir', path.join(dir, 'up'), '--port', port]]) {
+  for (const args of [
+    ['master', '--data-dir', path.join(dir, 'm'), '--port', port],
+    ['up', '--data-dir', path.join(dir, 'up'), '--port', port],
+  ]) {
     const r = await runDfs(args, env(dir));
     t.match(r, { code: 1, stderr: new RegExp(`dfs: dfs (master|up): port ${port} on 127\\.0\\.0\\.1 is in use .*\\(EADDRINUSE\\)\\n$`) }, `dfs ${args[0]}`);
   }

@@ -28,17 +28,40 @@ t.test('ls -R, -a, -l -h as GNU ls prints them; --json everywhere; du, df, info'
   const gnu = async (cmd: string): Promise<string> => (await sh(`cd ${local} && LC_ALL=C ${cmd}`)).stdout;
   const stripRoot = (s: string): string => s.replace(/^\/(.*):$/gm, '$1:');
   t.equal(stripRoot(await ok(['ls', '-R', '/tree'])), await gnu('ls -R tree'), 'ls -R: the same as GNU ls -R');
-  t.equal(stripRoot(await ok(['ls', '-R', '-a', '/tree'])), (await gnu('ls -R -A tree')), 'ls -R -a: dot names too (no . and ..)');
+  t.equal(stripRoot(await ok(['ls', '-R', '-a', '/tree'])), await gnu('ls -R -A tree'), 'ls -R -a: dot names too (no . and ..)');
   t.equal(await ok(['ls', '/tree']), await gnu('ls tree'), 'dot names hidden without -a');
   // files only: a local directory's size is its 4 KiB of entries, a dfs one's is 0
-  const sizeColumn = (text: string): string[] => text.trim().split('\n').filter((l) => l.startsWith('-')).map((l) => l.split(/\s+/)[4]);
+  const sizeColumn = (text: string): string[] =>
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('-'))
+      .map((l) => l.split(/\s+/)[4]);
   t.same(sizeColumn(await ok(['ls', '-l', '-h', '/tree'])), sizeColumn(await gnu('ls -l -h tree')), 'ls -lh sizes as GNU ls -lh rounds them');
 
   const entries = JSON.parse(await ok(['ls', '-R', '--json', '/tree'])) as { path: string; size: number; type: string; user: string }[];
-  t.same(entries.filter((e) => e.type === 'file').map((e) => [e.path, e.size]).sort(),
-    Object.entries(sizes).filter(([n]) => !n.split('/').some((p) => p.startsWith('.'))).map(([n, s]) => [`/tree/${n}`, s]).sort(), 'ls --json: paths and sizes');
+  t.same(
+    entries
+      .filter((e) => e.type === 'file')
+      .map((e) => [e.path, e.size])
+      .sort(),
+    Object.entries(sizes)
+      .filter(([n]) => !n.split('/').some((p) => p.startsWith('.')))
+      .map(([n, s]) => [`/tree/${n}`, s])
+      .sort(),
+    'ls --json: paths and sizes',
+  );
   t.equal(entries[0].user, 'admin', 'with owner names');
-  for (const args of [['user', 'list', '--json'], ['group', 'list', '--json'], ['session', 'list', '--json'], ['trash', 'list', '--json'], ['status', '--json'], ['df', '--json'], ['du', '--json'], ['info', '--json', '/tree']]) {
+  for (const args of [
+    ['user', 'list', '--json'],
+    ['group', 'list', '--json'],
+    ['session', 'list', '--json'],
+    ['trash', 'list', '--json'],
+    ['status', '--json'],
+    ['df', '--json'],
+    ['du', '--json'],
+    ['info', '--json', '/tree'],
+  ]) {
     const out = await ok(args);
     t.doesNotThrow(() => JSON.parse(out) as unknown, `dfs ${args.join(' ')} prints JSON`);
   }
@@ -51,9 +74,15 @@ t.test('ls -R, -a, -l -h as GNU ls prints them; --json everywhere; du, df, info'
 
   const info = JSON.parse(await ok(['info', '--json', '/tree/odd'])) as PathInfo;
   t.equal(info.blocks!.length, 2, 'a 5 MiB file is two 4 MiB blocks');
-  t.match(info.blocks, [{ index: 0, size: 4 * 1024 * 1024, live: 2, state: 'ok' }, { index: 1, size: 1024 * 1024 + 7, live: 2, state: 'ok' }]);
+  t.match(info.blocks, [
+    { index: 0, size: 4 * 1024 * 1024, live: 2, state: 'ok' },
+    { index: 1, size: 1024 * 1024 + 7, live: 2, state: 'ok' },
+  ]);
   t.equal(new Set(info.blocks![0]!.copies.map((c) => c.node)).size, 2, 'on two different nodes');
-  t.match(await ok(['info', '/tree/odd']), /^blocks\s+2, 2 with every copy they want\nBLOCK\s+ID\s+SIZE\s+COPIES\s+STATE\s+NODES\n0\s+[0-9a-f]{32}\s+4194304\s+2\/2\s+ok\s+\S+ \S+$/m);
+  t.match(
+    await ok(['info', '/tree/odd']),
+    /^blocks\s+2, 2 with every copy they want\nBLOCK\s+ID\s+SIZE\s+COPIES\s+STATE\s+NODES\n0\s+[0-9a-f]{32}\s+4194304\s+2\/2\s+ok\s+\S+ \S+$/m,
+  );
   t.match(await ok(['info', '/tree']), /contains\s+7 files, 4 directories, \d+ bytes/, 'a directory: what it holds');
 
   const df = JSON.parse(await ok(['df', '--json'])) as { capacity: number; used: number; free: number; files: number; trash: { items: number } };
@@ -68,7 +97,7 @@ t.test('ls -R, -a, -l -h as GNU ls prints them; --json everywhere; du, df, info'
   t.equal((JSON.parse(await ok(['df', '--json'])) as { trash: { bytes: number } }).trash.bytes, trash.items[0].bytes, 'df counts what the trash holds');
 });
 
-t.test('status: totals, the master\'s version and uptime, mounts and clients', { skip: fuseUnavailable() }, async (t) => {
+t.test("status: totals, the master's version and uptime, mounts and clients", { skip: fuseUnavailable() }, async (t) => {
   const cl = await spawnCluster(t, { nodes: 2 });
   const mnt = await mount(t, cl);
   const r = await cl.dfs(['status', '--json']);
@@ -84,14 +113,23 @@ t.test('status: totals, the master\'s version and uptime, mounts and clients', {
   t.ok(s.master.uptimeMs >= 0);
   // the master's own space figure when it gives one (a disk several nodes share counted once), else the nodes' sums
   const space = s.space ?? { capacity: s.nodes.reduce((n, x) => n + x.capacity, 0), used: s.nodes.reduce((n, x) => n + x.used, 0) };
-  t.same(s.totals, {
-    capacity: space.capacity, used: space.used, free: space.capacity - space.used, blocks: s.nodes.reduce((n, x) => n + x.blocks, 0), nodesUp: 2, nodes: 2,
-  }, 'totals from the nodes\' figures');
+  t.same(
+    s.totals,
+    {
+      capacity: space.capacity,
+      used: space.used,
+      free: space.capacity - space.used,
+      blocks: s.nodes.reduce((n, x) => n + x.blocks, 0),
+      nodesUp: 2,
+      nodes: 2,
+    },
+    "totals from the nodes' figures",
+  );
   t.match(s.mounts, [{ mountpoint: mnt.dir, user: 'admin', version: /^\d+\.\d+\.\d+ \(commit / }], 'the mount: its mount point, user, version');
   t.ok(s.mounts[0].host.length > 0 && s.mounts[0].since > 0, 'and host and since');
   t.match(s.clients, [{ kind: 'cli', current: true }], 'and this CLI');
   const text = (await cl.dfs(['status'])).stdout;
-  t.match(text, /^master ws:\/\/\S+, version \d+\.\d+\.\d+ \(commit \S+\), up \d+ (s|min)\n/, 'the master\'s line');
+  t.match(text, /^master ws:\/\/\S+, version \d+\.\d+\.\d+ \(commit \S+\), up \d+ (s|min)\n/, "the master's line");
   t.match(text, /^total\s+2\/2 up\s+\S+ \S+\s+\S+ \S+\s+\d+$/m, 'a totals row');
   t.match(text, new RegExp(`^MOUNT\\s+HOST\\s+USER\\s+VERSION\\s+SINCE\\n${mnt.dir.replace(/[/.]/g, '\\$&')}\\s`, 'm'), 'the mounts table');
 });

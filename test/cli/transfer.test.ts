@@ -12,8 +12,7 @@ import { code, readAll, sha } from '../helpers/bytes.js';
 import { sh } from '../helpers/mount.js';
 import { eventually } from '../helpers/split-cluster.js';
 
-const exited = (p: ReturnType<typeof spawn>): Promise<number | null> =>
-  new Promise((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.once('exit', (c) => resolve(c))));
+const exited = (p: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.once('exit', (c) => resolve(c))));
 
 t.test('a destination ending in / must be a directory', async (t) => {
   const cl = await spawnCluster(t, { nodes: 1 });
@@ -43,7 +42,11 @@ t.test('an interrupted put: readers see the old file throughout, and nothing is 
   t.equal((await readAll(c, '/x')).toString(), 'the old version\n', 'meanwhile /x is the old file, whole');
   put.kill('SIGINT');
   t.equal(await exited(put), 130, 'Ctrl-C: exit 130, as a shell reports it');
-  t.same((await c.readdir('/')).map((e) => e.name), ['x'], `the temporary file ${temp} is gone`);
+  t.same(
+    (await c.readdir('/')).map((e) => e.name),
+    ['x'],
+    `the temporary file ${temp} is gone`,
+  );
   t.equal((await readAll(c, '/x')).toString(), 'the old version\n', 'and /x untouched');
   t.same((await c.trashList()).items, [], 'not in the trash either');
 });
@@ -58,8 +61,11 @@ t.test('an interrupted get leaves no partial file', async (t) => {
   fs.mkdirSync(out);
   const get = spawn(DFS_BIN, ['get', '/big', path.join(out, 'copy')], { env: { ...cl.env, DFS_NODE: process.execPath }, stdio: 'ignore' });
   t.teardown(() => get.kill('SIGKILL'));
-  const partial = await eventually('a partial file with bytes in it', () =>
-    fs.readdirSync(out).find((n) => n.startsWith('.copy.dfs-get-') && fs.statSync(path.join(out, n)).size > 0), 30_000);
+  const partial = await eventually(
+    'a partial file with bytes in it',
+    () => fs.readdirSync(out).find((n) => n.startsWith('.copy.dfs-get-') && fs.statSync(path.join(out, n)).size > 0),
+    30_000,
+  );
   // the cluster stopped in its tracks: the get can go on no further, and is interrupted mid-way
   cl.proc.kill('SIGSTOP');
   t.teardown(() => cl.proc.kill('SIGCONT'));
@@ -112,5 +118,9 @@ t.test('put -r and get -r copy trees as cp -r does; - is stdin and stdout', asyn
   r = await cl.dfs(['get', '/tree/sub/b.bin', '/tree/a.txt', dir]);
   t.equal(r.code, 0, r.stderr);
   t.equal(sha(fs.readFileSync(path.join(dir, 'b.bin'))), sha(fs.readFileSync(path.join(src, 'sub', 'b.bin'))), 'several files into a directory');
-  t.same(fs.readdirSync(dir).filter((n) => n.includes('dfs-get')), [], 'no partial files left after good gets');
+  t.same(
+    fs.readdirSync(dir).filter((n) => n.includes('dfs-get')),
+    [],
+    'no partial files left after good gets',
+  );
 });

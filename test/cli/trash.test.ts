@@ -15,7 +15,12 @@ t.test('dfs rm -r / removes nothing; dfs rm goes to the trash and dfs trash brin
   await ok(['put', '-', '/a/b/f.txt'], 'data\n');
   await ok(['put', '-', '/top.txt'], 'top\n');
 
-  for (const args of [['rm', '-r', '/'], ['rm', '-rf', '/a', '/'], ['rm', '-r', '/a/..'], ['rm', '-r', '//']]) {
+  for (const args of [
+    ['rm', '-r', '/'],
+    ['rm', '-rf', '/a', '/'],
+    ['rm', '-r', '/a/..'],
+    ['rm', '-r', '//'],
+  ]) {
     const r = await cl.dfs(args);
     t.equal(r.code, 1, `dfs ${args.join(' ')} fails`);
     t.match(r.stderr, /^dfs: refusing to remove the root \(.*\); nothing was removed \(EBUSY\)\n$/, 'in one line that says nothing was removed');
@@ -26,7 +31,14 @@ t.test('dfs rm -r / removes nothing; dfs rm goes to the trash and dfs trash brin
   await ok(['rm', '/top.txt']);
   t.equal(await ok(['ls', '/']), '', 'both gone from the tree');
   const list = JSON.parse(await ok(['trash', 'list', '--json'])) as { items: TrashItem[]; retentionMs: number };
-  t.same(list.items.map((i) => [i.path, i.type, i.files]), [['/a', 'dir', 1], ['/top.txt', 'file', 1]], 'two items, the tree as one');
+  t.same(
+    list.items.map((i) => [i.path, i.type, i.files]),
+    [
+      ['/a', 'dir', 1],
+      ['/top.txt', 'file', 1],
+    ],
+    'two items, the tree as one',
+  );
   t.equal(list.retentionMs, 24 * 3600 * 1000, 'kept a day by default');
   t.match(await ok(['trash', 'list']), /^ID\s+REMOVED\s+BY\s+SIZE\s+PURGED\s+PATH\n\d+\s+.*\s+admin\s+5 B in 1 files\s+.*\s+\/a\/\n/, 'a table');
   t.match(await ok(['trash', 'restore', String(list.items[0].id), String(list.items[1].id)]), /restored \/top\.txt\nrestored \/a\n/, 'restore says where');

@@ -20,7 +20,11 @@ t.test('missing segments load as one run; what is at hand is not asked for again
   const cache = new BlockCache(1 << 20);
   const l = loader();
   const got = await cache.segments('a', 2, 4, { first: 2, last: 4 }, l.load);
-  t.same(got.map((b) => b[0]), [2, 3, 4], 'segments 2..4, in order');
+  t.same(
+    got.map((b) => b[0]),
+    [2, 3, 4],
+    'segments 2..4, in order',
+  );
   t.same(l.calls, [[2, 4]], 'one call for the run');
   await cache.segments('a', 3, 3, { first: 3, last: 3 }, l.load);
   t.same(l.calls.length, 1, 'segment 3 was at hand');
@@ -97,7 +101,18 @@ t.test('a prefetch starts one load for what is missing and waits for nothing; re
   await cache.segments('f', 0, 1, { first: 0, last: 1 }, l.load);
   cache.prefetch('f', { first: 0, last: 7 }, l.load);
   cache.prefetch('f', { first: 0, last: 7 }, l.load);
-  t.same(l.calls, [[0, 1], [2, 7]], 'one load, for segments 2..7; the second prefetch found them on their way');
-  t.same((await cache.segments('f', 5, 7, { first: 0, last: 7 }, l.load)).map((b) => b[0]), [5, 6, 7], 'a reader gets them');
+  t.same(
+    l.calls,
+    [
+      [0, 1],
+      [2, 7],
+    ],
+    'one load, for segments 2..7; the second prefetch found them on their way',
+  );
+  t.same(
+    (await cache.segments('f', 5, 7, { first: 0, last: 7 }, l.load)).map((b) => b[0]),
+    [5, 6, 7],
+    'a reader gets them',
+  );
   t.equal(l.calls.length, 2, 'without loading again');
 });

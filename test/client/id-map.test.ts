@@ -32,16 +32,19 @@ t.test('parsing passwd and group skips what is malformed', async (t) => {
   const local = parseLocalAccounts(PASSWD, GROUP);
   t.same([...local.users.keys()], ['root', 'alice', 'bob'], 'users with numeric ids only');
   t.same(local.users.get('bob'), { uid: 2002, gid: 100 });
-  t.same([...local.groups], [['root', 0], ['alice', 2001], ['users', 100], ['staff', 50]]);
+  t.same(
+    [...local.groups],
+    [
+      ['root', 0],
+      ['alice', 2001],
+      ['users', 100],
+      ['staff', 50],
+    ],
+  );
 });
 
 t.test('name mode: same names map, the mounting user is themselves, the rest is nobody', async (t) => {
-  const map = new IdMap(
-    { mode: 'name', self: { dfsUid: 1002, dfsGid: 1002, localUid: 3000, localGid: 3000 } },
-    DFS_USERS,
-    DFS_GROUPS,
-    parseLocalAccounts(PASSWD, GROUP),
-  );
+  const map = new IdMap({ mode: 'name', self: { dfsUid: 1002, dfsGid: 1002, localUid: 3000, localGid: 3000 } }, DFS_USERS, DFS_GROUPS, parseLocalAccounts(PASSWD, GROUP));
   t.equal(map.toLocalUid(1000), 2001, 'dfs alice is local alice');
   t.equal(map.toLocalUid(1001), 2002, 'dfs bob is local bob');
   t.equal(map.toLocalUid(1002), 3000, 'the mounting user (carol, no local account of that name) is the local user running the mount');

@@ -41,7 +41,11 @@ t.test('a sequential read loads as many blocks ahead as the client was told', as
   await w.write(0, data);
   await w.close();
 
-  for (const [limits, ahead] of [[undefined, DEFAULTS.clientReadahead], [{ readaheadBlocks: 0 }, 0], [{ readaheadBlocks: 7 }, 7]] as const) {
+  for (const [limits, ahead] of [
+    [undefined, DEFAULTS.clientReadahead],
+    [{ readaheadBlocks: 0 }, 0],
+    [{ readaheadBlocks: 7 }, 7],
+  ] as const) {
     const c = await clientWith(t, cl, limits);
     const n = countTransfers(c);
     const h = await c.openFile('/f', { read: true, write: false });
@@ -54,7 +58,10 @@ t.test('a sequential read loads as many blocks ahead as the client was told', as
 
 t.test('an open file holds as many unsent written bytes as the client was told', async (t) => {
   const cl = await localCluster(t, { nodes: 1, replicas: 1, blockSize: BLOCK });
-  for (const [limits, sentEarly] of [[undefined, 0], [{ dirtyBytes: BLOCK }, 2]] as const) {
+  for (const [limits, sentEarly] of [
+    [undefined, 0],
+    [{ dirtyBytes: BLOCK }, 2],
+  ] as const) {
     const c = await clientWith(t, cl, limits);
     const n = countTransfers(c);
     const path = `/f${sentEarly}`;

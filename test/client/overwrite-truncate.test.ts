@@ -31,36 +31,54 @@ t.test('overwrites, sparse writes and truncates match a local model', async (t) 
 
   // in the middle of a block, across a block boundary, and past the end (a hole)
   const steps: [string, () => Promise<void>][] = [
-    ['overwrite inside block 1', async () => {
-      const d = randomBytes(1000);
-      apply(5 * MiB + 17, d);
-      await h.write(5 * MiB + 17, d);
-    }],
-    ['overwrite across blocks 0/1', async () => {
-      const d = randomBytes(MiB);
-      apply(4 * MiB - 500, d);
-      await h.write(4 * MiB - 500, d);
-    }],
-    ['sparse write past the end', async () => {
-      const d = randomBytes(10);
-      apply(20 * MiB + 3, d);
-      await h.write(20 * MiB + 3, d);
-    }],
-    ['truncate smaller mid-block', async () => {
-      truncate(6 * MiB + 5);
-      await h.truncate(6 * MiB + 5);
-    }],
-    ['truncate larger exposes zeros, not old bytes', async () => {
-      truncate(7 * MiB);
-      await h.truncate(7 * MiB);
-    }],
-    ['truncate to zero then write', async () => {
-      truncate(0);
-      await h.truncate(0);
-      const d = randomBytes(3);
-      apply(0, d);
-      await h.write(0, d);
-    }],
+    [
+      'overwrite inside block 1',
+      async () => {
+        const d = randomBytes(1000);
+        apply(5 * MiB + 17, d);
+        await h.write(5 * MiB + 17, d);
+      },
+    ],
+    [
+      'overwrite across blocks 0/1',
+      async () => {
+        const d = randomBytes(MiB);
+        apply(4 * MiB - 500, d);
+        await h.write(4 * MiB - 500, d);
+      },
+    ],
+    [
+      'sparse write past the end',
+      async () => {
+        const d = randomBytes(10);
+        apply(20 * MiB + 3, d);
+        await h.write(20 * MiB + 3, d);
+      },
+    ],
+    [
+      'truncate smaller mid-block',
+      async () => {
+        truncate(6 * MiB + 5);
+        await h.truncate(6 * MiB + 5);
+      },
+    ],
+    [
+      'truncate larger exposes zeros, not old bytes',
+      async () => {
+        truncate(7 * MiB);
+        await h.truncate(7 * MiB);
+      },
+    ],
+    [
+      'truncate to zero then write',
+      async () => {
+        truncate(0);
+        await h.truncate(0);
+        const d = randomBytes(3);
+        apply(0, d);
+        await h.write(0, d);
+      },
+    ],
   ];
   for (const [what, step] of steps) {
     h = await c.openFile('/model', { read: true, write: true });

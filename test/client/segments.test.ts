@@ -8,7 +8,6 @@ import { importBlockKey, openSegments, sealBlock } from '../../src/client/crypto
 
 const MiB = 1024 * 1024;
 
-
 t.test('random reads of every size and place match the file', async (t) => {
   const cl = await localCluster(t, { nodes: 2, replicas: 1 });
   const data = randomBytes(9 * MiB + 12345); // two whole blocks and a short third
@@ -35,7 +34,12 @@ t.test('random reads of every size and place match the file', async (t) => {
     }
   }
   // and the edges: a segment boundary, the last byte, past the end
-  for (const [pos, len] of [[SEGMENT - 3, 6], [4 * MiB - 1, 2], [data.length - 1, 10], [data.length + 5, 10]]) {
+  for (const [pos, len] of [
+    [SEGMENT - 3, 6],
+    [4 * MiB - 1, 2],
+    [data.length - 1, 10],
+    [data.length + 5, 10],
+  ]) {
     t.same(await r.read(pos, len), data.subarray(pos, pos + len), `read of ${len} at ${pos}`);
   }
   await r.close();
@@ -105,7 +109,11 @@ t.test('a reply with fewer segments than asked for is EIO, not a short read', as
   const sealed = sealBlock(key, b, plain);
   const two = sealedRange(plain.length, 1, 2);
   const opened = openSegments(key, b, plain.length, 1, 2, sealed.subarray(two.offset, two.offset + two.length));
-  t.same(opened.map((s) => s.length), [SEGMENT, SEGMENT], 'one plaintext per segment');
+  t.same(
+    opened.map((s) => s.length),
+    [SEGMENT, SEGMENT],
+    'one plaintext per segment',
+  );
   t.ok(Buffer.concat(opened).equals(plain.subarray(SEGMENT)), 'segments 1..2');
   const one = sealedRange(plain.length, 1, 1);
   t.throws(() => openSegments(key, b, plain.length, 1, 2, sealed.subarray(one.offset, one.offset + one.length)), { code: 'EIO' }, 'segment 1 alone, when 1..2 were asked');

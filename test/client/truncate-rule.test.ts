@@ -68,8 +68,8 @@ t.test('a truncate in one client is not undone by a write in another that read t
   old.copy(want, 0, 0, 5);
   want.write('B', 20 * KiB);
   const got = await (await a.openFile('/x', { read: true, write: false })).read(0, 200 * KiB);
-  t.equal(got.length, want.length, 'size: the end of b\'s write, not b\'s old view of the size');
-  t.ok(got.equals(want), 'bytes a cut read as zeros; b\'s byte is there');
+  t.equal(got.length, want.length, "size: the end of b's write, not b's old view of the size");
+  t.ok(got.equals(want), "bytes a cut read as zeros; b's byte is there");
 });
 
 t.test('two clients writing different bytes of one block both keep their writes', async (t) => {
@@ -133,7 +133,7 @@ t.test('found: a truncate by a client whose block list is old still cuts the sto
   t.equal(got[1], 0, 'the byte the truncate cut reads as zero');
 });
 
-t.test('found: a stat through a client with unsaved writes shows the larger of its writes and the master\'s size', async (t) => {
+t.test("found: a stat through a client with unsaved writes shows the larger of its writes and the master's size", async (t) => {
   const cl = await localCluster(t, { blockSize: 64 * KiB });
   const [a, b] = [cl.admin, await cl.client('admin', 'admin-test-password')];
   const hb = await b.create('/t', 0o644);
@@ -155,7 +155,7 @@ t.test('found: O_RDONLY|O_TRUNC empties the file, as on Linux', async (t) => {
   t.equal((await c.getattr('/u')).size, 0);
 });
 
-t.test('found: an open sees another client\'s committed bytes under this client\'s unsaved ones', async (t) => {
+t.test("found: an open sees another client's committed bytes under this client's unsaved ones", async (t) => {
   const cl = await localCluster(t, { blockSize: 64 * KiB });
   const [a, b] = [cl.admin, await cl.client('admin', 'admin-test-password')];
   const hb = await b.create('/v', 0o644);
@@ -166,7 +166,7 @@ t.test('found: an open sees another client\'s committed bytes under this client\
   const again = await b.openFile('/v', { read: true, write: false });
   const got = await again.read(0, 64 * KiB);
   t.equal(got.length, 64 * KiB);
-  t.equal(got.subarray(0, 3).toString(), 'bAA', 'b\'s byte over a\'s block');
+  t.equal(got.subarray(0, 3).toString(), 'bAA', "b's byte over a's block");
   await again.close();
   await hb.close();
 });

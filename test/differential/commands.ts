@@ -21,8 +21,7 @@ function bytesOf(seed: number, length: number): Buffer {
   return b;
 }
 
-const hows = (h: OpenHow): string =>
-  [h.access, h.create && 'creat', h.exclusive && 'excl', h.truncate && 'trunc', h.append && 'append'].filter(Boolean).join('|');
+const hows = (h: OpenHow): string => [h.access, h.create && 'creat', h.exclusive && 'excl', h.truncate && 'trunc', h.append && 'append'].filter(Boolean).join('|');
 
 abstract class Step implements Cmd {
   abstract check(w: Readonly<World>): boolean;
@@ -45,7 +44,12 @@ abstract class SlotStep extends Step {
 }
 
 class Open extends Step {
-  constructor(readonly slot: number, readonly mount: number, readonly name: string, readonly how: OpenHow) {
+  constructor(
+    readonly slot: number,
+    readonly mount: number,
+    readonly name: string,
+    readonly how: OpenHow,
+  ) {
     super();
   }
   check(w: Readonly<World>): boolean {
@@ -93,7 +97,12 @@ class Close extends SlotStep {
 }
 
 class Write extends SlotStep {
-  constructor(slot: number, readonly pos: number, readonly length: number, readonly seed: number) {
+  constructor(
+    slot: number,
+    readonly pos: number,
+    readonly length: number,
+    readonly seed: number,
+  ) {
     super(slot);
   }
   check(w: Readonly<World>): boolean {
@@ -121,7 +130,11 @@ class Write extends SlotStep {
 }
 
 class Read extends SlotStep {
-  constructor(slot: number, readonly pos: number, readonly length: number) {
+  constructor(
+    slot: number,
+    readonly pos: number,
+    readonly length: number,
+  ) {
     super(slot);
   }
   check(w: Readonly<World>): boolean {
@@ -144,7 +157,10 @@ class Read extends SlotStep {
 }
 
 class Ftruncate extends SlotStep {
-  constructor(slot: number, readonly size: number) {
+  constructor(
+    slot: number,
+    readonly size: number,
+  ) {
     super(slot);
   }
   check(w: Readonly<World>): boolean {
@@ -205,7 +221,10 @@ class Fstat extends SlotStep {
 
 /** A step by name through one mount. */
 abstract class NameStep extends Step {
-  constructor(readonly mount: number, readonly name: string) {
+  constructor(
+    readonly mount: number,
+    readonly name: string,
+  ) {
     super();
   }
   check(w: Readonly<World>): boolean {
@@ -220,7 +239,11 @@ abstract class NameStep extends Step {
 }
 
 class Truncate extends NameStep {
-  constructor(mount: number, name: string, readonly size: number) {
+  constructor(
+    mount: number,
+    name: string,
+    readonly size: number,
+  ) {
     super(mount, name);
   }
   async apply(w: World): Promise<{ mount: number; touched: string }> {
@@ -239,7 +262,11 @@ class Truncate extends NameStep {
 }
 
 class Rename extends NameStep {
-  constructor(mount: number, name: string, readonly to: string) {
+  constructor(
+    mount: number,
+    name: string,
+    readonly to: string,
+  ) {
     super(mount, name);
   }
   override check(w: Readonly<World>): boolean {
@@ -261,7 +288,11 @@ class Rename extends NameStep {
 }
 
 class Link extends NameStep {
-  constructor(mount: number, name: string, readonly to: string) {
+  constructor(
+    mount: number,
+    name: string,
+    readonly to: string,
+  ) {
     super(mount, name);
   }
   override check(w: Readonly<World>): boolean {
@@ -308,7 +339,13 @@ class ReadFile extends NameStep {
 }
 
 class MmapWrite extends NameStep {
-  constructor(mount: number, name: string, readonly pos: number, readonly length: number, readonly seed: number) {
+  constructor(
+    mount: number,
+    name: string,
+    readonly pos: number,
+    readonly length: number,
+    readonly seed: number,
+  ) {
     super(mount, name);
   }
   override check(w: Readonly<World>): boolean {
@@ -333,7 +370,12 @@ class MmapWrite extends NameStep {
 }
 
 class MmapRead extends NameStep {
-  constructor(mount: number, name: string, readonly pos: number, readonly length: number) {
+  constructor(
+    mount: number,
+    name: string,
+    readonly pos: number,
+    readonly length: number,
+  ) {
     super(mount, name);
   }
   override check(w: Readonly<World>): boolean {
@@ -410,4 +452,3 @@ export function commandArbitraries(shape: Shape): fc.Arbitrary<Cmd>[] {
   }
   return cmds;
 }
-

@@ -39,16 +39,19 @@ export interface ExerciseReport {
 
 export async function exercise(o: ExerciseOptions): Promise<ExerciseReport> {
   let steps = 0;
-  const prop = fc.asyncProperty(fc.commands(commandArbitraries(o.shape), { maxCommands: o.maxCommands, size: 'max', ...(o.replay === undefined ? {} : { replayPath: o.replay }) }), async (cmds) => {
-    const { ref, refRoot, mounts } = await o.newRun();
-    const world = new World(ref, refRoot, mounts, o.options);
-    try {
-      await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
-    } finally {
-      steps += world.trace.length;
-      await world.closeAll();
-    }
-  });
+  const prop = fc.asyncProperty(
+    fc.commands(commandArbitraries(o.shape), { maxCommands: o.maxCommands, size: 'max', ...(o.replay === undefined ? {} : { replayPath: o.replay }) }),
+    async (cmds) => {
+      const { ref, refRoot, mounts } = await o.newRun();
+      const world = new World(ref, refRoot, mounts, o.options);
+      try {
+        await fc.asyncModelRun(() => ({ model: world, real: world }), cmds);
+      } finally {
+        steps += world.trace.length;
+        await world.closeAll();
+      }
+    },
+  );
   const details = await fc.check(prop, {
     numRuns: o.runs,
     ...(o.seed === undefined ? {} : { seed: o.seed }),
@@ -60,7 +63,10 @@ export async function exercise(o: ExerciseOptions): Promise<ExerciseReport> {
     report.path = details.counterexamplePath ?? undefined;
     const text = details.counterexample ? (details.counterexample[0] as { toString(): string }).toString() : '';
     report.replay = /\/\*replayPath="([^"]*)"\*\//.exec(text)?.[1];
-    report.counterexample = text.replace(/\s*\/\*replayPath=.*\*\/\s*$/, '').split(',').join('\n');
+    report.counterexample = text
+      .replace(/\s*\/\*replayPath=.*\*\/\s*$/, '')
+      .split(',')
+      .join('\n');
     report.error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
   }
   return report;

@@ -29,7 +29,8 @@ const maxCommands = Number(values.commands);
 if (!Number.isInteger(maxCommands) || maxCommands < 1) fail(`--commands must be a positive integer: ${values.commands}`);
 const runsEach = Number(values.runs);
 if (!Number.isInteger(runsEach) || runsEach < 1) fail(`--runs must be a positive integer: ${values.runs}`);
-const setups: SetupName[] = values.setup === 'all' ? [...SETUPS] : SETUPS.includes(values.setup as SetupName) ? [values.setup as SetupName] : fail(`--setup must be one of ${SETUPS.join(', ')} or all`);
+const setups: SetupName[] =
+  values.setup === 'all' ? [...SETUPS] : SETUPS.includes(values.setup as SetupName) ? [values.setup as SetupName] : fail(`--setup must be one of ${SETUPS.join(', ')} or all`);
 if (values.path !== undefined && (values.seed === undefined || setups.length !== 1)) fail('--path replays one case: give --seed and one --setup with it');
 
 const cleanups: (() => unknown)[] = [];
@@ -53,7 +54,12 @@ try {
       const seed = values.seed === undefined ? Math.floor(Math.random() * 0x7fffffff) : Number(values.seed);
       seeds.push(seed);
       const r = await exercise({
-        ...setup, seed, path: values.path, replay: values.replay, runs: runsEach, maxCommands,
+        ...setup,
+        seed,
+        path: values.path,
+        replay: values.replay,
+        runs: runsEach,
+        maxCommands,
         timeLimitMs: Math.max(1000, until - Date.now()),
       });
       runs += r.runs;

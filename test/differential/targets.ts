@@ -88,7 +88,10 @@ function python(args: string[], input?: Buffer): Buffer {
  * never serves the mount it touches, so blocking here blocks nobody who must answer.
  */
 export class LocalTarget implements Target {
-  constructor(readonly name: string, readonly root: string) {}
+  constructor(
+    readonly name: string,
+    readonly root: string,
+  ) {}
 
   private at(p: string): string {
     return path.join(this.root, p);
@@ -150,7 +153,11 @@ export class LocalTarget implements Target {
 /** The client library, as the CLI uses it: no kernel between the calls and dfs. */
 export class ClientTarget implements Target {
   readonly mmap = undefined;
-  constructor(readonly name: string, private readonly client: DfsClient, private readonly root: string) {}
+  constructor(
+    readonly name: string,
+    private readonly client: DfsClient,
+    private readonly root: string,
+  ) {}
 
   private at(p: string): string {
     return `${this.root}/${p}`;

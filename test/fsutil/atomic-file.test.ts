@@ -46,7 +46,10 @@ t.test('a failed write keeps the old file and removes the temporary one', async 
   t.equal(fs.readFileSync(file, 'utf8'), 'old');
   t.same(fs.readdirSync(dir), ['f']);
   // a refused beforeRename is a failed write too
-  await t.rejects(writeFileAtomic(file, (fh) => fh.write('new').then(() => undefined), { beforeRename: () => Promise.reject(new Error('no segment')) }), /no segment/);
+  await t.rejects(
+    writeFileAtomic(file, (fh) => fh.write('new').then(() => undefined), { beforeRename: () => Promise.reject(new Error('no segment')) }),
+    /no segment/,
+  );
   t.equal(fs.readFileSync(file, 'utf8'), 'old');
   t.same(fs.readdirSync(dir), ['f']);
 });

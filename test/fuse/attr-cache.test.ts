@@ -51,7 +51,7 @@ t.test('a read that raced a change does not fill', async (t) => {
   t.equal(c.get('/f')?.size, 2);
 });
 
-t.test('set replaces an entry and drops the inode\'s other names', async (t) => {
+t.test("set replaces an entry and drops the inode's other names", async (t) => {
   const { c } = cache();
   const v = c.version;
   c.fill('/a', attr(7, { nlink: 2, mode: 0o100644 }), v);
@@ -75,7 +75,7 @@ t.test('dropInode forgets every name of the inode', async (t) => {
   t.ok(c.get('/z'));
 });
 
-t.test('dropLinked: the name, its inode\'s names, and every multiply-linked name when the inode is unknown', async (t) => {
+t.test("dropLinked: the name, its inode's names, and every multiply-linked name when the inode is unknown", async (t) => {
   const { c } = cache();
   let v = c.version;
   // "/a" was cached with one link, before another mount linked it as "/b": only the
@@ -88,7 +88,7 @@ t.test('dropLinked: the name, its inode\'s names, and every multiply-linked name
   t.equal(c.get('/b'), undefined, 'the name itself');
   t.equal(c.get('/a'), undefined, 'another name of its inode, found by inode number');
   t.ok(c.get('/single'), 'a file with one link is not another name of anything');
-  t.ok(c.get('/dir'), 'a directory\'s links are its subdirectories, not names');
+  t.ok(c.get('/dir'), "a directory's links are its subdirectories, not names");
   // "/c" was never cached: its inode may be that of "/b" (a hard link seen only as "/b")
   v = c.version;
   c.fill('/b', attr(7, { nlink: 2 }), v);
@@ -150,7 +150,7 @@ t.test('fresh: an open that changed nothing keeps fills in flight for other name
   const { c } = cache();
   const v = c.version; // a listing (or a getattr of /f) starts here
   c.fresh('/f', attr(3, { size: 10 }));
-  t.equal(c.get('/f')?.size, 10, 'the open\'s answer is served');
+  t.equal(c.get('/f')?.size, 10, "the open's answer is served");
   c.fill('/f', attr(3, { size: 5 }), v);
   t.equal(c.get('/f')?.size, 10, 'an older answer for the same name does not replace it');
   c.fill('/g', attr(4), v);

@@ -7,7 +7,7 @@ import { fuseUnavailable, mount, sh } from '../helpers/mount.js';
 
 const skip = fuseUnavailable();
 
-t.test('two mounts see each other\'s closed files', { skip }, async (t) => {
+t.test("two mounts see each other's closed files", { skip }, async (t) => {
   const cluster = await spawnCluster(t, { args: ['--memory'] });
   const a = await mount(t, cluster);
   const b = await mount(t, cluster);
@@ -85,7 +85,8 @@ t.test('a stat just before does not hide a file closed on the other mount', { sk
   const r = await sh(`node -e '${script.replace(/'/g, "'\\''")}'`);
   t.equal(r.code, 0, r.stderr);
   const expected = versions.flatMap((next) =>
-    ['cat', 'readFileSync', 'tail'].flatMap((read) => [read === 'tail' ? `${next}tail`.slice(-4) : next + read, Buffer.byteLength(next + read)]));
+    ['cat', 'readFileSync', 'tail'].flatMap((read) => [read === 'tail' ? `${next}tail`.slice(-4) : next + read, Buffer.byteLength(next + read)]),
+  );
   t.same(JSON.parse(r.stdout), expected);
 });
 

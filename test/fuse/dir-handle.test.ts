@@ -32,7 +32,7 @@ async function listFrom(h: DirHandle, from: number): Promise<string[]> {
   }
 }
 
-t.test('offsets run across the backend\'s pages, each page read once going forward', async (t) => {
+t.test("offsets run across the backend's pages, each page read once going forward", async (t) => {
   const b = pages(25, 10);
   const h = new DirHandle(5, b.read, era);
   t.equal(await h.parent(), 9, '".." from the first page');
@@ -42,7 +42,7 @@ t.test('offsets run across the backend\'s pages, each page read once going forwa
   t.same(b.asked.length, 3);
 });
 
-t.test('an offset in an earlier page (seekdir back) reads from that page\'s cursor again', async (t) => {
+t.test("an offset in an earlier page (seekdir back) reads from that page's cursor again", async (t) => {
   const b = pages(25, 10);
   const h = new DirHandle(5, b.read, era);
   await listFrom(h, FIRST_ENTRY);

@@ -19,24 +19,19 @@ t.test('echo, cat and appends', { skip }, async (t) => {
 
 t.test('ls -la shows sizes, modes and times', { skip }, async (t) => {
   const { mnt } = await mountedCluster(t);
-  const r0 = await mnt.sh(
-    [
-      'head -c 12345 /dev/zero > a',
-      ': > empty',
-      'mkdir d',
-      'chmod 640 a',
-      'chmod 711 d',
-      "touch -d '2020-02-03 04:05:06 UTC' a",
-    ].join(' && '),
-  );
+  const r0 = await mnt.sh(['head -c 12345 /dev/zero > a', ': > empty', 'mkdir d', 'chmod 640 a', 'chmod 711 d', "touch -d '2020-02-03 04:05:06 UTC' a"].join(' && '));
   t.equal(r0.code, 0, r0.stderr);
   const r = await mnt.sh('ls -la --time-style=+%s');
   t.equal(r.code, 0, r.stderr);
   const rows = new Map(
-    r.stdout.trim().split('\n').slice(1).map((line) => {
-      const f = line.trim().split(/\s+/);
-      return [f[6], { mode: f[0], links: f[1], size: Number(f[4]), time: Number(f[5]) }] as const;
-    }),
+    r.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const f = line.trim().split(/\s+/);
+        return [f[6], { mode: f[0], links: f[1], size: Number(f[4]), time: Number(f[5]) }] as const;
+      }),
   );
   t.same(rows.get('a'), { mode: '-rw-r-----', links: '1', size: 12345, time: Date.UTC(2020, 1, 3, 4, 5, 6) / 1000 });
   t.match(rows.get('empty'), { mode: '-rw-r--r--', size: 0 });
@@ -96,7 +91,7 @@ t.test('dd partial overwrites and truncate match a local file byte for byte', { 
   }
 });
 
-t.test('several handles on one file see each other\'s writes at once', { skip }, async (t) => {
+t.test("several handles on one file see each other's writes at once", { skip }, async (t) => {
   const { mnt } = await mountedCluster(t);
   // one process, two descriptors: write through one, read through the other before any close
   const script = `

@@ -99,7 +99,7 @@ t.test('a cluster written full: ENOSPC, every acknowledged file intact, fsck cle
   // removed files wait in the trash, their space still used, until it is purged
   t.equal((await cluster.dfs(['trash', 'purge', '--all'])).code, 0, 'the trash is purged');
   const c = await cluster.client();
-  await eventually('the deleted files\' room to be free at the master', async () => ((await c.status()).space!.free > 3 * 24 * MiB ? true : undefined), 60_000);
+  await eventually("the deleted files' room to be free at the master", async () => ((await c.status()).space!.free > 3 * 24 * MiB ? true : undefined), 60_000);
   const again = await writeUntilFull(mnt.dir, 'n', 3);
   t.equal(again.acked.size, 3, `new writes succeed (${again.stop ? `stopped: ${again.stop.errno}` : 'all three'})`);
   readsBack(t, new Map([...kept, ...again.acked]));

@@ -26,7 +26,7 @@ t.test('when the channel breaks, what the kernel cached is taken back: changes l
   const before = await asked(m);
   const cached = await sh(`{ ${LOOK}; } 2>&1`, { cwd: m.dir });
   t.equal(cached.stdout, "f 644 7\ngone 644 2\ncached\nstat: cannot statx 'new': No such file or directory\n");
-  t.equal(await asked(m), before, 'all from the kernel\'s caches');
+  t.equal(await asked(m), before, "all from the kernel's caches");
 
   await m.ask({ cmd: 'channel', up: false });
   for (const change of [
@@ -49,9 +49,9 @@ t.test('while the channel is down answers are cached briefly; once it is back, f
   await sh('echo x > f', { cwd: m.dir });
   await m.ask({ cmd: 'channel', up: false });
   await sh('stat f >/dev/null', { cwd: m.dir });
-  const g0 = await calls(m, 'getattr') + await calls(m, 'lookup');
+  const g0 = (await calls(m, 'getattr')) + (await calls(m, 'lookup'));
   await sh('stat f >/dev/null', { cwd: m.dir });
-  t.equal(await calls(m, 'getattr') + await calls(m, 'lookup'), g0, 'within the short timeout: from the kernel');
+  t.equal((await calls(m, 'getattr')) + (await calls(m, 'lookup')), g0, 'within the short timeout: from the kernel');
   await m.ask({ cmd: 'remote', change: { op: 'chmod', path: '/f', mode: 0o640 } });
   await sleep(800);
   const r = await sh('stat -c %a f', { cwd: m.dir });
@@ -61,8 +61,8 @@ t.test('while the channel is down answers are cached briefly; once it is back, f
   await sleep(600); // what the kernel was told while it was down expires
   await sh('stat f >/dev/null', { cwd: m.dir });
   await sleep(800); // past the short timeout, well within the long one
-  const g1 = await calls(m, 'getattr') + await calls(m, 'lookup');
+  const g1 = (await calls(m, 'getattr')) + (await calls(m, 'lookup'));
   await sh('stat f >/dev/null', { cwd: m.dir });
-  t.equal(await calls(m, 'getattr') + await calls(m, 'lookup'), g1, 'the channel is back: cached for long');
+  t.equal((await calls(m, 'getattr')) + (await calls(m, 'lookup')), g1, 'the channel is back: cached for long');
   t.equal((await stats(m)).fs.cache.channelUp, true);
 });

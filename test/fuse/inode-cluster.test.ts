@@ -13,7 +13,8 @@ const INODE = { args: ['--layer', 'inode'] };
 t.test('programs on the by-inode mount of a cluster', { skip }, async (t) => {
   const cluster = await spawnCluster(t, { nodes: 2, replicas: 2, args: ['--memory'] });
   const m = await mount(t, cluster, INODE);
-  const r = await sh(String.raw`
+  const r = await sh(
+    String.raw`
 set -e
 mkdir -p a/b && echo hello > a/b/f && cat a/b/f
 ln a/b/f a/g && stat -c '%h %s' a/g
@@ -24,11 +25,11 @@ truncate -s 3 a/b/f && od -c a/b/f | head -1
 chmod 600 a/h && stat -c '%a' a/h
 exec 3<>a/h; rm a/h a/b/f; echo kept >&3; python3 -c "import os; os.lseek(3,0,0); print(os.read(3,100))"; exec 3>&-
 rm -r a && ls
-`, { cwd: m.dir });
+`,
+    { cwd: m.dir },
+  );
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, [
-    'hello', '2 6', 'b', 'h', 'b/f', 'hello', 'same', '0000000   h   e   l', '600', "b'kept\\n'", 'big', 'big2', '',
-  ].join('\n'));
+  t.equal(r.stdout, ['hello', '2 6', 'b', 'h', 'b/f', 'hello', 'same', '0000000   h   e   l', '600', "b'kept\\n'", 'big', 'big2', ''].join('\n'));
 });
 
 t.test('two by-inode mounts see each other at once, with long kernel caches', { skip }, async (t) => {
@@ -46,13 +47,16 @@ t.test('two by-inode mounts see each other at once, with long kernel caches', { 
   t.equal((await sh('cat f 2>/dev/null || echo gone; cat g', { cwd: b.dir })).stdout, 'gone\nlonger\n');
 
   // a file open in b lives on when a removes its last name
-  const r = await sh(String.raw`
+  const r = await sh(
+    String.raw`
 exec 3<g
 sleep 0.3
 python3 -c "import os; print(os.read(3,100))"
 sleep 1.5
 python3 -c "import os; os.lseek(3,0,0); print(os.read(3,100))"
 exec 3<&-
-`, { cwd: b.dir });
+`,
+    { cwd: b.dir },
+  );
   t.equal(r.stdout, "b'longer\\n'\nb'longer\\n'\n", r.stderr);
 });

@@ -13,8 +13,7 @@ import { mountInodeFs, stats } from '../helpers/inode-mount.js';
 
 const skip = fuseUnavailable();
 const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
-const exitOf = (proc: { once(e: 'exit', f: (code: number | null) => void): unknown }): Promise<number | null> =>
-  new Promise((resolve) => proc.once('exit', resolve));
+const exitOf = (proc: { once(e: 'exit', f: (code: number | null) => void): unknown }): Promise<number | null> => new Promise((resolve) => proc.once('exit', resolve));
 
 t.test('the mount point: created when missing; refused when a file or not empty; a live mount left alone', { skip }, async (t) => {
   const base = tempDir(t, 'dfs-inode-mp-');
@@ -77,11 +76,14 @@ t.test('the master unreachable for the give-up time: the daemon unmounts and fai
 
 t.test('on the way out, open files are flushed', { skip }, async (t) => {
   const m = await mountInodeFs(t);
-  const writer = sh(`python3 -c "
+  const writer = sh(
+    `python3 -c "
 import os, time
 fd = os.open('f', os.O_WRONLY | os.O_CREAT, 0o644)
 os.write(fd, b'unflushed')
-time.sleep(5)"`, { cwd: m.dir });
+time.sleep(5)"`,
+    { cwd: m.dir },
+  );
   for (let i = 0; i < 50 && (await stats(m)).fs.openFiles === 0; i++) await sleep(50);
   const before = (await stats(m)).published;
   m.proc.kill('SIGTERM');

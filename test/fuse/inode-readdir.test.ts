@@ -44,7 +44,7 @@ def names(d, limit=None):
 d = libc.opendir(b'big')
 `;
 
-t.test('a large directory is read in the backend\'s pages, each asked for once per listing', { skip }, async (t) => {
+t.test("a large directory is read in the backend's pages, each asked for once per listing", { skip }, async (t) => {
   const m = await mountInodeFs(t, { ...LONG, pageSize: PAGE });
   const want = await bigDir(m, 3000);
   const before = await calls(m, 'readdir');
@@ -81,7 +81,8 @@ t.test('entries that stay while the directory changes under an open listing are 
   const all = await bigDir(m, 3000);
   const sync = tempDir(t, 'dfs-readdir-sync-');
   // read a first part, wait while the test changes the directory, then read the rest
-  const lister = sh(`python3 - <<'PY'
+  const lister = sh(
+    `python3 - <<'PY'
 ${GETDENTS}
 import time
 first = []
@@ -93,7 +94,9 @@ while rest:
     first += rest
     rest = getdents(fd)
 print('\\n'.join(first))
-PY`, { cwd: m.dir });
+PY`,
+    { cwd: m.dir },
+  );
   const ready = path.join(sync, 'ready');
   for (let i = 0; i < 500 && !fs.existsSync(ready); i++) await new Promise((res) => setTimeout(res, 20));
   t.ok(fs.existsSync(ready), 'the lister read its first entries');
@@ -107,16 +110,28 @@ PY`, { cwd: m.dir });
   const seen = r.stdout.trim().split('\n');
   const counts = new Map<string, number>();
   for (const n of seen) counts.set(n, (counts.get(n) ?? 0) + 1);
-  t.same([...counts].filter(([, c]) => c > 1), [], 'no entry twice');
+  t.same(
+    [...counts].filter(([, c]) => c > 1),
+    [],
+    'no entry twice',
+  );
   const gone = new Set(removed);
-  t.same(all.filter((n) => !gone.has(n) && !counts.has(n)), [], 'every entry that stayed is listed');
-  t.ok([...counts.keys()].every((n) => n.startsWith('entry-') || n.startsWith('new-')), 'nothing else');
+  t.same(
+    all.filter((n) => !gone.has(n) && !counts.has(n)),
+    [],
+    'every entry that stayed is listed',
+  );
+  t.ok(
+    [...counts.keys()].every((n) => n.startsWith('entry-') || n.startsWith('new-')),
+    'nothing else',
+  );
 });
 
 t.test('seekdir back into an earlier page, and rewinddir, read what they should', { skip }, async (t) => {
   const m = await mountInodeFs(t, { ...LONG, pageSize: PAGE });
   await bigDir(m, 2000);
-  const r = await sh(`python3 - <<'PY'
+  const r = await sh(
+    `python3 - <<'PY'
 ${DIRENT}
 names(d, 10)
 pos = libc.telldir(d)
@@ -126,15 +141,20 @@ libc.seekdir(d, pos)
 print('seek back:', names(d, 1) == eleventh, len(rest))
 libc.rewinddir(d)
 print('rewind:', len(names(d)))
-PY`, { cwd: m.dir });
+PY`,
+    { cwd: m.dir },
+  );
   t.equal(r.stdout, 'seek back: True 1989\nrewind: 2000\n', r.stderr);
-  const again = await sh(`python3 - <<'PY'
+  const again = await sh(
+    `python3 - <<'PY'
 ${DIRENT}
 print(len(names(d)))
 for i in range(5): open(f'big/late-{i}', 'w').close()
 libc.rewinddir(d)
 print(len(names(d)))
-PY`, { cwd: m.dir });
+PY`,
+    { cwd: m.dir },
+  );
   t.equal(again.stdout, '2000\n2005\n', `rewinddir lists what was made since (${again.stderr})`);
 });
 

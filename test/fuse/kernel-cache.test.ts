@@ -8,7 +8,17 @@ import { NodeTable } from '../../src/fuse/node-table.js';
 import { DfsError } from '../../src/rpc/errors.js';
 
 const attr = (ino: number, type: 'file' | 'dir' = 'file') => ({
-  ino, type, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0, ctime: 0, replicas: 1,
+  ino,
+  type,
+  mode: 0o100644,
+  nlink: 1,
+  uid: 0,
+  gid: 0,
+  size: 0,
+  atime: 0,
+  mtime: 0,
+  ctime: 0,
+  replicas: 1,
 });
 
 function setup(o: { recentChanges?: number; maxAbsent?: number; fail?: DfsError } = {}) {
@@ -17,7 +27,13 @@ function setup(o: { recentChanges?: number; maxAbsent?: number; fail?: DfsError 
   const logged: string[] = [];
   const nodes = new NodeTable({ attr: attr(1, 'dir'), ticket: 'root' });
   const names = new KernelNames(o.maxAbsent ?? 100, () => now);
-  const cache = new KernelCache(nodes, names, { leased: 50, unleased: 0.5, recentChanges: o.recentChanges ?? 100 }, (l) => logged.push(l), () => now);
+  const cache = new KernelCache(
+    nodes,
+    names,
+    { leased: 50, unleased: 0.5, recentChanges: o.recentChanges ?? 100 },
+    (l) => logged.push(l),
+    () => now,
+  );
   const notifier: KernelNotifier = {
     notifyInvalInode: async (ino, offset) => {
       sent.push(`inode ${ino} ${offset}`);

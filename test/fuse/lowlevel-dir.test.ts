@@ -7,7 +7,10 @@ import type { Entry } from '../../src/fuse/lowlevel-ops.js';
 
 const time = { sec: 0, nsec: 0 };
 const entry = (ino: number): Entry => ({
-  ino, attr: { ino, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: time, mtime: time, ctime: time }, attrTimeout: 1, entryTimeout: 1,
+  ino,
+  attr: { ino, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: time, mtime: time, ctime: time },
+  attrTimeout: 1,
+  entryTimeout: 1,
 });
 
 t.test('readdir records: 24 bytes and the name, padded to 8', async (t) => {

@@ -22,7 +22,7 @@ t.test('uid, gid, pid and supplementary groups of the caller reach the file syst
   // the shell's pid went into the file; the create came from that shell (echo is a builtin)
   const shellPid = Number((await sh('cat owned', { cwd: m.dir })).stdout);
   t.equal(create?.pid, shellPid, 'the pid is the calling process');
-  t.equal((await sh('stat -c %u:%g owned dir', { cwd: m.dir })).stdout, '1234:5678\n1234:5678\n', 'the file system made them the caller\'s');
+  t.equal((await sh('stat -c %u:%g owned dir', { cwd: m.dir })).stdout, '1234:5678\n1234:5678\n', "the file system made them the caller's");
   // root, for comparison
   await sh('touch mine', { cwd: m.dir });
   const mine = (await m.ask<{ contexts: CallerContext[] }>({ cmd: 'stats' })).contexts.at(-1);
@@ -35,7 +35,10 @@ t.test('without allow_other, the kernel keeps other users out before the file sy
   t.not(r.code, 0);
   t.match(r.stdout, /Permission denied/);
   const { contexts } = await m.ask<{ contexts: CallerContext[] }>({ cmd: 'stats' });
-  t.notOk(contexts.some((c) => c.uid === 1234), 'no request from uid 1234 reached it');
+  t.notOk(
+    contexts.some((c) => c.uid === 1234),
+    'no request from uid 1234 reached it',
+  );
 });
 
 t.test('a write by another user drops set-user-ID, as on a local file system (the kernel does it: no handle_killpriv)', { skip }, async (t) => {

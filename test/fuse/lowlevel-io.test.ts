@@ -50,9 +50,12 @@ t.test('writes answered later keep their own data while other requests come in; 
 t.test('the spin catches back-to-back requests, stops when they come slower than it waits, and an idle mount uses no CPU', { skip }, async (t) => {
   const m = await mountMemFs(t, { fs: { entryTimeout: 10, attrTimeout: 0 } });
   fs.writeFileSync(path.join(m.dir, 'f'), 'x');
-  const stat = (n: number, gapMs: number): Promise<unknown> => sh(
-    `node -e "const fs = require('fs'); const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);` +
-    ` for (let i = 0; i < ${n}; i++) { fs.statSync('f'); if (${gapMs}) sleep(${gapMs}); }"`, { cwd: m.dir });
+  const stat = (n: number, gapMs: number): Promise<unknown> =>
+    sh(
+      `node -e "const fs = require('fs'); const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);` +
+        ` for (let i = 0; i < ${n}; i++) { fs.statSync('f'); if (${gapMs}) sleep(${gapMs}); }"`,
+      { cwd: m.dir },
+    );
   const before = (await m.ask<Stats>({ cmd: 'stats' })).session;
   await stat(3000, 0);
   const burst = (await m.ask<Stats>({ cmd: 'stats' })).session;

@@ -31,7 +31,10 @@ t.test('SIGTERM unmounts cleanly, and the session refuses what comes after', { s
 
 t.test('fsname and subtype reach the mount table', { skip }, async (t) => {
   const m = await mountMemFs(t, { mount: { options: ['fsname=memfs,with,commas', 'subtype=ll'] } });
-  const line = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(` ${m.dir} `));
+  const line = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .find((l) => l.includes(` ${m.dir} `));
   t.match(line, / - fuse\.ll memfs,with,commas /, 'one option each, commas and all');
 });
 

@@ -22,7 +22,15 @@ async function ino(m: MemMount, name: string): Promise<number> {
 /** Whether `p` is still unsettled after `ms`. */
 async function stillPending(p: Promise<unknown>, ms: number): Promise<boolean> {
   const tick = Symbol('pending');
-  return (await Promise.race([p.then(() => undefined, () => undefined), new Promise((r) => setTimeout(() => r(tick), ms))])) === tick;
+  return (
+    (await Promise.race([
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+      new Promise((r) => setTimeout(() => r(tick), ms)),
+    ])) === tick
+  );
 }
 
 t.test('inval_entry, inval_inode and delete make the kernel ask again for what it cached', { skip }, async (t) => {
@@ -35,7 +43,7 @@ t.test('inval_entry, inval_inode and delete make the kernel ask again for what i
   const c0 = await calls(m);
   await sh('stat f >/dev/null; stat f >/dev/null; cat f >/dev/null; cat f >/dev/null', { cwd: m.dir });
   const c1 = await calls(m);
-  t.same([c1.lookup, c1.getattr, c1.read], [c0.lookup, c0.getattr, c0.read], 'all answered from the kernel\'s caches');
+  t.same([c1.lookup, c1.getattr, c1.read], [c0.lookup, c0.getattr, c0.read], "all answered from the kernel's caches");
 
   t.equal((await m.ask<{ result: boolean }>({ cmd: 'invalInode', ino: f, offset: -1 })).result, true, 'the kernel had the inode');
   await sh('stat f >/dev/null; cat f >/dev/null', { cwd: m.dir });

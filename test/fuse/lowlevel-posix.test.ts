@@ -111,14 +111,33 @@ PY
   t.equal(r.code, 0, r.stderr);
   // a local file system answers a few of these its own way (the fallocate'd size, holes): the
   // in-memory one's answers are checked directly
-  t.equal(r.stdout, [
-    'fifo 644',
-    'setxattr ok', 'setxattr create again EEXIST', 'setxattr replace missing ENODATA', 'setxattr empty ok',
-    "getxattr b'blue'", "getxattr empty b''", 'getxattr missing ENODATA', "listxattr ['user.color', 'user.empty']",
-    'removexattr ok', 'removexattr again ENODATA', 'access r True', 'access missing False',
-    'posix_fallocate ok', 'size after fallocate 20000', 'copy_file_range 5000', "copied bytes b'01234567890123456789'",
-    'SEEK_DATA 10', 'SEEK_HOLE 20000', 'SEEK_DATA past the end ENXIO', 'fsync a directory ok', '',
-  ].join('\n'));
+  t.equal(
+    r.stdout,
+    [
+      'fifo 644',
+      'setxattr ok',
+      'setxattr create again EEXIST',
+      'setxattr replace missing ENODATA',
+      'setxattr empty ok',
+      "getxattr b'blue'",
+      "getxattr empty b''",
+      'getxattr missing ENODATA',
+      "listxattr ['user.color', 'user.empty']",
+      'removexattr ok',
+      'removexattr again ENODATA',
+      'access r True',
+      'access missing False',
+      'posix_fallocate ok',
+      'size after fallocate 20000',
+      'copy_file_range 5000',
+      "copied bytes b'01234567890123456789'",
+      'SEEK_DATA 10',
+      'SEEK_HOLE 20000',
+      'SEEK_DATA past the end ENXIO',
+      'fsync a directory ok',
+      '',
+    ].join('\n'),
+  );
   const statfs = await sh(`stat -f -c '%S %b %f %a %c %l' .`, { cwd: m.dir });
   t.equal(statfs.stdout.trim(), `4096 ${1 << 20} ${1 << 19} ${1 << 18} ${1 << 16} 255`);
   const calls = (await m.ask<{ calls: Record<string, number> }>({ cmd: 'stats' })).calls;
@@ -129,7 +148,8 @@ PY
 
 t.test('an open file whose name is removed stays readable and writable; inodes go when the kernel forgets them', { skip }, async (t) => {
   const m = await mountMemFs(t, { fs: { entryTimeout: 1, attrTimeout: 1 } });
-  const r = await sh(String.raw`
+  const r = await sh(
+    String.raw`
 exec 3<>doomed
 echo before >&3
 rm doomed
@@ -137,7 +157,9 @@ ls
 echo after >&3
 python3 -c "import os; os.lseek(3, 0, 0); print(os.read(3, 100).decode(), end='')"
 exec 3>&-
-`, { cwd: m.dir });
+`,
+    { cwd: m.dir },
+  );
   t.equal(r.stdout, 'before\nafter\n', r.stderr);
   const until = async (what: string, cond: (s: { inodes: number; forgets: number }) => Promise<boolean> | boolean): Promise<void> => {
     for (let i = 0; i < 100; i++) {

@@ -9,7 +9,7 @@ import t from 'tap';
 import { spawnCluster, tempDir } from '../helpers/cluster.js';
 import { fuseUnavailable, mount, sh } from '../helpers/mount.js';
 
-const skip = fuseUnavailable() ?? (process.getuid?.() === 0 ? undefined : 'needs root (a multi-user mount is root\'s, and setpriv)');
+const skip = fuseUnavailable() ?? (process.getuid?.() === 0 ? undefined : "needs root (a multi-user mount is root's, and setpriv)");
 
 const as = (uid: number, cmd: string): string => `setpriv --reuid=${uid} --regid=${uid} --clear-groups sh -c '${cmd}' 2>&1 | sed 's/^.*: //'`;
 

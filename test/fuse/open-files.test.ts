@@ -9,8 +9,14 @@ function file(ino: number): MountFile {
   const attr = { ino, type: 'file' as const, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0, ctime: 0, replicas: 1 };
   const nothing = async (): Promise<void> => undefined;
   return {
-    ino, flags: { read: true, write: true },
-    readInto: async () => 0, write: async (_p, d) => d.length, truncate: nothing, flush: nothing, fsync: nothing, close: nothing,
+    ino,
+    flags: { read: true, write: true },
+    readInto: async () => 0,
+    write: async (_p, d) => d.length,
+    truncate: nothing,
+    flush: nothing,
+    fsync: nothing,
+    close: nothing,
     getattr: () => attr,
   };
 }

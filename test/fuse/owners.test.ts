@@ -10,7 +10,10 @@ const skip = fuseUnavailable();
 
 /** A local account that exists on every Debian system, and its uid. */
 function localAccount(name: string): number | undefined {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
   return line ? Number(line.split(':')[2]) : undefined;
 }
 
@@ -19,7 +22,11 @@ t.test('owners map to local accounts by name', { skip }, async (t) => {
   const admin = await cl.client();
   await admin.addUser('daemon', 'daemon-pw'); // Debian's `daemon` account, uid 1
   const carol = await admin.addUser('carol', 'carol-pw'); // no local carol
-  for (const [name, uid] of [['mine', -1], ['daemons', (await admin.listUsers()).find((u) => u.name === 'daemon')!.uid], ['carols', carol.uid]] as const) {
+  for (const [name, uid] of [
+    ['mine', -1],
+    ['daemons', (await admin.listUsers()).find((u) => u.name === 'daemon')!.uid],
+    ['carols', carol.uid],
+  ] as const) {
     const h = await admin.create(`/${name}`, 0o644);
     await h.close();
     if (uid >= 0) await admin.chown(`/${name}`, uid, -1);

@@ -25,7 +25,9 @@ function setup(limits: Partial<StatAheadLimits> = {}): {
     () => clock.now,
   );
   return {
-    ahead, clock, listed,
+    ahead,
+    clock,
+    listed,
     finish: async (entries) => {
       const r = running.shift()!;
       if (entries instanceof Error) r.reject(entries);

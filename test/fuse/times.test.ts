@@ -14,12 +14,15 @@ const skip = fuseUnavailable();
 async function times(cwd: string, ...paths: string[]): Promise<[number, number][]> {
   const r = await sh(`stat -c '%X %Y' ${paths.join(' ')}`, { cwd });
   if (r.code !== 0) throw new Error(r.stderr);
-  return r.stdout.trim().split('\n').map((line) => line.split(' ').map(Number) as [number, number]);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ').map(Number) as [number, number]);
 }
 
 const utc = (s: string): number => Date.parse(`${s}Z`) / 1000;
 
-t.test('the patched addon\'s time kinds: a time, UTIME_NOW, UTIME_OMIT', async (t) => {
+t.test("the patched addon's time kinds: a time, UTIME_NOW, UTIME_OMIT", async (t) => {
   t.equal(utimeArg(-315619199500, 0), -315619199500, 'a time before 1970 as it is');
   t.equal(utimeArg(0, 1), 'now', "UTIME_NOW is the master's now");
   t.equal(utimeArg(0, 2), undefined, 'UTIME_OMIT leaves the time alone');
@@ -109,17 +112,21 @@ t.test('cp -p and tar x keep modification times', { skip }, async (t) => {
   t.equal(await listing(mnt.dir), want, 'tar x gives every file and directory the mtime in the archive');
 });
 
-t.test('dfs mount refuses the upstream addon, which loses modification times', { skip: skip ?? (process.arch === 'x64' && process.platform === 'linux' ? undefined : 'the upstream prebuild is for linux-x64 only') }, async (t) => {
-  const cluster = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
-  // node-gyp-build takes FUSE_NATIVE_PREBUILD as fuse-native's directory: one that holds
-  // only the upstream prebuild makes fuse-native load that
-  const upstream = tempDir(t, 'dfs-upstream-addon-');
-  fs.mkdirSync(path.join(upstream, 'prebuilds', 'linux-x64'), { recursive: true });
-  fs.copyFileSync(
-    path.join(ROOT, 'node_modules', 'fuse-native', 'prebuilds', 'linux-x64', 'node.napi.node'),
-    path.join(upstream, 'prebuilds', 'linux-x64', 'node.napi.node'),
-  );
-  const dir = path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
-  await t.rejects(mount(t, cluster, { dir, env: { FUSE_NATIVE_PREBUILD: upstream }, args: ['--layer', 'path'] }), /fuse-native loads \S*node\.napi\.node, not dfs's patched build[^]*ENOSYS/);
-  t.notOk(isMounted(dir), 'nothing was mounted');
-});
+t.test(
+  'dfs mount refuses the upstream addon, which loses modification times',
+  { skip: skip ?? (process.arch === 'x64' && process.platform === 'linux' ? undefined : 'the upstream prebuild is for linux-x64 only') },
+  async (t) => {
+    const cluster = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
+    // node-gyp-build takes FUSE_NATIVE_PREBUILD as fuse-native's directory: one that holds
+    // only the upstream prebuild makes fuse-native load that
+    const upstream = tempDir(t, 'dfs-upstream-addon-');
+    fs.mkdirSync(path.join(upstream, 'prebuilds', 'linux-x64'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'node_modules', 'fuse-native', 'prebuilds', 'linux-x64', 'node.napi.node'), path.join(upstream, 'prebuilds', 'linux-x64', 'node.napi.node'));
+    const dir = path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
+    await t.rejects(
+      mount(t, cluster, { dir, env: { FUSE_NATIVE_PREBUILD: upstream }, args: ['--layer', 'path'] }),
+      /fuse-native loads \S*node\.napi\.node, not dfs's patched build[^]*ENOSYS/,
+    );
+    t.notOk(isMounted(dir), 'nothing was mounted');
+  },
+);

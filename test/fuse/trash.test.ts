@@ -11,7 +11,11 @@ t.test('rm -rf in a mount: into the trash, restorable; ls -a / shows no .trash',
   let r = await mnt.sh('mkdir -p proj/src && echo code > proj/src/main.c && echo notes > notes.txt && rm -rf proj && rm notes.txt && ls -a');
   t.equal(r.stdout, '.\n..\n', `the root lists nothing, not even .trash: ${r.stderr}`);
   const list = JSON.parse((await cluster.dfs(['trash', 'list', '--json'])).stdout) as { items: TrashItem[] };
-  t.same(list.items.map((i) => i.path), ['/proj/src/main.c', '/proj/src', '/proj', '/notes.txt'], 'every file and directory rm removed, in order');
+  t.same(
+    list.items.map((i) => i.path),
+    ['/proj/src/main.c', '/proj/src', '/proj', '/notes.txt'],
+    'every file and directory rm removed, in order',
+  );
 
   const notes = list.items[3];
   r = await mnt.sh(`cat .trash/${notes.id}-notes.txt && ls .trash | wc -l`);

@@ -42,9 +42,7 @@ export function runDfs(args: string[], env: NodeJS.ProcessEnv, input?: string | 
     p.stdout.on('data', (d: Buffer) => out.push(d));
     p.stderr.on('data', (d: Buffer) => err.push(d));
     p.on('error', reject);
-    p.on('close', (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
     p.stdin.end(input);
   });
 }
@@ -113,10 +111,7 @@ export function waitForLine(proc: ChildProcess, re: RegExp, timeoutMs = 15000): 
   });
 }
 
-export async function spawnCluster(
-  t: Teardown,
-  opts: { nodes?: number; replicas?: number; args?: string[]; dir?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<SpawnedCluster> {
+export async function spawnCluster(t: Teardown, opts: { nodes?: number; replicas?: number; args?: string[]; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedCluster> {
   const dir = opts.dir ?? tempDir(t);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -155,7 +150,11 @@ export async function spawnCluster(
     throw new Error(`${(err as Error).message}\nstderr: ${stderr}`, { cause: err });
   }
   return {
-    url, dir, env, proc, stop,
+    url,
+    dir,
+    env,
+    proc,
+    stop,
     dfs: (a, input) => runDfs(a, env, input),
     ca,
     async client() {
@@ -179,7 +178,10 @@ export interface LocalCluster {
 export async function localCluster(
   t: Teardown,
   opts: {
-    nodes?: number; replicas?: number; blockSize?: number; sessionTtlMs?: number;
+    nodes?: number;
+    replicas?: number;
+    blockSize?: number;
+    sessionTtlMs?: number;
     /** Serve master and nodes over TLS with this certificate; nodes and clients trust `ca`. */
     tls?: { cert: Buffer; key: Buffer; ca: Buffer };
     loginLimits?: MasterOptions['loginLimits'];
@@ -206,10 +208,22 @@ export async function localCluster(
   const tls = opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : undefined;
   const ca = opts.tls?.ca;
   const master = new Master({
-    host: '127.0.0.1', port: 0, dataDir: opts.dataDir ?? path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
-    replicas: opts.replicas, blockSize: opts.blockSize, sessionTtlMs: opts.sessionTtlMs, tls, loginLimits: opts.loginLimits,
-    heartbeatMs: opts.heartbeatMs, replication: opts.replication, blockListPage: opts.blockListPage,
-    trashMs: opts.trashMs, trashPurgeEveryMs: opts.trashPurgeEveryMs, deadAfterMs: opts.deadAfterMs, ...opts.master,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: opts.dataDir ?? path.join(dir, 'master'),
+    adminPassword: ADMIN_PASSWORD,
+    replicas: opts.replicas,
+    blockSize: opts.blockSize,
+    sessionTtlMs: opts.sessionTtlMs,
+    tls,
+    loginLimits: opts.loginLimits,
+    heartbeatMs: opts.heartbeatMs,
+    replication: opts.replication,
+    blockListPage: opts.blockListPage,
+    trashMs: opts.trashMs,
+    trashPurgeEveryMs: opts.trashPurgeEveryMs,
+    deadAfterMs: opts.deadAfterMs,
+    ...opts.master,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());

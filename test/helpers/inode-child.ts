@@ -62,7 +62,15 @@ function idMap(): IdMap {
 }
 
 const daemon = new InodeMountDaemon({
-  mountpoint, backend: mount, masterUrl: 'mem://store', log, ids: idMap(), allowOther: cfg.allowOther, masterGoneMs: cfg.masterGoneMs, cache: cfg.cache, trace: cfg.trace,
+  mountpoint,
+  backend: mount,
+  masterUrl: 'mem://store',
+  log,
+  ids: idMap(),
+  allowOther: cfg.allowOther,
+  masterGoneMs: cfg.masterGoneMs,
+  cache: cfg.cache,
+  trace: cfg.trace,
   onStop: (reason, failed) => {
     send({ event: 'stopped', reason, failed, published: store.published });
     process.exit(failed ? 1 : 0);
@@ -73,24 +81,38 @@ function stats(): object {
   const sizes: Record<string, number> = {};
   for (const n of mount.writeSizes) sizes[n] = (sizes[n] ?? 0) + 1;
   return {
-    calls: Object.fromEntries(mount.calls), writeSizes: sizes, fs: daemon.fileSystem?.stats(), store: store.counts(),
-    published: store.published, lost: mount.lost,
+    calls: Object.fromEntries(mount.calls),
+    writeSizes: sizes,
+    fs: daemon.fileSystem?.stats(),
+    store: store.counts(),
+    published: store.published,
+    lost: mount.lost,
   };
 }
 
 async function answer(c: InodeChildCommand): Promise<object> {
   switch (c.cmd) {
-    case 'stats': return stats();
+    case 'stats':
+      return stats();
     case 'node': {
       const ref = await resolve(remote, c.path);
       const attr = await remote.getattr(ref);
       return { ino: ref.ino, lookups: daemon.fileSystem?.lookupsOf(ref.ino) ?? 0, uid: attr.uid, gid: attr.gid };
     }
-    case 'remote': await applyRemote(remote, c.change); return {};
-    case 'channel': mount.channel(c.up); return {};
-    case 'hold': mount.hold(c.op); return {};
-    case 'release': mount.letGo(c.op); return {};
-    case 'exit': process.exit(c.code);
+    case 'remote':
+      await applyRemote(remote, c.change);
+      return {};
+    case 'channel':
+      mount.channel(c.up);
+      return {};
+    case 'hold':
+      mount.hold(c.op);
+      return {};
+    case 'release':
+      mount.letGo(c.op);
+      return {};
+    case 'exit':
+      process.exit(c.code);
   }
 }
 

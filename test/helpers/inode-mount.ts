@@ -19,7 +19,13 @@ export function mountInodeFs(t: Teardown, cfg: InodeChildConfig = {}, opts: { di
 export interface InodeStats {
   calls: Record<string, number>;
   writeSizes: Record<string, number>;
-  fs: { nodes: number; names: { resolved: number; absent: number }; openFiles: number; openDirs: number; cache: { channelUp: boolean; heard: number; sentInodes: number; sentEntries: number; breaks: number } };
+  fs: {
+    nodes: number;
+    names: { resolved: number; absent: number };
+    openFiles: number;
+    openDirs: number;
+    cache: { channelUp: boolean; heard: number; sentInodes: number; sentEntries: number; breaks: number };
+  };
   store: { inodes: number; orphans: number; holds: number };
   published: number;
   lost: number;

@@ -41,25 +41,43 @@ function stats(session: LowLevelSession): object {
     return h;
   };
   return {
-    calls: Object.fromEntries(memfs.calls), writeSizes: sizes(memfs.writeSizes), readSizes: sizes(memfs.readSizes),
-    contexts: memfs.contexts, interrupts: memfs.interrupts, forgets: memfs.forgets, inodes: memfs.inodeCount,
-    detached: memfs.detachedAfterReply, session: session.stats(),
+    calls: Object.fromEntries(memfs.calls),
+    writeSizes: sizes(memfs.writeSizes),
+    readSizes: sizes(memfs.readSizes),
+    contexts: memfs.contexts,
+    interrupts: memfs.interrupts,
+    forgets: memfs.forgets,
+    inodes: memfs.inodeCount,
+    detached: memfs.detachedAfterReply,
+    session: session.stats(),
   };
 }
 
 async function answer(session: LowLevelSession, c: ChildCommand): Promise<object> {
   switch (c.cmd) {
-    case 'stats': return stats(session);
-    case 'hold': memfs.holds.add(c.key); return {};
-    case 'release': return { released: memfs.letGo(c.key) };
-    case 'ino': return { ino: memfs.inoOf(c.name), lookups: memfs.lookupsOf(c.name) };
-    case 'invalInode': return { result: await session.notifyInvalInode(c.ino, c.offset, c.length) };
-    case 'invalEntry': return { result: await session.notifyInvalEntry(c.parent, c.name) };
-    case 'delete': return { result: await session.notifyDelete(c.parent, c.child, c.name) };
-    case 'unmount': await session.unmount(); return {};
-    case 'exit': process.exit(c.code);
+    case 'stats':
+      return stats(session);
+    case 'hold':
+      memfs.holds.add(c.key);
+      return {};
+    case 'release':
+      return { released: memfs.letGo(c.key) };
+    case 'ino':
+      return { ino: memfs.inoOf(c.name), lookups: memfs.lookupsOf(c.name) };
+    case 'invalInode':
+      return { result: await session.notifyInvalInode(c.ino, c.offset, c.length) };
+    case 'invalEntry':
+      return { result: await session.notifyInvalEntry(c.parent, c.name) };
+    case 'delete':
+      return { result: await session.notifyDelete(c.parent, c.child, c.name) };
+    case 'unmount':
+      await session.unmount();
+      return {};
+    case 'exit':
+      process.exit(c.code);
     // eslint-disable-next-line no-fallthrough
-    case 'cpu': return process.cpuUsage();
+    case 'cpu':
+      return process.cpuUsage();
   }
 }
 
@@ -83,7 +101,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void session.unmount());
   void session.ended.then(async (e) => {
     // what the session answers once it has ended
-    const notifyAfterEnd = await session.notifyInvalEntry(1, 'x').then(() => 'resolved', (err: unknown) => toDfsError(err).code);
+    const notifyAfterEnd = await session.notifyInvalEntry(1, 'x').then(
+      () => 'resolved',
+      (err: unknown) => toDfsError(err).code,
+    );
     await session.unmount();
     send({ event: 'ended', ...e, notifyAfterEnd, requests: session.stats().requests });
     process.disconnect?.();

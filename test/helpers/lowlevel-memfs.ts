@@ -7,8 +7,23 @@
 import { constants } from 'node:fs';
 import { DfsError } from '../../src/rpc/errors.js';
 import type {
-  AttrChanges, AttrReply, CreateReply, DirEntry, DirOut, DirPlusEntry, Entry, FileLock, InodeAttr, LowLevelOps, NegativeEntry,
-  OpenReply, ReleaseInfo, Request, StatfsReply, Timespec, WriteInfo,
+  AttrChanges,
+  AttrReply,
+  CreateReply,
+  DirEntry,
+  DirOut,
+  DirPlusEntry,
+  Entry,
+  FileLock,
+  InodeAttr,
+  LowLevelOps,
+  NegativeEntry,
+  OpenReply,
+  ReleaseInfo,
+  Request,
+  StatfsReply,
+  Timespec,
+  WriteInfo,
 } from '../../src/fuse/lowlevel-ops.js';
 
 const S_IFMT = 0o170000;
@@ -114,8 +129,23 @@ export class MemFs implements LowLevelOps {
   constructor(private readonly o: MemFsOptions = {}) {
     const t = now();
     this.nodes.set(1, {
-      ino: 1, mode: S_IFDIR | 0o755, nlink: 2, uid: 0, gid: 0, rdev: 0, data: Buffer.alloc(0), size: 0,
-      entries: new Map(), parent: 1, atime: t, mtime: t, ctime: t, xattrs: new Map(), lookups: 1, opens: 0, name: '/',
+      ino: 1,
+      mode: S_IFDIR | 0o755,
+      nlink: 2,
+      uid: 0,
+      gid: 0,
+      rdev: 0,
+      data: Buffer.alloc(0),
+      size: 0,
+      entries: new Map(),
+      parent: 1,
+      atime: t,
+      mtime: t,
+      ctime: t,
+      xattrs: new Map(),
+      lookups: 1,
+      opens: 0,
+      name: '/',
     });
   }
 
@@ -155,11 +185,15 @@ export class MemFs implements LowLevelOps {
     if (!this.holds.has(key)) return;
     await new Promise<void>((resolve, reject) => {
       this.held.set(key, resolve);
-      req.signal.addEventListener('abort', () => {
-        this.interrupts++;
-        this.held.delete(key);
-        reject(err('EINTR', `${key} interrupted`));
-      }, { once: true });
+      req.signal.addEventListener(
+        'abort',
+        () => {
+          this.interrupts++;
+          this.held.delete(key);
+          reject(err('EINTR', `${key} interrupted`));
+        },
+        { once: true },
+      );
       this.onHeld(key);
     });
   }
@@ -178,8 +212,17 @@ export class MemFs implements LowLevelOps {
 
   private attr(n: Node): InodeAttr {
     return {
-      ino: n.ino, mode: n.mode, nlink: n.nlink, uid: n.uid, gid: n.gid, rdev: n.rdev,
-      size: n.entries ? 4096 : n.size, blksize: 4096, atime: n.atime, mtime: n.mtime, ctime: n.ctime,
+      ino: n.ino,
+      mode: n.mode,
+      nlink: n.nlink,
+      uid: n.uid,
+      gid: n.gid,
+      rdev: n.rdev,
+      size: n.entries ? 4096 : n.size,
+      blksize: 4096,
+      atime: n.atime,
+      mtime: n.mtime,
+      ctime: n.ctime,
     };
   }
 
@@ -197,8 +240,23 @@ export class MemFs implements LowLevelOps {
     if (parent.entries!.has(name)) throw err('EEXIST');
     const t = now();
     const n: Node = {
-      ino: this.nextIno++, mode, nlink: 1, uid: req.uid, gid: req.gid, rdev: 0, data: Buffer.alloc(0), size: 0,
-      parent: parent.ino, atime: t, mtime: t, ctime: t, xattrs: new Map(), lookups: 0, opens: 0, name, ...extra,
+      ino: this.nextIno++,
+      mode,
+      nlink: 1,
+      uid: req.uid,
+      gid: req.gid,
+      rdev: 0,
+      data: Buffer.alloc(0),
+      size: 0,
+      parent: parent.ino,
+      atime: t,
+      mtime: t,
+      ctime: t,
+      xattrs: new Map(),
+      lookups: 0,
+      opens: 0,
+      name,
+      ...extra,
     };
     this.nodes.set(n.ino, n);
     parent.entries!.set(name, n.ino);
@@ -599,14 +657,20 @@ export class MemFs implements LowLevelOps {
   private dropPosixLocks(ino: number, owner: bigint): void {
     const list = this.posixLocks.get(ino);
     if (!list?.some((l) => l.owner === owner)) return;
-    this.posixLocks.set(ino, list.filter((l) => l.owner !== owner));
+    this.posixLocks.set(
+      ino,
+      list.filter((l) => l.owner !== owner),
+    );
     this.lockChanged();
   }
 
   private dropFlock(ino: number, owner: bigint): void {
     const list = this.flocks.get(ino);
     if (!list?.some((l) => l.owner === owner)) return;
-    this.flocks.set(ino, list.filter((l) => l.owner !== owner));
+    this.flocks.set(
+      ino,
+      list.filter((l) => l.owner !== owner),
+    );
     this.lockChanged();
   }
 
@@ -624,7 +688,10 @@ export class MemFs implements LowLevelOps {
     if (lock.type === F_UNLCK) {
       // a simplification that the tests do not reach: any lock of the owner overlapping the range goes whole
       const list = this.posixLocks.get(ino) ?? [];
-      this.posixLocks.set(ino, list.filter((l) => l.owner !== owner || l.end < lock.start || end < l.start));
+      this.posixLocks.set(
+        ino,
+        list.filter((l) => l.owner !== owner || l.end < lock.start || end < l.start),
+      );
       this.lockChanged();
       return;
     }

@@ -75,22 +75,23 @@ export async function mountChild<C extends object>(t: Teardown, script: string, 
       const timer = timeoutMs
         ? setTimeout(() => reject(new Error(`no ${name} event from the file system within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs).unref()
         : undefined;
-      waiters.push({ name, match, resolve: (e) => {
-        clearTimeout(timer);
-        resolve(e);
-      } });
+      waiters.push({
+        name,
+        match,
+        resolve: (e) => {
+          clearTimeout(timer);
+          resolve(e);
+        },
+      });
     });
   };
-  const ask = <T>(c: C): Promise<T> => new Promise((resolve, reject) => {
-    const id = nextId++;
-    answers.set(id, (m) => (m.error ? reject(Object.assign(new Error(String(m.message)), { code: m.error })) : resolve(m as T)));
-    proc.send({ id, ...c });
-  });
-  const first = await Promise.race([
-    event('mounted', undefined, 0),
-    event('failed', undefined, 0),
-    exited.then((code) => ({ event: 'exited', code })),
-  ]);
+  const ask = <T>(c: C): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      answers.set(id, (m) => (m.error ? reject(Object.assign(new Error(String(m.message)), { code: m.error })) : resolve(m as T)));
+      proc.send({ id, ...c });
+    });
+  const first = await Promise.race([event('mounted', undefined, 0), event('failed', undefined, 0), exited.then((code) => ({ event: 'exited', code }))]);
   if (first.event !== 'mounted') throw new Error(`the test file system did not mount: ${JSON.stringify(first)}; stderr: ${stderr}`);
   return { dir, proc, ask, event, stop, stderr: () => stderr };
 }

@@ -62,8 +62,12 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
   const capabilities = new Capabilities(randomBytes(32), randomBytes(32));
   const config = { minReplicas: 1, trashMs: 0, sessionTtlMs: 3_600_000, heartbeatMs: 1000 };
   const partial = {
-    state, nodes, capabilities, config,
-    holds: new Holds(0), leases: new Leases(60_000),
+    state,
+    nodes,
+    capabilities,
+    config,
+    holds: new Holds(0),
+    leases: new Leases(60_000),
     keys: new KeyWrapper(randomBytes(32)),
     allocations: new Allocations(nodes, capabilities, { minCopies: (r: number) => minCopies(config, r), blockBytesOnNode: bytesOnNode(blockSize) }),
     logger: pino({ level: 'silent' }),
@@ -85,7 +89,10 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
   const ops = new NamespaceOps(ctx, paths);
   const peer = { context: { id: 'test' } } as unknown as Peer<ConnContext>;
   return {
-    ctx, paths, ops, records,
+    ctx,
+    paths,
+    ops,
+    records,
     async user(name, uid, groups = []) {
       const token = randomBytes(16).toString('hex');
       apply([

@@ -17,20 +17,22 @@ export function dumpState(s: MasterState): unknown {
   const garbage = [...s.blocks.garbage].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([id, n]) => [id, [...n].sort()]);
   const sorted = <T>(m: Map<string, T>): [string, T][] => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   // through JSON, as the snapshot stores it: a field set to undefined is no field
-  return JSON.parse(JSON.stringify({
-    blockSize: s.blockSize,
-    nextIno: s.ns.nextIno,
-    inodes,
-    blocks,
-    garbage,
-    users: sorted(s.users.users),
-    groups: sorted(s.users.groups),
-    sessions: sorted(s.users.sessions),
-    // absent when empty, as in states dumped before there were any
-    ...(s.requests.size ? { requests: [...s.requests] } : {}),
-    // only once there is a trash, so states from before it (fixtures) dump as they did
-    ...(s.trash.dirIno === undefined ? {} : { trash: { dir: s.trash.dirIno, items: sorted(s.trash.entries) } }),
-  })) as unknown;
+  return JSON.parse(
+    JSON.stringify({
+      blockSize: s.blockSize,
+      nextIno: s.ns.nextIno,
+      inodes,
+      blocks,
+      garbage,
+      users: sorted(s.users.users),
+      groups: sorted(s.users.groups),
+      sessions: sorted(s.users.sessions),
+      // absent when empty, as in states dumped before there were any
+      ...(s.requests.size ? { requests: [...s.requests] } : {}),
+      // only once there is a trash, so states from before it (fixtures) dump as they did
+      ...(s.trash.dirIno === undefined ? {} : { trash: { dir: s.trash.dirIno, items: sorted(s.trash.entries) } }),
+    }),
+  ) as unknown;
 }
 
 const hex = (n: number, len = 32): string => n.toString(16).padStart(len, '0');

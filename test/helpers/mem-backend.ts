@@ -35,7 +35,11 @@ export class MemSession implements MountBackend, StoreListener {
   onHeld: (op: string) => void = () => undefined;
   readonly owner: { uid: number; gid: number };
 
-  constructor(readonly store: MemStore, readonly id: string, o: SessionOptions = {}) {
+  constructor(
+    readonly store: MemStore,
+    readonly id: string,
+    o: SessionOptions = {},
+  ) {
     this.owner = { uid: o.uid ?? 0, gid: o.gid ?? 0 };
     store.listen(this);
   }
@@ -305,7 +309,11 @@ class MemFile implements MountFile {
   private closed = false;
   private dirty = false;
 
-  constructor(private readonly session: MemSession, private readonly n: MemInode, readonly flags: OpenFlags) {}
+  constructor(
+    private readonly session: MemSession,
+    private readonly n: MemInode,
+    readonly flags: OpenFlags,
+  ) {}
 
   get ino(): number {
     return this.n.ino;

@@ -53,8 +53,20 @@ export class MemStore {
   constructor(readonly pageSize = 64) {
     const t = Date.now();
     this.inodes.set(1, {
-      ino: 1, type: 'dir', mode: S_IFDIR | 0o755, nlink: 2, uid: 0, gid: 0, data: Buffer.alloc(0), size: 0,
-      entries: new Map(), parent: 1, atime: t, mtime: t, ctime: t, holds: 0,
+      ino: 1,
+      type: 'dir',
+      mode: S_IFDIR | 0o755,
+      nlink: 2,
+      uid: 0,
+      gid: 0,
+      data: Buffer.alloc(0),
+      size: 0,
+      entries: new Map(),
+      parent: 1,
+      atime: t,
+      mtime: t,
+      ctime: t,
+      holds: 0,
     });
   }
 
@@ -81,8 +93,17 @@ export class MemStore {
 
   attr(n: MemInode): Attr {
     return {
-      ino: n.ino, type: n.type, mode: n.mode, nlink: n.nlink, uid: n.uid, gid: n.gid,
-      size: n.entries ? 4096 : n.size, atime: n.atime, mtime: n.mtime, ctime: n.ctime, replicas: 1,
+      ino: n.ino,
+      type: n.type,
+      mode: n.mode,
+      nlink: n.nlink,
+      uid: n.uid,
+      gid: n.gid,
+      size: n.entries ? 4096 : n.size,
+      atime: n.atime,
+      mtime: n.mtime,
+      ctime: n.ctime,
+      replicas: 1,
     };
   }
 
@@ -119,9 +140,21 @@ export class MemStore {
     const t = Date.now();
     const kind = TYPE_BITS[type];
     const n: MemInode = {
-      ino: this.nextIno++, type, mode: kind | (mode & 0o7777), nlink: type === 'dir' ? 2 : 1, uid: owner.uid, gid: owner.gid,
-      data: Buffer.alloc(0), size: target === undefined ? 0 : Buffer.byteLength(target), target,
-      entries: type === 'dir' ? new Map() : undefined, parent: dir, atime: t, mtime: t, ctime: t, holds: 0,
+      ino: this.nextIno++,
+      type,
+      mode: kind | (mode & 0o7777),
+      nlink: type === 'dir' ? 2 : 1,
+      uid: owner.uid,
+      gid: owner.gid,
+      data: Buffer.alloc(0),
+      size: target === undefined ? 0 : Buffer.byteLength(target),
+      target,
+      entries: type === 'dir' ? new Map() : undefined,
+      parent: dir,
+      atime: t,
+      mtime: t,
+      ctime: t,
+      holds: 0,
     };
     this.inodes.set(n.ino, n);
     d.entries!.set(name, n.ino);

@@ -79,11 +79,7 @@ export function daemonStopper(t: Teardown, proc: ChildProcess, dir: string, kill
 }
 
 /** Mounts `cluster` at a fresh directory (or `opts.dir`) with `dfs mount` as its own process. */
-export async function mount(
-  t: Teardown,
-  cluster: Pick<SpawnedCluster, 'url' | 'env'>,
-  opts: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
-): Promise<Mounted> {
+export async function mount(t: Teardown, cluster: Pick<SpawnedCluster, 'url' | 'env'>, opts: { dir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Mounted> {
   const dir = opts.dir ?? path.join(tempDir(t, 'dfs-mnt-'), 'mnt');
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -106,17 +102,16 @@ export async function mount(
     throw new Error(`${(err as Error).message}\nstderr: ${stderr}`, { cause: err });
   }
   return {
-    dir, proc, unmount,
+    dir,
+    proc,
+    unmount,
     stderr: () => stderr,
     sh: (cmd, o = {}) => sh(cmd, { cwd: o.cwd ?? dir, input: o.input }),
   };
 }
 
 /** A fresh cluster (`dfs up` in its own process) mounted once. */
-export async function mountedCluster(
-  t: Teardown,
-  opts: { nodes?: number; replicas?: number } = {},
-): Promise<{ cluster: SpawnedCluster; mnt: Mounted }> {
+export async function mountedCluster(t: Teardown, opts: { nodes?: number; replicas?: number } = {}): Promise<{ cluster: SpawnedCluster; mnt: Mounted }> {
   const cluster = await spawnCluster(t, { nodes: opts.nodes ?? 3, replicas: opts.replicas, args: ['--memory'] });
   const mnt = await mount(t, cluster);
   return { cluster, mnt };

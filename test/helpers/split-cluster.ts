@@ -89,7 +89,12 @@ export async function splitCluster(t: Teardown, opts: { nodes?: number; replicas
   let admin: DfsClient | undefined;
 
   const c: SplitCluster = {
-    dir, url, masterDir, nodeDirs, env, nodes: nodeDirs.map(() => undefined),
+    dir,
+    url,
+    masterDir,
+    nodeDirs,
+    env,
+    nodes: nodeDirs.map(() => undefined),
     async startMaster() {
       const args = ['master', '--host', '127.0.0.1', '--port', String(port), '--data-dir', masterDir];
       if (opts.replicas) args.push('--replicas', String(opts.replicas));

@@ -11,7 +11,10 @@ export function tmpfsUnavailable(): string | undefined {
 }
 
 function isMountPoint(dir: string): boolean {
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === dir);
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === dir);
 }
 
 /** A fresh directory with a tmpfs of `mib` MiB mounted on it. */

@@ -36,7 +36,7 @@ t.test('a second user cannot read a 0600 file or write where it may not', async 
   await t.rejects(eve.create('/bob/new', 0o644), { code: 'EACCES' }, 'create in a 0755 dir of another');
   await t.rejects(eve.mkdir('/bob/sub', 0o755), { code: 'EACCES' }, 'mkdir in a 0755 dir of another');
   await t.rejects(eve.unlink('/bob/secret'), { code: 'EACCES' }, 'unlink in a 0755 dir of another');
-  await t.rejects(eve.chmod('/bob/secret', 0o666), { code: 'EPERM' }, 'chmod of another\'s file');
+  await t.rejects(eve.chmod('/bob/secret', 0o666), { code: 'EPERM' }, "chmod of another's file");
   await t.rejects(eve.addUser('mallory', 'pw-pw-pw'), { code: 'EPERM' }, 'user add by a non-admin');
 
   // and what is allowed stays allowed

@@ -10,7 +10,6 @@ import { Leases } from '../../src/master/leases.js';
 import type { Meta } from '../../src/rpc/frame.js';
 import { errCode as code, testContext } from '../helpers/master-context.js';
 
-
 type Entry = { attr: { ino: number; type: string; nlink: number; size: number }; ticket: string };
 
 async function setup() {
@@ -55,7 +54,11 @@ t.test('walking by inode: lookups with tickets, pages with tickets, the errors a
   await call('ino.link', { ino: f.attr.ino, ticket: f.ticket, newParent: root.attr.ino, newPticket: root.ticket, newName: 'g' });
   t.equal(((await call('ino.getattr', { ino: f.attr.ino, ticket: f.ticket })).attr as { nlink: number }).nlink, 2);
   t.equal(await code(call('ino.rename', { ...under(d), name: 'f', newParent: root.attr.ino, newPticket: root.ticket, newName: 'g', flags: 1 })), 'EEXIST', 'RENAME_NOREPLACE');
-  t.equal(await code(call('ino.rename', { ...under(d), name: 'f', newParent: root.attr.ino, newPticket: root.ticket, newName: 'h', flags: 2 })), 'EINVAL', 'RENAME_EXCHANGE is not offered');
+  t.equal(
+    await code(call('ino.rename', { ...under(d), name: 'f', newParent: root.attr.ino, newPticket: root.ticket, newName: 'h', flags: 2 })),
+    'EINVAL',
+    'RENAME_EXCHANGE is not offered',
+  );
   await call('ino.rename', { ...under(d), name: 's', newParent: root.attr.ino, newPticket: root.ticket, newName: 's2' });
   t.equal(await code(call('ino.rmdir', { ...under(root), name: 'd' })), 'ENOTEMPTY');
   await call('ino.unlink', { ...under(d), name: 'f' });
@@ -75,7 +78,10 @@ t.test('a file held open outlives its last name, and goes at its last release', 
   await call('ino.unlink', { ...under(root), name: 'f' });
   const orphan = tc.ctx.state.ns.get(f.attr.ino);
   t.equal(orphan?.nlink, 0, 'no name left, and still there for its holder');
-  t.same(tc.ctx.state.ns.orphans().map((n) => n.ino), [f.attr.ino]);
+  t.same(
+    tc.ctx.state.ns.orphans().map((n) => n.ino),
+    [f.attr.ino],
+  );
   t.ok((await call('ino.open', { ino: f.attr.ino, ticket: f.ticket, read: true }, undefined, mount)).key, 'and it opens by inode');
   await call('fs.release', { ino: f.attr.ino, ticket: f.ticket }, undefined, mount);
   t.equal(tc.ctx.state.ns.get(f.attr.ino), undefined, 'the last release lets it go');
@@ -114,7 +120,11 @@ t.test('leases go to mounts; a change tells the others, not the one that made it
   t.same([...told.keys()], [mountB.context.id], 'b holds a lease on f; a made the change; the CLI asked for none');
   t.same(told.get(mountB.context.id), [{ kind: 'inode', ino: f.attr.ino }]);
   const unlink = touchedBy(tc.ctx.state, { op: 'unlink', parent: root.attr.ino, name: 'f', time: 1 });
-  t.same(unlink, [{ kind: 'entry', parent: 1, name: 'f' }, { kind: 'inode', ino: 1 }, { kind: 'inode', ino: f.attr.ino }]);
+  t.same(unlink, [
+    { kind: 'entry', parent: 1, name: 'f' },
+    { kind: 'inode', ino: 1 },
+    { kind: 'inode', ino: f.attr.ino },
+  ]);
   leases.dropConnection(mountB.context.id);
   t.equal(leases.affected(unlink, mountA.context.id).size, 0, 'a connection gone holds nothing');
 });
@@ -161,7 +171,7 @@ t.test('leases: expiry, pruning, and a bound per connection', async (t) => {
   t.equal(l.size, 1, 'room again');
 });
 
-t.test('an admin\'s session may act for a local user; nobody else\'s may', async (t) => {
+t.test("an admin's session may act for a local user; nobody else's may", async (t) => {
   const { tc, call, root, under } = await setup();
   const alice = await tc.user('alice', 1000);
   const made = (await call('ino.create', { ...under(root), name: 'f', mode: 0o600, as: { uid: 1234, gid: 77, groups: [5] } })) as Entry & { attr: { uid: number; gid: number } };
@@ -183,6 +193,6 @@ t.test('pjdfstest found: a name past NAME_MAX is ENAMETOOLONG, and a writer may 
   await call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o2777, as: nobody });
   // (and S_ISGID with it: nobody is no member of the file's group, as chmod(2) has it)
   t.equal(tc.ctx.state.ns.get(f.attr.ino)!.mode, 0o0777, 'the set-id bits dropped by a writer');
-  t.equal(await code(call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o0755, as: nobody })), 'EPERM', 'anything more is the owner\'s');
+  t.equal(await code(call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o0755, as: nobody })), 'EPERM', "anything more is the owner's");
   t.equal(await code(call('ino.setattr', { ino: f.attr.ino, ticket: f.ticket, mode: 0o6777, as: nobody })), 'EPERM', 'and so is adding a bit');
 });

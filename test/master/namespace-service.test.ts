@@ -4,7 +4,6 @@ import t from 'tap';
 import { namespaceHandlers } from '../../src/master/namespace-service.js';
 import { errCode as code, testContext } from '../helpers/master-context.js';
 
-
 t.test('permissions, the sticky bit and ownership, as on a local file system', async (t) => {
   const tc = await testContext();
   const h = namespaceHandlers(tc.ctx, tc.paths, tc.ops);
@@ -14,9 +13,9 @@ t.test('permissions, the sticky bit and ownership, as on a local file system', a
 
   await tc.call(h, 'fs.mkdir', root, { path: '/tmp', mode: 0o1777 });
   await tc.call(h, 'fs.create', alice, { path: '/tmp/a', mode: 0o644 });
-  t.equal(await code(tc.call(h, 'fs.unlink', bob, { path: '/tmp/a' })), 'EACCES', 'the sticky bit keeps bob from removing alice\'s file');
+  t.equal(await code(tc.call(h, 'fs.unlink', bob, { path: '/tmp/a' })), 'EACCES', "the sticky bit keeps bob from removing alice's file");
   t.equal(await code(tc.call(h, 'fs.rename', bob, { from: '/tmp/a', to: '/tmp/b' })), 'EACCES', 'or renaming it');
-  t.equal(await code(tc.call(h, 'fs.open', bob, { path: '/tmp/a', write: true })), 'EACCES', 'a 0644 file is not bob\'s to write');
+  t.equal(await code(tc.call(h, 'fs.open', bob, { path: '/tmp/a', write: true })), 'EACCES', "a 0644 file is not bob's to write");
   t.equal(await code(tc.call(h, 'fs.open', bob, { path: '/tmp/a', read: true, truncate: true })), 'EACCES', 'nor to empty with O_RDONLY|O_TRUNC');
   t.equal(await code(tc.call(h, 'fs.chmod', bob, { path: '/tmp/a', mode: 0o777 })), 'EPERM', 'only the owner may chmod');
   t.equal(await code(tc.call(h, 'fs.chown', alice, { path: '/tmp/a', uid: 1001 })), 'EPERM', 'only an admin may give a file away');

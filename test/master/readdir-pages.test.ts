@@ -20,7 +20,10 @@ t.test('fs.readdir pages: complete, stable under changes, bound to session and d
   await small.login('admin', ADMIN_PASSWORD);
   const listed = await small.readdir('/d');
   t.same(listed.map((e) => e.name).sort(), names, 'all 50 names, once each, in pages of 7');
-  t.ok(listed.every((e) => e.attr.type === 'dir'), 'with their attributes');
+  t.ok(
+    listed.every((e) => e.attr.type === 'dir'),
+    'with their attributes',
+  );
 
   // by hand: changes between pages
   const page = (cursor?: string) => admin.callRaw('fs.readdir', { path: '/d', limit: 10, cursor });
@@ -63,13 +66,13 @@ t.test('a listing with a bound stops after the pages that pass it', async (t) =>
   let pages = 0;
   let ended: { cursor?: string; reply: Promise<unknown> } | undefined;
   const call = c.call.bind(c);
-  c.call = ((method, req, ...rest) => {
+  c.call = (method, req, ...rest) => {
     const reply = call(method, req, ...rest);
     const asked = req as { end?: boolean; cursor?: string };
     if (method === 'fs.readdir' && asked.end) ended = { cursor: asked.cursor, reply };
     else if (method === 'fs.readdir') pages++;
     return reply;
-  });
+  };
   const part = await c.listDir('/big', 25);
   t.equal(part.complete, false, 'incomplete');
   t.equal(part.entries.length, 30, 'the three pages that took it past 25 entries');

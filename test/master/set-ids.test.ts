@@ -8,7 +8,7 @@ import { localCluster } from '../helpers/cluster.js';
 
 const modeOf = async (c: { getattr(p: string): Promise<{ mode: number }> }, p: string): Promise<string> => ((await c.getattr(p)).mode & 0o7777).toString(8);
 
-t.test('a write or truncate by another user drops the set-id bits; a superuser\'s keeps them', async (t) => {
+t.test("a write or truncate by another user drops the set-id bits; a superuser's keeps them", async (t) => {
   const cluster = await localCluster(t, { nodes: 1 });
   const admin = cluster.admin;
   await admin.addUser('alice', 'alice-password-1');
@@ -49,7 +49,11 @@ t.test('a write or truncate by another user drops the set-id bits; a superuser\'
 
 t.test('chown drops S_ISUID, and S_ISGID as Linux does', async (t) => {
   const { admin } = await localCluster(t, { nodes: 1 });
-  for (const [mode, want] of [[0o6755, '755'], [0o2644, '2644'], [0o4644, '644']] as const) {
+  for (const [mode, want] of [
+    [0o6755, '755'],
+    [0o2644, '2644'],
+    [0o4644, '644'],
+  ] as const) {
     const p = `/f${mode.toString(8)}`;
     await (await admin.create(p, 0o644)).close();
     await admin.chmod(p, mode);
@@ -77,7 +81,7 @@ t.test('a set-group-id directory: its group and (to directories) its bit handed 
   const file = await alice.create('/shared/f', 0o2755);
   await file.close();
   const a = await admin.getattr('/shared/f');
-  t.same([a.gid, (a.mode & 0o7777).toString(8)], [staff, '755'], "a file: the group; setgid dropped, as alice is not in staff");
+  t.same([a.gid, (a.mode & 0o7777).toString(8)], [staff, '755'], 'a file: the group; setgid dropped, as alice is not in staff');
   await (await admin.create('/shared/g', 0o2755)).close();
   t.equal(await modeOf(admin, '/shared/g'), '2755', 'a superuser keeps it');
 });

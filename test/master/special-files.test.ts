@@ -26,15 +26,24 @@ t.test('fs.mknod: each kind with its S_IF* bits and number, used as any other fi
   const chr = await c.mknod('/d/chr', 'char', 0o600, DEV_7_1);
   const blk = await c.mknod('/d/blk', 'block', 0o660, DEV_7_968);
   const reg = await c.mknod('/d/reg', 'file', 0o644);
-  t.same([fifo, sock, chr, blk, reg].map((a) => [a.type, a.mode.toString(8), a.rdev ?? 0, a.size, a.nlink]), [
-    ['fifo', '10640', 0, 0, 1],
-    ['socket', '140755', 0, 0, 1],
-    ['char', '20600', DEV_7_1, 0, 1],
-    ['block', '60660', DEV_7_968, 0, 1],
-    ['file', '100644', 0, 0, 1],
-  ]);
+  t.same(
+    [fifo, sock, chr, blk, reg].map((a) => [a.type, a.mode.toString(8), a.rdev ?? 0, a.size, a.nlink]),
+    [
+      ['fifo', '10640', 0, 0, 1],
+      ['socket', '140755', 0, 0, 1],
+      ['char', '20600', DEV_7_1, 0, 1],
+      ['block', '60660', DEV_7_968, 0, 1],
+      ['file', '100644', 0, 0, 1],
+    ],
+  );
   t.equal((await c.getattr('/d/fifo')).type, 'fifo');
-  t.same((await c.readdir('/d')).map((e) => [e.name, e.attr.type]).sort(), [['blk', 'block'], ['chr', 'char'], ['fifo', 'fifo'], ['reg', 'file'], ['sock', 'socket']]);
+  t.same((await c.readdir('/d')).map((e) => [e.name, e.attr.type]).sort(), [
+    ['blk', 'block'],
+    ['chr', 'char'],
+    ['fifo', 'fifo'],
+    ['reg', 'file'],
+    ['sock', 'socket'],
+  ]);
   // a FIFO opened through the master (dfs get, not the kernel) has no bytes to give
   t.equal(await code(c.openFile('/d/fifo', { read: true, write: false })), 'ENXIO');
   const file = await c.openFile('/d/reg', { read: true, write: true });
@@ -74,18 +83,36 @@ t.test('devices take an admin; a FIFO or socket, only write permission on the di
 t.test('special files outlive a restart: from the journal, and from the snapshot', async (t) => {
   const dir = tempDir(t);
   const time = 1_700_000_000_000;
-  const node = (ino: number, name: string, type: FileType, mode: number, rdev?: number): MutationRecord =>
-    ({ op: 'mknod', ino, parent: 1, name, type, mode, uid: 0, gid: 0, time, replicas: 1, ...(rdev ? { rdev } : {}) });
+  const node = (ino: number, name: string, type: FileType, mode: number, rdev?: number): MutationRecord => ({
+    op: 'mknod',
+    ino,
+    parent: 1,
+    name,
+    type,
+    mode,
+    uid: 0,
+    gid: 0,
+    time,
+    replicas: 1,
+    ...(rdev ? { rdev } : {}),
+  });
   const batches: MutationRecord[][] = [
     [{ op: 'format', time, blockSize: 4096, replicas: 1 }],
     [node(2, 'b', 'block', 0o644, DEV_7_968), node(3, 'c', 'char', 0o600, DEV_7_1), node(4, 'f', 'fifo', 0o644), node(5, 's', 'socket', 0o755)],
   ];
-  const want = [['b', 'block', 0o060644, DEV_7_968], ['c', 'char', 0o020600, DEV_7_1], ['f', 'fifo', 0o010644, 0], ['s', 'socket', 0o140755, 0]];
+  const want = [
+    ['b', 'block', 0o060644, DEV_7_968],
+    ['c', 'char', 0o020600, DEV_7_1],
+    ['f', 'fifo', 0o010644, 0],
+    ['s', 'socket', 0o140755, 0],
+  ];
   const seen = (s: MasterState): unknown[] =>
-    [...s.ns.get(1)!.entries!].map(([name, ino]) => {
-      const a = attrOf(s.ns.get(ino)!);
-      return [name, a.type, a.mode, a.rdev ?? 0];
-    }).sort();
+    [...s.ns.get(1)!.entries!]
+      .map(([name, ino]) => {
+        const a = attrOf(s.ns.get(ino)!);
+        return [name, a.type, a.mode, a.rdev ?? 0];
+      })
+      .sort();
   const open = async (): Promise<{ state: MasterState; store: MetadataStore }> => {
     const state = new MasterState();
     return { state, store: (await MetadataStore.open(dir, state)).store };
@@ -116,8 +143,19 @@ t.test('dfs ls -l and dfs stat show the kind, and a device its number', async (t
   await c.mknod('/disk', 'block', 0o660, DEV_7_968);
   const ls = await cl.dfs(['ls', '-l', '/']);
   t.equal(ls.code, 0, ls.stderr);
-  const rows = ls.stdout.trim().split('\n').map((l) => l.split(/\s+/));
-  t.same(rows.map((r) => [r[0], r.at(-1)]), [['brw-rw----', 'disk'], ['prw-r--r--', 'fifo'], ['srwxr-xr-x', 'sock'], ['crw--w----', 'tty']]);
+  const rows = ls.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/\s+/));
+  t.same(
+    rows.map((r) => [r[0], r.at(-1)]),
+    [
+      ['brw-rw----', 'disk'],
+      ['prw-r--r--', 'fifo'],
+      ['srwxr-xr-x', 'sock'],
+      ['crw--w----', 'tty'],
+    ],
+  );
   t.match(ls.stdout, /^brw-rw---- .* 7, 968 .*disk$/m, 'a device shows "major, minor" where a file shows its size');
   const st = await cl.dfs(['stat', '/tty']);
   t.match(st.stdout, /^type +char$/m);

@@ -12,7 +12,6 @@ import { localCluster, tempDir } from '../helpers/cluster.js';
 import { dumpState } from '../helpers/master-state.js';
 import { eventually } from '../helpers/split-cluster.js';
 
-
 const held = (store: { ids(): Iterable<string> }): number => [...store.ids()].length;
 const names = async (c: DfsClient, p: string): Promise<string[]> => (await c.readdir(p)).map((e) => e.name).sort();
 
@@ -87,7 +86,7 @@ t.test('restore: a taken name, --to, and a directory that is gone', async (t) =>
   t.equal(await c.trashRestore(`${x.id}-x`, '/x-again'), '/x-again', 'by its trash name, to a new name');
 });
 
-t.test('nothing new is made in the trash; an admin\'s mv out of it is a restore', async (t) => {
+t.test("nothing new is made in the trash; an admin's mv out of it is a restore", async (t) => {
   const { admin: c } = await localCluster(t, { nodes: 1 });
   for (const p of ['/.trash', '/.trash/new']) {
     t.equal(await code(c.mkdir(p, 0o755)), 'EPERM', `mkdir ${p}: EPERM`);
@@ -107,7 +106,11 @@ t.test('nothing new is made in the trash; an admin\'s mv out of it is a restore'
   const d = await c.remove('/d', { recursive: true });
   t.equal(await code(c.create(`/.trash/${d}-d/more`, 0o644)), 'EPERM', 'nor inside a directory in the trash');
   await c.unlink(`/.trash/${d}-d/in`);
-  t.same((await c.trashList()).items.map((i) => i.path), ['/d'], 'rm inside the trash removes for good, not into the trash again');
+  t.same(
+    (await c.trashList()).items.map((i) => i.path),
+    ['/d'],
+    'rm inside the trash removes for good, not into the trash again',
+  );
   await c.rmdir(`/.trash/${d}-d`);
   t.same((await c.trashList()).items, [], 'and an admin empties the trash with rm');
 });
@@ -122,7 +125,7 @@ t.test('other users: their own items only, and no listing of the trash directory
   await write(alice, '/shared/secret-plan', 'plan', 0o600);
   const ino = (await alice.getattr('/shared/secret-plan')).ino;
   await alice.unlink('/shared/secret-plan');
-  t.same((await bob.trashList()).items, [], 'bob does not see alice\'s item');
+  t.same((await bob.trashList()).items, [], "bob does not see alice's item");
   t.equal(await code(bob.trashRestore(String(ino))), 'ENOENT', 'nor restore it');
   t.equal(await code(bob.trashPurge(String(ino))), 'ENOENT', 'nor purge it');
   t.equal(await code(bob.readdir('/.trash')), 'EACCES', 'nor list the trash directory');
@@ -134,7 +137,7 @@ t.test('other users: their own items only, and no listing of the trash directory
   t.equal((await cl.admin.trashList()).items.length, 0);
 });
 
-t.test('a hard link\'s other name, and a cluster without a trash, remove at once', async (t) => {
+t.test("a hard link's other name, and a cluster without a trash, remove at once", async (t) => {
   const { admin: c } = await localCluster(t, { nodes: 1 });
   await write(c, '/f', 'f');
   await c.link('/f', '/g');

@@ -29,7 +29,11 @@ t.test('attributes and orphans survive a snapshot and a journal replay', async (
     await store.append([r]);
   }
   t.same(state.ns.get(2)?.xattrs, { 'user.a': 'b25l' });
-  t.same(state.ns.orphans().map((n) => n.ino), [3], 'g has no name and is kept');
+  t.same(
+    state.ns.orphans().map((n) => n.ino),
+    [3],
+    'g has no name and is kept',
+  );
   await store.close();
 
   const replayed = new MasterState();
@@ -45,7 +49,11 @@ t.test('attributes and orphans survive a snapshot and a journal replay', async (
   const loaded = new MasterState();
   loadSnapshot(file, loaded);
   t.same(loaded.ns.get(2)?.xattrs, { 'user.a': 'b25l' }, 'a snapshot keeps them');
-  t.same(loaded.ns.orphans().map((n) => n.ino), [3], 'and the orphan');
+  t.same(
+    loaded.ns.orphans().map((n) => n.ino),
+    [3],
+    'and the orphan',
+  );
   loaded.apply({ op: 'forget', ino: 3 });
   t.equal(loaded.ns.get(3), undefined, 'forget lets it go');
 });
@@ -60,7 +68,7 @@ t.test('who may set and see which attributes', async (t) => {
   const as = (token: string, method: keyof typeof h, meta: Record<string, unknown>) => tc.call(h, method, token, { ino: f.ino, ticket: ticketFor(token), ...meta });
   const v = (s: string): string => Buffer.from(s).toString('base64');
   await as(alice, 'ino.setxattr', { name: 'user.mine', value: v('x') });
-  t.equal(await code(as(alice, 'ino.setxattr', { name: 'trusted.t', value: v('x') })), 'EPERM', 'trusted.* is the superuser\'s');
+  t.equal(await code(as(alice, 'ino.setxattr', { name: 'trusted.t', value: v('x') })), 'EPERM', "trusted.* is the superuser's");
   t.equal(await code(as(alice, 'ino.setxattr', { name: 'security.s', value: v('x') })), 'EPERM');
   await as(root, 'ino.setxattr', { name: 'trusted.t', value: v('root') });
   await as(root, 'ino.setxattr', { name: 'security.s', value: v('sec') });
@@ -73,7 +81,7 @@ t.test('who may set and see which attributes', async (t) => {
   t.equal(await code(as(bob, 'ino.setxattr', { name: 'user.his', value: v('x') })), 'EACCES', 'user.* takes write permission');
   t.equal(await code(as(alice, 'ino.setxattr', { name: 'user.big', value: 'A'.repeat(300_000) })), 'E2BIG');
   for (let i = 0; i < 4; i++) await as(alice, 'ino.setxattr', { name: `user.v${i}`, value: 'A'.repeat(87_000) });
-  t.equal(await code(as(alice, 'ino.setxattr', { name: 'user.v9', value: 'A'.repeat(87_000) })), 'ENOSPC', 'an inode\'s budget');
+  t.equal(await code(as(alice, 'ino.setxattr', { name: 'user.v9', value: 'A'.repeat(87_000) })), 'ENOSPC', "an inode's budget");
   await as(alice, 'ino.removexattr', { name: 'user.mine' });
   t.equal(await code(as(alice, 'ino.removexattr', { name: 'user.mine' })), 'ENODATA');
 });

@@ -20,11 +20,10 @@ t.test('a master given its join secret; a storage node that advertises its URL',
   const port = await freePort();
   // "localhost" is not the 127.0.0.1 the node listens on: only the advertised URL says it
   const advertised = `ws://localhost:${port}`;
-  const node = spawn(
-    DFS_BIN,
-    ['--master', cluster.url, 'storage', '--memory', '--host', '127.0.0.1', '--port', String(port), '--advertise', `${advertised}/`],
-    { env: { ...cluster.env, DFS_JOIN_SECRET: SECRET, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const node = spawn(DFS_BIN, ['--master', cluster.url, 'storage', '--memory', '--host', '127.0.0.1', '--port', String(port), '--advertise', `${advertised}/`], {
+    env: { ...cluster.env, DFS_JOIN_SECRET: SECRET, DFS_NODE: process.execPath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.teardown(() => node.kill('SIGKILL'));
   const line = await waitForLine(node, /^storage: .*$/m, 30000);
   t.equal(line[0], `storage: ws://127.0.0.1:${port} (advertised as ${advertised})`);
@@ -33,7 +32,11 @@ t.test('a master given its join secret; a storage node that advertises its URL',
     const s = await cluster.status();
     return s.nodes.some((n) => n.alive) ? s : undefined;
   });
-  t.same(st.nodes.map((n) => n.url), [advertised], 'the master lists the advertised URL');
+  t.same(
+    st.nodes.map((n) => n.url),
+    [advertised],
+    'the master lists the advertised URL',
+  );
   const c = await cluster.client();
   const h = await c.create('/f', 0o644);
   await h.write(0, Buffer.from('through the advertised URL'));
@@ -49,7 +52,10 @@ t.test('a master given its join secret; a storage node that advertises its URL',
 
   const busy = await runDfs(['master', '--host', '127.0.0.1', '--port', new URL(cluster.url).port, '--data-dir', path.join(cluster.dir, 'second')], cluster.env);
   t.not(busy.code, 0, 'a second master on a port in use stops');
-  const lines = busy.stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+  const lines = busy.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('{'));
   t.same(lines.length, 1, 'with one line, no stack trace');
   t.match(lines[0], /EADDRINUSE/);
 });

@@ -24,10 +24,12 @@ function briefly(dir: string, opts: { tty: boolean; env?: NodeJS.ProcessEnv }): 
     out += d.toString();
     if (/master listening/.test(clean())) p.kill('SIGTERM');
   });
-  return new Promise((resolve) => p.once('close', () => {
-    clearTimeout(stop);
-    resolve(clean());
-  }));
+  return new Promise((resolve) =>
+    p.once('close', () => {
+      clearTimeout(stop);
+      resolve(clean());
+    }),
+  );
 }
 
 const listening = /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: master: master listening \{"url":"ws:\/\/127\.0\.0\.1:\d+"\}$/m;
@@ -40,7 +42,10 @@ t.test('on a terminal: one readable line per entry', async (t) => {
 
 t.test('into a pipe: JSON lines, unless DFS_LOG_FORMAT=pretty', async (t) => {
   const out = await briefly(tempDir(t), { tty: false });
-  const entry = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; component: string; level: number })
+  const entry = out
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg: string; component: string; level: number })
     .find((e) => e.msg === 'master listening');
   t.match(entry, { component: 'master', level: 30 }, 'a JSON line a collector can parse');
   t.match(await briefly(tempDir(t), { tty: false, env: { DFS_LOG_FORMAT: 'pretty' } }), listening, 'DFS_LOG_FORMAT=pretty');

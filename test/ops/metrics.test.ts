@@ -36,13 +36,18 @@ t.test('metrics after traffic', async (t) => {
     'dfs_master_missing_blocks 0',
     'dfs_master_storage_nodes_alive 1',
     'dfs_master_journal_fsync_seconds_count',
-  ]) t.ok(master.body.includes(name), `master exposes ${name}`);
+  ])
+    t.ok(master.body.includes(name), `master exposes ${name}`);
   t.match(master.body, /dfs_master_sessions [1-9]/, 'sessions gauge');
   for (const name of ['dfs_master_process_cpu_seconds_total', 'dfs_master_process_resident_memory_bytes', 'dfs_master_nodejs_eventloop_lag_seconds']) {
     t.match(master.body, new RegExp(`^${name} `, 'm'), `process metrics as ${name}`);
   }
   const names = [...master.body.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
-  t.same(names.filter((n) => /(process|nodejs)_.*(process|nodejs)_/.test(n)), [], 'no name says process_ or nodejs_ twice');
+  t.same(
+    names.filter((n) => /(process|nodejs)_.*(process|nodejs)_/.test(n)),
+    [],
+    'no name says process_ or nodejs_ twice',
+  );
 
   const nodeUrl = (await c.status()).nodes[0].url.replace('ws://', 'http://');
   const node = await get(nodeUrl + '/metrics');

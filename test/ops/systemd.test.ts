@@ -35,7 +35,14 @@ function run(t: Teardown, argv: string[], root: string, env: NodeJS.ProcessEnv):
   const [bin, ...args] = argv.map((a) => (a.startsWith('/var/lib/dfs') || a.startsWith('/etc/dfs') || a.startsWith('/mnt') ? path.join(root, a) : a));
   if (bin !== '/usr/local/bin/dfs') throw new Error(`the unit runs ${bin}, not the installed dfs`);
   const p = spawn(DFS_BIN, args, { env: { ...process.env, ...env, DFS_NODE: process.execPath }, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => (p.exitCode === null ? new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); }) : undefined));
+  t.teardown(() =>
+    p.exitCode === null
+      ? new Promise((r) => {
+          p.once('exit', r);
+          p.kill('SIGTERM');
+        })
+      : undefined,
+  );
   return p;
 }
 
@@ -47,7 +54,12 @@ t.test('dfs-master, dfs-storage@ and dfs-mount@ start what they say', { skip: fu
   fs.mkdirSync(path.join(root, 'etc/dfs'), { recursive: true });
   fs.copyFileSync(path.join(root, 'var/lib/dfs/master/join-secret'), path.join(root, 'etc/dfs/join-secret'));
 
-  const storage = run(t, execStart('dfs-storage@.service', { DFS_MASTER: url, DFS_STORAGE_HOST: '127.0.0.1', DFS_STORAGE_PORT: '0', DFS_STORAGE_ARGS: '--scrub-rate 0' }, { i: 'disk1' }), root, env);
+  const storage = run(
+    t,
+    execStart('dfs-storage@.service', { DFS_MASTER: url, DFS_STORAGE_HOST: '127.0.0.1', DFS_STORAGE_PORT: '0', DFS_STORAGE_ARGS: '--scrub-rate 0' }, { i: 'disk1' }),
+    root,
+    env,
+  );
   await waitForLine(storage, /^storage: ws/m);
   t.ok(fs.existsSync(path.join(root, 'var/lib/dfs/storage-disk1')), 'the node keeps its blocks in /var/lib/dfs/storage-disk1');
 

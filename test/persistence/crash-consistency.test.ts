@@ -68,7 +68,9 @@ function verify(t: Test, dir: string, manifest: string): void {
   const m = manifestOf(manifest);
   let bad = 0;
   for (const [name, sha] of m) {
-    const got = createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex');
+    const got = createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, name)))
+      .digest('hex');
     if (got !== sha) bad++;
   }
   t.equal(bad, 0, `all ${m.size} acknowledged files read back byte for byte`);
@@ -76,17 +78,25 @@ function verify(t: Test, dir: string, manifest: string): void {
 
 /** fsck clean, and after GC no node holds a block that nothing references. */
 async function clean(t: Test, c: SplitCluster): Promise<void> {
-  const fsck = await eventually('a clean fsck', async () => {
-    const r = await c.dfs(['fsck', '/']);
-    return r.code === 0 ? r : undefined;
-  }, 120_000);
+  const fsck = await eventually(
+    'a clean fsck',
+    async () => {
+      const r = await c.dfs(['fsck', '/']);
+      return r.code === 0 ? r : undefined;
+    },
+    120_000,
+  );
   t.equal(fsck.code, 0, 'dfs fsck is clean');
-  const leftover = await eventually('no unreferenced block on any node', async () => {
-    const s = await c.status();
-    const held = new Set<string>();
-    for (const d of c.nodeDirs) for (const id of blocksOnDisk(d)) held.add(id);
-    return s.garbage === 0 && held.size === s.blocks ? { held: held.size, blocks: s.blocks } : undefined;
-  }, 120_000);
+  const leftover = await eventually(
+    'no unreferenced block on any node',
+    async () => {
+      const s = await c.status();
+      const held = new Set<string>();
+      for (const d of c.nodeDirs) for (const id of blocksOnDisk(d)) held.add(id);
+      return s.garbage === 0 && held.size === s.blocks ? { held: held.size, blocks: s.blocks } : undefined;
+    },
+    120_000,
+  );
   t.equal(leftover.held, leftover.blocks, `the nodes hold exactly the ${leftover.blocks} referenced blocks`);
 }
 

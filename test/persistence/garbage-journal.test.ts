@@ -34,6 +34,9 @@ t.test('garbage made by maintenance survives a worker checkpoint and a crash', a
 
   t.same(dumpState(await loadCopy(t, m.options.dataDir)), live, 'a crash image (journal replay) holds the garbage list');
   await m.store!.checkpoint();
-  t.ok(fs.readdirSync(m.options.dataDir).some((f) => /^snapshot-.*\.dfs$/.test(f)), 'a snapshot was written by the worker');
+  t.ok(
+    fs.readdirSync(m.options.dataDir).some((f) => /^snapshot-.*\.dfs$/.test(f)),
+    'a snapshot was written by the worker',
+  );
   t.same(dumpState(await loadCopy(t, m.options.dataDir)), live, 'and so does the snapshot the worker built from the journal');
 });

@@ -135,7 +135,10 @@ t.test('a checkpoint leaves a snapshot and a fresh segment; start-up loads both'
     { op: 'mknod', ino: 100_000, parent: 1, name: 'big', type: 'dir', mode: 0o755, uid: 0, gid: 0, time: 1, replicas: 1 },
     { op: 'mknod', ino: 100_001, parent: 1, name: 'huge', type: 'file', mode: 0o644, uid: 0, gid: 0, time: 1, replicas: 1, key: 'k' },
     {
-      op: 'commit', ino: 100_001, size: 3000 * 4096, time: 2,
+      op: 'commit',
+      ino: 100_001,
+      size: 3000 * 4096,
+      time: 2,
       blocks: Array.from({ length: 3000 }, (_, i) => ({ index: i, id: `b${i}`.padStart(32, '0'), size: 4096, nodes: ['n1'] })),
     },
   ];
@@ -210,7 +213,10 @@ t.test('a checkpoint worker that fails gives way to a snapshot of the live state
   fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, Math.floor(fs.statSync(seg).size / 2));
   fs.closeSync(fd);
   await store.checkpoint();
-  t.ok(said.some((l) => /checkpoint worker failed/.test(l)), 'the failure is said');
+  t.ok(
+    said.some((l) => /checkpoint worker failed/.test(l)),
+    'the failure is said',
+  );
   t.same(listSegments(dir), [3], 'the journal was pruned all the same, after a second rotation');
   t.ok(fs.existsSync(snapshotFile(dir, 3)), 'from a snapshot of the live state');
   await store.close();

@@ -182,16 +182,26 @@ t.test('SIGKILL the master under load, twice: acknowledged operations survive, n
       const root = `/r${round}c${i}`;
       const seen = await observe(admin, root);
       const why = o.candidates.map((m) => matches(seen, m));
-      t.ok(why.some((w) => w === undefined), `${root}: matches acknowledged state (${why.join('; ')})`);
+      t.ok(
+        why.some((w) => w === undefined),
+        `${root}: matches acknowledged state (${why.join('; ')})`,
+      );
       verified.push({ root, seen });
     }
     // what an earlier round left is exactly as it was
     for (const v of verified) t.same(await observe(admin, v.root), v.seen, `${v.root} unchanged after round ${round}`);
-    const fsck = await eventually('fsck to pass', async () => {
-      const r = await cl.dfs(['fsck', '/']);
-      return r.code === 0 ? r : undefined;
-    }, 60_000);
+    const fsck = await eventually(
+      'fsck to pass',
+      async () => {
+        const r = await cl.dfs(['fsck', '/']);
+        return r.code === 0 ? r : undefined;
+      },
+      60_000,
+    );
     t.match(fsck.stdout, /HEALTHY/, `round ${round}: fsck passes`);
   }
-  t.ok(fs.readdirSync(cl.masterDir).some((f) => /^snapshot-\d+\.dfs$/.test(f)), 'snapshots were taken during the stream');
+  t.ok(
+    fs.readdirSync(cl.masterDir).some((f) => /^snapshot-\d+\.dfs$/.test(f)),
+    'snapshots were taken during the stream',
+  );
 });

@@ -55,7 +55,10 @@ t.test('stop and start: namespace, users, sessions and data are all there', asyn
   // the same client, with its old session token, carries on
   t.same(await c.getattr('/docs/final'), before);
   t.equal(await c.readlink('/latest'), '/docs/final');
-  t.same((await c.readdir('/docs')).map((e) => e.name), ['final']);
+  t.same(
+    (await c.readdir('/docs')).map((e) => e.name),
+    ['final'],
+  );
   const r = await c.openFile('/latest', { read: true, write: false });
   t.equal(sha(await r.read(0, data.length)), sha(data));
   await r.close();

@@ -34,7 +34,11 @@ t.test('metadata calls made while the master restarts succeed once it is back', 
   };
   await new Promise((r) => setTimeout(r, 3000)); // down for 3 s
   await cl.startMaster();
-  for (const [name, p] of Object.entries(calls)) await t.resolves(p.then(() => undefined), `${name} rode out the restart`);
+  for (const [name, p] of Object.entries(calls))
+    await t.resolves(
+      p.then(() => undefined),
+      `${name} rode out the restart`,
+    );
   t.same((await c.readdir('/d')).map((e) => e.name).sort(), ['file', 'new', 'renamed']);
 });
 
@@ -87,7 +91,10 @@ t.test('a change whose reply was lost is answered as done on the retry, not done
   await lose('unlink', () => c.unlink('/hard'));
   await lose('rmdir', () => c.rmdir('/made'));
   await lose('user.add', () => c.addUser('zoe', 'zoe-password'));
-  t.same((await c.readdir('/')).map((e) => e.name), ['renamed']);
+  t.same(
+    (await c.readdir('/')).map((e) => e.name),
+    ['renamed'],
+  );
   t.equal((await c.getattr('/renamed')).size, 5);
   t.equal((await c.getattr('/renamed')).nlink, 1, 'the link made once and removed once');
   t.equal((await refusal(c.mkdir('/renamed', 0o755))).code, 'EEXIST', 'a new request for the same change is refused as before');

@@ -21,7 +21,10 @@ t.test('reconcile and fsck read a node block list page by page', async (t) => {
 
   await cluster.master.maintenance.replication.reconcile(cluster.nodes[0].id);
   t.notOk(store.has(orphan), 'the orphan, on the last page, was found and deleted');
-  t.ok(held.every((id) => store.has(id)), 'every real block is kept');
+  t.ok(
+    held.every((id) => store.has(id)),
+    'every real block is kept',
+  );
 
   const report = (await admin.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean; unverifiedNodes: string[]; damaged: unknown[] };
   t.same(report.unverifiedNodes, [], "fsck read the node's whole list");

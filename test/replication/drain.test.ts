@@ -7,7 +7,6 @@ import { code, readAll, writeAll as write } from '../helpers/bytes.js';
 import { localCluster } from '../helpers/cluster.js';
 import { eventually } from '../helpers/split-cluster.js';
 
-
 const fast = { heartbeatMs: 100, deadAfterMs: 1000, replication: { graceMs: 0, scanMs: 300 } };
 
 t.test('drain a node, stop it, remove it: every file keeps its copies', async (t) => {
@@ -33,14 +32,20 @@ t.test('drain a node, stop it, remove it: every file keeps its copies', async (t
     t.same(staying, [2], `${p}: two copies on the nodes that stay`);
   }
   await write(c, '/after', randomBytes(1000));
-  t.notOk((await c.info('/after')).blocks![0]!.copies.some((x) => x.node === leaving.id), 'a new block avoids the draining node');
+  t.notOk(
+    (await c.info('/after')).blocks![0]!.copies.some((x) => x.node === leaving.id),
+    'a new block avoids the draining node',
+  );
 
   await leaving.stop();
   await eventually('the node counted dead', async () => ((await c.nodes()).find((n) => n.id === leaving.id)?.alive === false ? true : undefined));
   const r = await c.removeNode(leaving.id);
   t.equal(r.lost, 0, 'removed, losing nothing');
   t.equal(r.forgotten, held, 'its copies forgotten');
-  t.notOk((await c.nodes()).some((n) => n.id === leaving.id), 'gone from the node list');
+  t.notOk(
+    (await c.nodes()).some((n) => n.id === leaving.id),
+    'gone from the node list',
+  );
   for (const [p, data] of files) t.same(await readAll(c, p), data, `${p} reads back`);
   const fsck = (await c.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean };
   t.ok(fsck.healthy, 'fsck: healthy');
@@ -51,7 +56,11 @@ t.test('a removal that would forget the only copy of a block is refused unless f
   const c = cl.admin;
   await c.drainNode(cl.nodes[1].id);
   await write(c, '/only', randomBytes(1000));
-  t.same((await c.info('/only')).blocks![0]!.copies.map((x) => x.node), [cl.nodes[0].id], 'written while the other node drains: on this one');
+  t.same(
+    (await c.info('/only')).blocks![0]!.copies.map((x) => x.node),
+    [cl.nodes[0].id],
+    'written while the other node drains: on this one',
+  );
   await c.drainNode(cl.nodes[1].id, true);
   t.equal((await c.nodes()).find((n) => n.id === cl.nodes[1].id)?.state, 'up', 'undrain: up again');
   await cl.nodes[0].stop();

@@ -17,15 +17,15 @@ t.test('factors: inherited from the directory, and applied to existing blocks wh
     return n.blocks!.filter((b) => b !== null).map((b) => b.id);
   };
 
-  t.equal((await c.getattr('/')).replicas, 2, 'the cluster default is the root\'s factor');
+  t.equal((await c.getattr('/')).replicas, 2, "the cluster default is the root's factor");
   await c.mkdir('/triple', 0o755);
   await c.setReplicas('/triple', 3);
   await c.mkdir('/triple/inner', 0o755);
-  t.equal((await c.getattr('/triple/inner')).replicas, 3, 'a new directory inherits its parent\'s factor');
+  t.equal((await c.getattr('/triple/inner')).replicas, 3, "a new directory inherits its parent's factor");
   const h = await c.create('/triple/f', 0o644);
   await h.write(0, randomBytes(9 * 1024 * 1024));
   await h.close();
-  t.equal((await c.getattr('/triple/f')).replicas, 3, 'a new file inherits its directory\'s factor');
+  t.equal((await c.getattr('/triple/f')).replicas, 3, "a new file inherits its directory's factor");
   const ids = blocksOf('/triple/f');
   t.equal(ids.length, 3);
   t.same(ids.map(copies), [3, 3, 3], 'every block written to three nodes');
@@ -37,9 +37,13 @@ t.test('factors: inherited from the directory, and applied to existing blocks wh
   await eventually('blocks copied to four nodes', () => (ids.every((id) => copies(id) === 4) ? true : undefined), 20_000);
   t.pass('raising the factor copies the blocks out');
   // the counts are as of the master's last scan, which may come a moment after the copies
-  const s = await eventually('the master to count every copy', async () => {
-    const st = await c.status();
-    return st.underReplicated === 0 && st.missing === 0 && st.corrupt === 0 ? st : undefined;
-  }, 20_000);
+  const s = await eventually(
+    'the master to count every copy',
+    async () => {
+      const st = await c.status();
+      return st.underReplicated === 0 && st.missing === 0 && st.corrupt === 0 ? st : undefined;
+    },
+    20_000,
+  );
   t.same([s.underReplicated, s.missing, s.corrupt], [0, 0, 0], 'and the master counts nothing under-replicated, missing or corrupt');
 });

@@ -13,12 +13,14 @@ import { blocksOnDisk, eventually, splitCluster } from '../helpers/split-cluster
 
 async function inBatches<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
-t.test('delete 1,000 files and purge them from the trash: their blocks disappear from the nodes\' disks', async (t) => {
+t.test("delete 1,000 files and purge them from the trash: their blocks disappear from the nodes' disks", async (t) => {
   const cl = await splitCluster(t, { nodes: 3, replicas: 2 });
   const c = await cl.client();
   await c.mkdir('/many', 0o755);
@@ -41,8 +43,13 @@ t.test('delete 1,000 files and purge them from the trash: their blocks disappear
 t.test('an uploaded block never committed is deleted after its allocation expires, not before', async (t) => {
   const dir = tempDir(t);
   const master = new Master({
-    host: '127.0.0.1', port: 0, dataDir: path.join(dir, 'master'), adminPassword: ADMIN_PASSWORD,
-    heartbeatMs: 100, allocationTtlMs: 3000, replicas: 1,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: path.join(dir, 'master'),
+    adminPassword: ADMIN_PASSWORD,
+    heartbeatMs: 100,
+    allocationTtlMs: 3000,
+    replicas: 1,
   });
   const { url } = await master.start();
   t.teardown(() => master.stop());
@@ -64,8 +71,11 @@ t.test('an uploaded block never committed is deleted after its allocation expire
   // a reconciliation while the allocation lives must leave the block alone
   await master.maintenance.replication.reconcile(store.nodeId);
   t.ok(store.has(a.id), 'kept while a commit could still come');
-  await eventually('the expired allocation\'s block to be deleted', () => (store.has(a.id) ? undefined : true), 20_000);
+  await eventually("the expired allocation's block to be deleted", () => (store.has(a.id) ? undefined : true), 20_000);
   t.pass('deleted after expiry');
-  await t.rejects(c.call('fs.commit', { ino, ticket, size: 1000, blocks: [{ index: 0, id: a.id, size: 1000, nodes: [store.nodeId] }] }), { code: 'EINVAL' },
-    'and a late commit is refused rather than pointing at a deleted block');
+  await t.rejects(
+    c.call('fs.commit', { ino, ticket, size: 1000, blocks: [{ index: 0, id: a.id, size: 1000, nodes: [store.nodeId] }] }),
+    { code: 'EINVAL' },
+    'and a late commit is refused rather than pointing at a deleted block',
+  );
 });

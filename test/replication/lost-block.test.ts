@@ -45,10 +45,14 @@ t.test('every copy bad: the block is lost, status and fsck say so, and every cop
   t.equal((await refusal(h.read(0, 1000))).code, 'EIO', 'the read fails');
   await h.close();
 
-  const s = await eventually('the block to count as lost', async () => {
-    const st = await cl.admin.status();
-    return st.lost === 1 ? st : undefined;
-  }, 10_000);
+  const s = await eventually(
+    'the block to count as lost',
+    async () => {
+      const st = await cl.admin.status();
+      return st.lost === 1 ? st : undefined;
+    },
+    10_000,
+  );
   t.equal(s.missing, 1, 'it counts as missing: no copy can be read');
   t.ok(s.corrupt! >= 1, 'and corrupt');
   await scans(cl, 4);
@@ -58,7 +62,10 @@ t.test('every copy bad: the block is lost, status and fsck say so, and every cop
   const report = (await cl.admin.callRaw('cluster.fsck', { path: '/' })).meta as { healthy: boolean; lost: number; damaged: { path: string; lost: number }[] };
   t.equal(report.healthy, false, 'fsck does not call it healthy');
   t.equal(report.lost, 1);
-  t.same(report.damaged.map((d) => [d.path, d.lost]), [['/doomed', 1]]);
+  t.same(
+    report.damaged.map((d) => [d.path, d.lost]),
+    [['/doomed', 1]],
+  );
 });
 
 t.test('one copy bad and nowhere to make a new one: the bad copy is kept, not dropped', async (t) => {

@@ -34,10 +34,14 @@ t.test('a read that finds a block file gone reports it, and repair follows at on
   fs.rmSync(blockFile(nodeDirOf(cl, b.nodes[0].id), b.id));
   const reader = await cl.client();
   t.equal(sha(await readAll(reader, '/f')), sha(data), 'the read is served by the other copy');
-  const seen = await eventually('the master to count the block under-replicated', async () => {
-    const s = await cl.status();
-    return s.underReplicated! > 0 ? s : undefined;
-  }, 15_000);
+  const seen = await eventually(
+    'the master to count the block under-replicated',
+    async () => {
+      const s = await cl.status();
+      return s.underReplicated! > 0 ? s : undefined;
+    },
+    15_000,
+  );
   t.ok(seen.underReplicated! >= 1, 'status shows the lost copy');
   await eventually('a second copy again', () => (cl.nodeDirs.filter((d) => blocksOnDisk(d).has(b.id)).length === 2 ? true : undefined), 30_000);
   await eventually('counts to clear', async () => ((await cl.status()).underReplicated === 0 ? true : undefined), 30_000);

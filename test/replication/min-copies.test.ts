@@ -88,7 +88,10 @@ t.test('a full cluster is ENOSPC when the nodes turn the block away themselves',
   const disks = [smallDisk(t, 16), smallDisk(t, 16)];
   // heartbeats too rare for the master to learn the disks filled: it still offers both nodes
   const cl = await localCluster(t, {
-    nodes: 2, replicas: 2, heartbeatMs: 600_000, master: { deadAfterMs: 1_200_000 },
+    nodes: 2,
+    replicas: 2,
+    heartbeatMs: 600_000,
+    master: { deadAfterMs: 1_200_000 },
     store: (i) => DiskBlockStore.open(path.join(disks[i], 'blocks')),
   });
   disks.forEach(fill);
@@ -101,7 +104,10 @@ t.test('a block turned away by one node leaves no copy behind on the other', { s
   const disks = [smallDisk(t, 16), smallDisk(t, 16)];
   // the nodes' heartbeats too rare for the master to learn that disk 1 filled; its own maintenance quick
   const cl = await localCluster(t, {
-    nodes: 2, replicas: 2, heartbeatMs: 600_000, master: { heartbeatMs: 100, deadAfterMs: 1_200_000 },
+    nodes: 2,
+    replicas: 2,
+    heartbeatMs: 600_000,
+    master: { heartbeatMs: 100, deadAfterMs: 1_200_000 },
     store: (i) => DiskBlockStore.open(path.join(disks[i], 'blocks')),
   });
   fill(disks[1]);

@@ -52,11 +52,7 @@ t.test('SIGKILL a node during a 100 MiB read: right bytes, then repair to 2 copi
   t.equal(hash.digest('hex'), createHash('sha256').update(data).digest('hex'), 'the read returned the right bytes');
 
   // repair: with one node of three gone, both survivors must hold every block
-  await eventually(
-    'every block back to two copies',
-    () => ([1, 2].every((i) => [...ids].every((id) => blocksOnDisk(cl.nodeDirs[i]).has(id))) ? true : undefined),
-    120_000,
-  );
+  await eventually('every block back to two copies', () => ([1, 2].every((i) => [...ids].every((id) => blocksOnDisk(cl.nodeDirs[i]).has(id))) ? true : undefined), 120_000);
   t.pass('both survivors hold all 25 blocks');
   // a copy is on disk a moment before the master has recorded where it is
   const s = await eventually('the master to count every block as repaired', async () => {
@@ -71,9 +67,13 @@ t.test('SIGKILL a node during a 100 MiB read: right bytes, then repair to 2 copi
 
   // the dead node comes back: its copies are extra now and are dropped again
   await cl.startNode(0);
-  await eventually('extra copies trimmed', () => {
-    const counts = [...ids].map((id) => cl.nodeDirs.filter((d) => blocksOnDisk(d).has(id)).length);
-    return counts.every((c) => c === 2) ? true : undefined;
-  }, 120_000);
+  await eventually(
+    'extra copies trimmed',
+    () => {
+      const counts = [...ids].map((id) => cl.nodeDirs.filter((d) => blocksOnDisk(d).has(id)).length);
+      return counts.every((c) => c === 2) ? true : undefined;
+    },
+    120_000,
+  );
   t.pass('after the node returned, every block has exactly two copies again');
 });

@@ -32,8 +32,7 @@ function poke(url: string, send: (ws: WebSocket) => void, ms = 400): Promise<Out
   });
 }
 
-const req = (id: number, method: string, meta: Record<string, unknown> = {}, payload?: Buffer): Buffer =>
-  Buffer.concat(encodeFrame(FRAME_KIND.request, id, method, meta, payload));
+const req = (id: number, method: string, meta: Record<string, unknown> = {}, payload?: Buffer): Buffer => Buffer.concat(encodeFrame(FRAME_KIND.request, id, method, meta, payload));
 
 t.test('master and storage node survive bad input', async (t) => {
   const cluster = await spawnCluster(t, { nodes: 1 });
@@ -43,7 +42,10 @@ t.test('master and storage node survive bad input', async (t) => {
   await h.close();
   const storageUrl = (await c.status()).nodes[0].url;
 
-  for (const [who, url] of [['master', cluster.url], ['storage', storageUrl]] as const) {
+  for (const [who, url] of [
+    ['master', cluster.url],
+    ['storage', storageUrl],
+  ] as const) {
     const random = await poke(url, (ws) => ws.send(randomBytes(64)));
     t.ok(random.closed !== undefined || random.replies.length > 0, `${who}: random bytes → closed or answered`);
 

@@ -35,8 +35,16 @@ t.test('a burst past the in-flight limit is retried, and each call runs once', a
   const patient = new RpcClient(server.url);
   t.teardown(() => patient.close());
   const replies = await Promise.all(Array.from({ length: 12 }, (_, n) => patient.call('slow', { n })));
-  t.same(replies.map((r) => r.meta.n), Array.from({ length: 12 }, (_, n) => n), 'every call answered');
-  t.same([...ran.values()].filter((x) => x !== 1), [], 'each ran once: a refused request was never run');
+  t.same(
+    replies.map((r) => r.meta.n),
+    Array.from({ length: 12 }, (_, n) => n),
+    'every call answered',
+  );
+  t.same(
+    [...ran.values()].filter((x) => x !== 1),
+    [],
+    'each ran once: a refused request was never run',
+  );
 
   await t.rejects(patient.call('tired'), { code: 'EAGAIN' }, 'an EAGAIN from a handler reaches the caller');
   t.equal(ran.get(-1), 1, 'and the handler ran once: it was not repeated');

@@ -17,7 +17,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function server(t: Teardown, o: Partial<RpcServerOptions<undefined>> = {}): Promise<{ url: string; port: number }> {
   const s = new RpcServer<undefined>({
-    host: '127.0.0.1', port: 0, maxMessageBytes: 8 * 1024 * 1024, newContext: () => undefined,
+    host: '127.0.0.1',
+    port: 0,
+    maxMessageBytes: 8 * 1024 * 1024,
+    newContext: () => undefined,
     handlers: {
       ping: () => ({ meta: { pong: true } }),
       refuse: () => {

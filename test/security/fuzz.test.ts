@@ -44,7 +44,9 @@ class Gen {
     return this.next() < p;
   }
   hex(n: number): string {
-    return this.bytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+    return this.bytes(Math.ceil(n / 2))
+      .toString('hex')
+      .slice(0, n);
   }
   bytes(n: number): Buffer {
     const b = Buffer.allocUnsafe(n);
@@ -54,14 +56,22 @@ class Gen {
   /** Values of every JSON type, including the awkward ones. */
   value(depth = 0): unknown {
     switch (this.int(depth > 2 ? 7 : 10)) {
-      case 0: return null;
-      case 1: return this.chance(0.5);
-      case 2: return this.pick([0, -1, 1, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.5, 0o7777, 4096]);
-      case 3: return this.pick(['', '/', '/..', '/owner/a', '/owner/big', '/owner/secret', '/x/../y', 'a\0b', '.', '..', 'x'.repeat(300), 'é'.repeat(200)]);
-      case 4: return this.bytes(this.int(40)).toString('latin1');
-      case 5: return this.hex(this.int(40));
-      case 6: return this.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
-      case 7: return Array.from({ length: this.int(5) }, () => this.value(depth + 1));
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.pick([0, -1, 1, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.5, 0o7777, 4096]);
+      case 3:
+        return this.pick(['', '/', '/..', '/owner/a', '/owner/big', '/owner/secret', '/x/../y', 'a\0b', '.', '..', 'x'.repeat(300), 'é'.repeat(200)]);
+      case 4:
+        return this.bytes(this.int(40)).toString('latin1');
+      case 5:
+        return this.hex(this.int(40));
+      case 6:
+        return this.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+      case 7:
+        return Array.from({ length: this.int(5) }, () => this.value(depth + 1));
       default: {
         const o: Record<string, unknown> = {};
         for (let i = this.int(5); i > 0; i--) o[this.pick(FIELDS)] = this.value(depth + 1);
@@ -71,20 +81,93 @@ class Gen {
   }
 }
 
-
 const MASTER_METHODS = [
-  'fs.getattr', 'fs.readdir', 'fs.mkdir', 'fs.create', 'fs.open', 'fs.blocks', 'fs.allocate', 'fs.commit', 'fs.replace',
-  'fs.unlink', 'fs.rmdir', 'fs.rename', 'fs.chmod', 'fs.chown', 'fs.utimens', 'fs.symlink', 'fs.readlink', 'fs.link',
-  'fs.access', 'fs.setreplicas', 'fs.statfs', 'cluster.status', 'block.corrupt', 'auth.whoami', 'auth.login',
-  'user.list', 'user.add', 'group.list', 'group.add', 'group.adduser', 'session.list', 'session.revoke', 'mfa.enable',
-  'mfa.confirm', 'node.register', 'node.heartbeat', 'no.suchMethod', 'constructor', 'toString',
+  'fs.getattr',
+  'fs.readdir',
+  'fs.mkdir',
+  'fs.create',
+  'fs.open',
+  'fs.blocks',
+  'fs.allocate',
+  'fs.commit',
+  'fs.replace',
+  'fs.unlink',
+  'fs.rmdir',
+  'fs.rename',
+  'fs.chmod',
+  'fs.chown',
+  'fs.utimens',
+  'fs.symlink',
+  'fs.readlink',
+  'fs.link',
+  'fs.access',
+  'fs.setreplicas',
+  'fs.statfs',
+  'cluster.status',
+  'block.corrupt',
+  'auth.whoami',
+  'auth.login',
+  'user.list',
+  'user.add',
+  'group.list',
+  'group.add',
+  'group.adduser',
+  'session.list',
+  'session.revoke',
+  'mfa.enable',
+  'mfa.confirm',
+  'node.register',
+  'node.heartbeat',
+  'no.suchMethod',
+  'constructor',
+  'toString',
 ];
 const STORAGE_METHODS = ['block.get', 'block.put', 'block.delete', 'block.list', 'block.replicate', 'no.such', 'hasOwnProperty'];
 const FIELDS = [
-  'path', 'from', 'to', 'target', 'mode', 'uid', 'gid', 'ino', 'ticket', 'id', 'cap', 'ids', 'count', 'size', 'blocks',
-  'index', 'nodes', 'read', 'write', 'truncate', 'exclusive', 'follow', 'user', 'password', 'totp', 'name', 'group',
-  'code', 'secret', 'url', 'capacity', 'used', 'blockCount', 'atime', 'mtime', 'replicas', 'exclude', 'node', 'token',
-  'limit', 'cursor', 'end', 'offset', 'length',
+  'path',
+  'from',
+  'to',
+  'target',
+  'mode',
+  'uid',
+  'gid',
+  'ino',
+  'ticket',
+  'id',
+  'cap',
+  'ids',
+  'count',
+  'size',
+  'blocks',
+  'index',
+  'nodes',
+  'read',
+  'write',
+  'truncate',
+  'exclusive',
+  'follow',
+  'user',
+  'password',
+  'totp',
+  'name',
+  'group',
+  'code',
+  'secret',
+  'url',
+  'capacity',
+  'used',
+  'blockCount',
+  'atime',
+  'mtime',
+  'replicas',
+  'exclude',
+  'node',
+  'token',
+  'limit',
+  'cursor',
+  'end',
+  'offset',
+  'length',
 ];
 
 interface Planned {
@@ -120,7 +203,8 @@ function mutate(g: Gen, buf: Buffer): Buffer {
       return b;
     case 1: // truncate, often inside the header
       return b.subarray(0, g.int(Math.min(b.length, g.chance(0.5) ? 12 : b.length)));
-    case 2: { // a length field claiming far more than there is
+    case 2: {
+      // a length field claiming far more than there is
       const mlen = b.length > 5 ? b[5] : 0;
       if (b.length >= 10 + mlen) b.writeUInt32BE(g.pick([0xffffffff, 0x7fffffff, b.length, b.length - 9 - mlen]), 6 + mlen);
       return b;
@@ -227,7 +311,8 @@ function rawGarbage(g: Gen, port: number): Promise<void> {
     sock.on('close', done);
     sock.on('connect', () => {
       if (which === 0) sock.write(noise);
-      else if (which === 1) sock.write('GET / HTTP/1.1\r\nHost: x\r\n'); // never finished
+      else if (which === 1)
+        sock.write('GET / HTTP/1.1\r\nHost: x\r\n'); // never finished
       else if (which === 2) sock.write('GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 99\r\n\r\n');
       else sock.write(`POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n${'x'.repeat(1000)}`);
       setTimeout(done, linger);
@@ -243,10 +328,12 @@ function rssBytes(pid: number): number {
 function healthz(url: string): Promise<number> {
   const u = new URL(url.replace(/^ws/, 'http'));
   return new Promise((resolve) => {
-    http.get({ host: u.hostname, port: u.port, path: '/healthz' }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', () => resolve(0));
+    http
+      .get({ host: u.hostname, port: u.port, path: '/healthz' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', () => resolve(0));
   });
 }
 

@@ -58,7 +58,13 @@ t.test('a client that never reads its replies cannot grow the server’s memory'
   const requests = 3000;
   t.ok(perReply * requests > 900 * MiB, `unbounded, ${requests} unread replies would hold ${Math.round((perReply * requests) / MiB)} MiB`);
 
-  const { ws, grew } = await sendUnread(t, cluster.url, pid, Array.from({ length: requests }, () => one), 6000);
+  const { ws, grew } = await sendUnread(
+    t,
+    cluster.url,
+    pid,
+    Array.from({ length: requests }, () => one),
+    6000,
+  );
   // the limit, plus the requests read before the pause, plus the heap's own slack
   const bound = DEFAULTS.maxServedBytesPerConnection + 128 * MiB;
   t.ok(grew < bound, `server RSS grew ${Math.round(grew / MiB)} MiB (bound ${Math.round(bound / MiB)} MiB)`);

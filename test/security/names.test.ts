@@ -40,7 +40,11 @@ t.test('names with /, NUL, . and .., over-long names and paths are refused', asy
   t.equal(await raw('fs.symlink', { path: '/d/s', target: 'a\0b' }), 'EINVAL', 'a symlink target with NUL');
   t.equal(await raw('fs.symlink', { path: '/d/s', target: 'x'.repeat(DEFAULTS.maxPathBytes + 1) }), 'ENAMETOOLONG', 'an over-long symlink target');
   t.equal(await raw('fs.symlink', { path: '/d/s', target: 'x'.repeat(DEFAULTS.maxPathBytes) }), 'ENAMETOOLONG', 'a PATH_MAX-byte target does not fit with its NUL');
-  t.same((await c.readdir('/d')).map((e) => e.name), [], 'nothing was created');
+  t.same(
+    (await c.readdir('/d')).map((e) => e.name),
+    [],
+    'nothing was created',
+  );
 
   // exactly at the limits is fine
   const max = 'm'.repeat(DEFAULTS.maxNameBytes);

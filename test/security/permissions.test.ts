@@ -95,7 +95,11 @@ t.test('groups: membership grants the group bits; chgrp to own groups, chown by 
   await cluster.admin.addGroupMember('staff', 'bob');
   t.equal(await code(cluster.admin.addGroupMember('staff', 'nobody')), 'ENOENT', 'only existing users join');
   const listed = await carol.listGroups();
-  t.same(listed.find((g) => g.name === 'staff'), { name: 'staff', gid: staff.gid, members: ['alice', 'bob'] }, 'anyone may list groups');
+  t.same(
+    listed.find((g) => g.name === 'staff'),
+    { name: 'staff', gid: staff.gid, members: ['alice', 'bob'] },
+    'anyone may list groups',
+  );
   t.ok((await bob.whoami()).groups.includes(staff.gid), 'whoami shows the group');
 
   await alice.mkdir('/team', 0o755);

@@ -61,8 +61,13 @@ t.test('a TLS cluster serves over wss:// and refuses plain ws:// and foreign CAs
 
   // a storage node checks the master's certificate too
   const rogue = new StorageNode({
-    masterUrl: cluster.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: cluster.master.joinSecret,
-    tls: { cert: other.cert, key: other.key }, ca: other.ca,
+    masterUrl: cluster.url,
+    host: '127.0.0.1',
+    port: 0,
+    store: new MemoryBlockStore(),
+    joinSecret: cluster.master.joinSecret,
+    tls: { cert: other.cert, key: other.key },
+    ca: other.ca,
   });
   t.teardown(() => rogue.stop());
   t.equal((await refusal(rogue.start())).code, 'EACCES', 'a storage node trusting another CA cannot join');
@@ -73,14 +78,20 @@ t.test('a TLS cluster serves over wss:// and refuses plain ws:// and foreign CAs
   t.teardown(() => onlyMaster.close());
   await onlyMaster.login('admin', ADMIN_PASSWORD);
   const fake = new StorageNode({
-    masterUrl: cluster.url, host: '127.0.0.1', port: 0, store: new MemoryBlockStore(), joinSecret: 'x',
+    masterUrl: cluster.url,
+    host: '127.0.0.1',
+    port: 0,
+    store: new MemoryBlockStore(),
+    joinSecret: 'x',
     tls: { cert: other.cert, key: other.key },
   });
   const fakeUrl = await fake.server.listen().then(() => fake.url);
   t.teardown(() => fake.server.close());
-  const e3 = await refusal(onlyMaster.io.put('0'.repeat(32), 'cap', [{ id: 'fake', url: fakeUrl }], Buffer.from('x')).then((r) => {
-    throw r.errors[0];
-  }));
+  const e3 = await refusal(
+    onlyMaster.io.put('0'.repeat(32), 'cap', [{ id: 'fake', url: fakeUrl }], Buffer.from('x')).then((r) => {
+      throw r.errors[0];
+    }),
+  );
   t.equal(e3.code, 'EACCES', 'a storage node with a certificate from another CA is refused by the client');
 });
 

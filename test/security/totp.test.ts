@@ -186,7 +186,10 @@ t.test('sessions: listed by hash prefix, revoked by the owner or an admin', asyn
 
   const mine = await bob1.listSessions();
   t.equal(mine.length, 2, 'bob sees his two sessions only');
-  t.ok(mine.every((s) => s.user === 'bob' && /^[0-9a-f]{12}$/.test(s.id)), 'ids are 12 hex digits');
+  t.ok(
+    mine.every((s) => s.user === 'bob' && /^[0-9a-f]{12}$/.test(s.id)),
+    'ids are 12 hex digits',
+  );
   t.equal(mine.filter((s) => s.current).length, 1, 'one is marked as the current one');
   const all = await cluster.admin.listSessions();
   t.same(new Set(all.map((s) => s.user)), new Set(['admin', 'bob', 'carol']), 'an admin sees everyone’s');

@@ -4,13 +4,15 @@ import t from 'tap';
 import { ADMIN_PASSWORD, localCluster, storedBlocks } from '../helpers/cluster.js';
 import type { MemoryBlockStore } from '../../src/storage/memory-store.js';
 
-
 t.test('no plaintext on any storage node', async (t) => {
   const cl = await localCluster(t, { nodes: 3, replicas: 2 });
   // a recognisable plaintext: repeated text, and a random file
   const text = Buffer.from('the quick brown fox jumps over the lazy dog. '.repeat(200_000));
   const random = randomBytes(5 * 1024 * 1024);
-  for (const [name, data] of [['text', text], ['random', random]] as const) {
+  for (const [name, data] of [
+    ['text', text],
+    ['random', random],
+  ] as const) {
     const h = await cl.admin.create(`/${name}`, 0o644);
     await h.write(0, data);
     await h.close();
@@ -21,7 +23,10 @@ t.test('no plaintext on any storage node', async (t) => {
   for (const b of blocks) {
     for (const n of needles) t.equal(b.indexOf(n), -1, 'plaintext absent from a stored block');
   }
-  t.ok(blocks.every((b) => b.indexOf(Buffer.from('quick brown fox')) === -1), 'not even a phrase survives');
+  t.ok(
+    blocks.every((b) => b.indexOf(Buffer.from('quick brown fox')) === -1),
+    'not even a phrase survives',
+  );
 });
 
 t.test('a flipped bit in every replica fails the read with EIO', async (t) => {

@@ -20,7 +20,11 @@ t.test('blocks, sizes and identity survive a reopen', async (t) => {
   const blocks = [randomBytes(10), randomBytes(4 * 1024 * 1024), randomBytes(1)];
   for (const [i, b] of blocks.entries()) await a.put(id(i + 1), b);
   t.equal(a.stats().blockCount, 3);
-  t.equal(a.stats().used, blocks.reduce((n, b) => n + b.length + 16, 0), 'used counts the files, headers included');
+  t.equal(
+    a.stats().used,
+    blocks.reduce((n, b) => n + b.length + 16, 0),
+    'used counts the files, headers included',
+  );
   t.ok(a.stats().capacity > a.stats().used, 'capacity is what we use plus what the disk has free');
   await a.close();
   fs.writeFileSync(path.join(dir, 'tmp', 'half-written'), 'x');

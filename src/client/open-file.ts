@@ -55,7 +55,11 @@ export class OpenFile extends StoredFile {
   override applyInfo(info: OpenInfo): void {
     this.blocks = info.blocks.slice();
     this.spare.add(info.spare ?? []);
-    this.ticket = info.ticket;
+    // a file shared by handles keeps the write ticket of one opened for writing (open-file sharing)
+    if (info.writable || !this.writable) {
+      this.ticket = info.ticket;
+      this.writable = info.writable === true;
+    }
     this.infoTime = Date.now();
     this.takeAttr(info.attr);
   }

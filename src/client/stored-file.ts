@@ -23,6 +23,8 @@ export abstract class StoredFile {
   protected infoTime = 0;
   /** The master's proof that this session opened the file by path; by-inode calls show it. */
   protected ticket = '';
+  /** The ticket is a write ticket (OpenInfo.writable). */
+  protected writable = false;
 
   constructor(
     protected readonly core: ClientCore,

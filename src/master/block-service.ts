@@ -21,15 +21,16 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const c = m.caller(meta);
       const n = paths.byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
-      if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
-      return { meta: ops.openInfo(c, n) };
+      if (!allowed(c, n, R_OK) && !paths.mayWrite(c, n, meta)) deny('read the file');
+      // a refresh keeps the kind of ticket it came with
+      return { meta: ops.openInfo(c, n, 0, m.capabilities.checkTicket(c, n.ino, meta.ticket)) };
     },
 
     'fs.allocate': ({ meta }) => {
       const c = m.caller(meta);
       const n = paths.byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
-      if (!allowed(c, n, W_OK)) deny('write the file');
+      if (!paths.mayWrite(c, n, meta)) deny('write the file');
       const exclude = meta.exclude === undefined ? [] : arr(meta, 'exclude', 64).map(String);
       const replicas = optInt(meta, 'replicas', 1, 16) ?? n.replicas;
       return { meta: { blocks: m.allocations.allocate(n.ino, int(meta, 'count', 1, 1024), replicas, exclude) } };
@@ -40,7 +41,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
     'fs.unallocate': async ({ meta }) => {
       const c = m.caller(meta);
       const n = paths.byIno(c, meta);
-      if (!allowed(c, n, W_OK)) deny('write the file');
+      if (!paths.mayWrite(c, n, meta)) deny('write the file');
       const garbage: MutationRecord[] = [];
       for (const id of arr(meta, 'ids', 1024)) {
         const a = typeof id === 'string' ? m.allocations.release(id, n.ino) : undefined;
@@ -53,7 +54,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
     'fs.replace': ({ meta }) => {
       const c = m.caller(meta);
       const n = paths.byIno(c, meta);
-      if (!allowed(c, n, W_OK)) deny('write the file');
+      if (!paths.mayWrite(c, n, meta)) deny('write the file');
       const id = str(meta, 'id', 64);
       const a = m.allocations.of(id, n.ino);
       const exclude = arr(meta, 'exclude', 64).map(String);
@@ -87,7 +88,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const c = m.caller(meta);
       const n = paths.byIno(c, meta);
       if (n.type !== 'file') throw new DfsError('EISDIR', 'not a file');
-      if (!allowed(c, n, W_OK)) deny('write the file');
+      if (!paths.mayWrite(c, n, meta)) deny('write the file');
       const maxSize = DEFAULTS.maxBlocksPerFile * m.state.blockSize;
       const asked = int(meta, 'size', 0);
       if (asked > maxSize) throw new DfsError('EFBIG', `a file holds at most ${maxSize} bytes`);

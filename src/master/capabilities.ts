@@ -26,20 +26,24 @@ export class Capabilities {
    * Proof that this session reached inode `ino` by a path it may search (fs.open, fs.create).
    * Calls that name a file by inode number (fs.blocks, fs.allocate, fs.commit) demand it, so
    * knowing or guessing an inode number does not bypass the directories' permissions.
-   * Stateless: an HMAC of ino and session, valid as long as the session.
+   * Stateless: an HMAC of ino and session, valid as long as the session. An open for writing
+   * gets a write ticket (`write`), by which the file's data may be changed whatever its mode
+   * becomes, as a descriptor open for writing may (POSIX checks permission at open).
    */
-  ticket(c: Caller, ino: number): string {
+  ticket(c: Caller, ino: number, write = false): string {
     return createHmac('sha256', this.ticketKey)
-      .update(`${ino}:${c.session ?? ''}`)
+      .update(`${ino}:${c.session ?? ''}${write ? ':w' : ''}`)
       .digest('base64url')
       .slice(0, 32);
   }
 
-  checkTicket(c: Caller, ino: number, ticket: unknown): void {
-    const want = Buffer.from(this.ticket(c, ino));
+  /** Checks a ticket of either kind; answers whether it is a write ticket. */
+  checkTicket(c: Caller, ino: number, ticket: unknown): boolean {
     const got = Buffer.from(typeof ticket === 'string' ? ticket : '');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) {
-      throw new DfsError('EACCES', 'open the file by its path first', { reason: REASON.noOpenTicket });
+    for (const write of [false, true]) {
+      const want = Buffer.from(this.ticket(c, ino, write));
+      if (got.length === want.length && timingSafeEqual(got, want)) return write;
     }
+    throw new DfsError('EACCES', 'open the file by its path first', { reason: REASON.noOpenTicket });
   }
 }

@@ -200,7 +200,7 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const write = bool(meta, 'write');
       const n = await ops.open(c, file(c, meta, peer), { read: bool(meta, 'read'), write, truncate: bool(meta, 'truncate') }, `inode ${int(meta, 'ino', 1)}`);
       holdFor(peer, n.ino);
-      return { meta: ops.openInfo(c, n, write ? (optInt(meta, 'allocate', 0, 4) ?? 0) : 0) };
+      return { meta: ops.openInfo(c, n, write ? (optInt(meta, 'allocate', 0, 4) ?? 0) : 0, write) };
     },
 
     'ino.create': async ({ meta }, peer) => {
@@ -213,7 +213,7 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       holdFor(peer, n.ino);
       const conn = leased(peer);
       if (conn !== undefined) m.leases.grantAttr(conn, n.ino);
-      return { meta: ops.openInfo(c, n, optInt(meta, 'allocate', 0, 4) ?? 0) };
+      return { meta: ops.openInfo(c, n, optInt(meta, 'allocate', 0, 4) ?? 0, true) };
     },
 
     'fs.release': async ({ meta }, peer) => {

@@ -117,7 +117,7 @@ export class NamespaceOps {
    * open ticket its later by-inode calls must show, and (`allocate`) block ids for its first
    * uploads: best effort, a cluster with no room answers without, and the upload asks again.
    */
-  openInfo(c: Caller, n: Inode, allocate = 0): OpenInfo {
+  openInfo(c: Caller, n: Inode, allocate = 0, write = false): OpenInfo {
     const key = this.m.keys.unwrap(n.key!, n.ino).toString('base64');
     const blocks = n.blocks!.map((b, index) => {
       if (!b) return null;
@@ -130,7 +130,7 @@ export class NamespaceOps {
         .map((id) => ({ id, url: this.m.nodes.url(id)! }));
       return { index, id: b.id, size: b.size, nodes, cap: this.m.capabilities.sign('r', b.id) };
     });
-    const out: OpenInfo = { attr: attrOf(n), key, blockSize: this.m.state.blockSize, blocks, ticket: this.m.capabilities.ticket(c, n.ino) };
+    const out: OpenInfo = { attr: attrOf(n), key, blockSize: this.m.state.blockSize, blocks, ticket: this.m.capabilities.ticket(c, n.ino, write), writable: write };
     if (allocate > 0) {
       try {
         out.spare = this.m.allocations.allocate(n.ino, allocate, n.replicas);

@@ -83,7 +83,7 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
       const pr = paths.resolveParent(c, p, false);
       const o = { exclusive: bool(meta, 'exclusive'), truncate: bool(meta, 'truncate') };
       const n = await ops.create(c, pr, int(meta, 'mode', 0, 0o7777), o, p, () => paths.resolve(c, p, true).node);
-      return { meta: ops.openInfo(c, n, optInt(meta, 'allocate', 0, 4) ?? 0) };
+      return { meta: ops.openInfo(c, n, optInt(meta, 'allocate', 0, 4) ?? 0, true) };
     },
 
     'fs.open': async ({ meta }) => {
@@ -91,7 +91,7 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
       const p = pathField(meta, 'path');
       const write = bool(meta, 'write');
       const n = await ops.open(c, paths.resolve(c, p, true).node, { read: bool(meta, 'read'), write, truncate: bool(meta, 'truncate') }, p);
-      return { meta: ops.openInfo(c, n, write ? (optInt(meta, 'allocate', 0, 4) ?? 0) : 0) };
+      return { meta: ops.openInfo(c, n, write ? (optInt(meta, 'allocate', 0, 4) ?? 0) : 0, write) };
     },
 
     'fs.unlink': async ({ meta }) => {

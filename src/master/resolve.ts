@@ -99,6 +99,11 @@ export class Paths implements PathResolver {
     return n;
   }
 
+  /** Whether the caller may change the data of `n`: write permission now, or a write ticket from an open for writing. */
+  mayWrite(c: Caller, n: Inode, meta: Meta): boolean {
+    return allowed(c, n, W_OK) || this.m.capabilities.checkTicket(c, n.ino, meta.ticket);
+  }
+
   /** A directory's path, from its parent links (for messages and the trash's record of where an item was). */
   pathOf(dir: Inode): string {
     const ns = this.m.state.ns;

@@ -56,6 +56,8 @@ export type OpenInfo = {
   blocks: (RemoteBlock | null)[];
   /** Proof that this session opened the file by a path it may search; by-inode calls show it. */
   ticket: string;
+  /** The ticket is a write ticket: the open was for writing, and writes go through it whatever the mode becomes. */
+  writable?: boolean;
   /** Block ids handed out with an open for writing, so a first upload need not ask for one. */
   spare?: Allocated[];
 };

@@ -215,6 +215,12 @@ export const DEFAULTS = {
    * this, every answer older than the oldest remembered is cached only for the short time.
    */
   mountRecentChanges: 10_000,
+  /**
+   * Mount by inode: a call to the master at least this often, so that the master never
+   * closes the mount's connection as idle (idleConnectionMs), which would end its leases
+   * and cost every kernel cache.
+   */
+  mountKeepaliveMs: 60_000,
   /** Mount: how often the daemon checks that its mount and its master are still there. */
   mountWatchMs: 1_000,
   /**

@@ -12,7 +12,7 @@ function qr(text: string): Promise<string> {
 
 const CODE_RE = /^[0-9]{6}$/;
 
-function checkCode(code: string): string {
+function totpCodeArg(code: string): string {
   const c = code.replace(/\s+/g, '');
   if (!CODE_RE.test(c)) throw new UsageError('a one-time code is 6 digits');
   return c;
@@ -78,7 +78,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .action(
       action(async (o: { code?: string; qr: boolean }) => {
         await withClient(globals(), async (c) => {
-          const r = await c.mfaEnable(o.code === undefined ? undefined : checkCode(o.code));
+          const r = await c.mfaEnable(o.code === undefined ? undefined : totpCodeArg(o.code));
           const out = process.stdout;
           out.write(`secret: ${r.secret}\n${r.uri}\n`);
           if (o.qr) out.write(`\n${await qr(r.uri)}\n`);
@@ -86,7 +86,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
             out.write('not active yet: confirm with `dfs user mfa confirm CODE`\n');
             return;
           }
-          const code = checkCode(await readLine('Code from your app, to confirm: '));
+          const code = totpCodeArg(await readLine('Code from your app, to confirm: '));
           await c.mfaConfirm(code);
           process.stderr.write(`second factor ${r.replacing ? 'replaced' : 'on'}: \`dfs login\` will ask for a code\n`);
         });
@@ -99,7 +99,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .action(
       action(async (code: string) => {
         await withClient(globals(), async (c) => {
-          await c.mfaConfirm(checkCode(code));
+          await c.mfaConfirm(totpCodeArg(code));
           process.stderr.write('second factor on: `dfs login` will ask for a code\n');
         });
       }),
@@ -112,7 +112,7 @@ export function registerAccountCommands(program: Command, globals: () => GlobalO
     .action(
       action(async (name: string | undefined, o: { code?: string }) => {
         await withClient(globals(), async (c) => {
-          await c.mfaDisable(name, o.code === undefined ? undefined : checkCode(o.code));
+          await c.mfaDisable(name, o.code === undefined ? undefined : totpCodeArg(o.code));
           process.stderr.write('second factor off\n');
         });
       }),

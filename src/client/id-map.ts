@@ -13,7 +13,7 @@ export const ID_MAP_MODES: readonly IdMapMode[] = ['identity', 'name'];
 export const UNMAPPED_ID = 65534;
 
 /** chown(2)'s "leave this id alone". */
-const KEEP_ID = -1;
+const UNCHANGED_ID = -1;
 
 export interface IdMapOptions {
   mode: IdMapMode;
@@ -139,12 +139,12 @@ export class IdMap {
 
   /** The dfs uid for a local one (chown from the mount); undefined when none maps; -1 stays -1. */
   toDfsUid(localUid: number): number | undefined {
-    if (localUid === KEEP_ID || this.mode === 'identity') return localUid;
+    if (localUid === UNCHANGED_ID || this.mode === 'identity') return localUid;
     return this.uidIn.get(localUid);
   }
 
   toDfsGid(localGid: number): number | undefined {
-    if (localGid === KEEP_ID || this.mode === 'identity') return localGid;
+    if (localGid === UNCHANGED_ID || this.mode === 'identity') return localGid;
     return this.gidIn.get(localGid);
   }
 

@@ -28,11 +28,13 @@ export class ClientMountBackend implements MountBackend {
   private closed = false;
   private attached?: Promise<void>;
   private redial?: NodeJS.Timeout;
+  private keepalive?: NodeJS.Timeout;
   private redials = 0;
 
   constructor(
     private readonly client: DfsClient,
-    private readonly readdirPage = DEFAULTS.readdirPage,
+    private readonly readdirPage: number = DEFAULTS.readdirPage,
+    private readonly keepaliveMs: number = DEFAULTS.mountKeepaliveMs,
   ) {}
 
   /** Says to the master, once, that this client is a mount's session. */
@@ -51,6 +53,11 @@ export class ClientMountBackend implements MountBackend {
       },
       channel: (up) => this.channel(up),
     });
+    // an idle mount still speaks now and then: the master closes silent connections
+    this.keepalive ??= setInterval(() => {
+      if (!this.closed && this.client.master.connected) this.client.ping().catch(() => undefined);
+    }, this.keepaliveMs);
+    this.keepalive.unref();
     return this.attached;
   }
 
@@ -284,6 +291,7 @@ export class ClientMountBackend implements MountBackend {
     if (this.closed) return;
     this.closed = true;
     if (this.redial) clearTimeout(this.redial);
+    if (this.keepalive) clearInterval(this.keepalive);
     this.client.close();
   }
 }

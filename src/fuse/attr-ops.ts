@@ -3,11 +3,8 @@ import type { FuseOps, FuseStatfs } from 'fuse-native';
 import { DEFAULTS } from '../defaults.js';
 import type { Attr, StatFs } from '../protocol/types.js';
 import { answer, type FuseContext } from './context.js';
-import { toStat } from './stat.js';
+import { IO_SIZE, KERNEL_KEEP_ID, toStat } from './stat.js';
 import { DfsError } from '../rpc/errors.js';
-
-/** uid_t/gid_t -1 ("leave as is") arrives as an unsigned 32-bit number. */
-const KEEP_ID = 0xffffffff;
 
 function statfsOf(s: StatFs): FuseStatfs {
   // every field is a uint32: grow the fragment size until the block counts fit
@@ -16,7 +13,7 @@ function statfsOf(s: StatFs): FuseStatfs {
   const files = Math.min(s.files, 2 ** 32 - 1);
   const ffree = 2 ** 32 - 1 - files;
   return {
-    bsize: 128 * 1024,
+    bsize: IO_SIZE,
     frsize,
     blocks: Math.floor(s.capacity / frsize),
     bfree: Math.floor(s.free / frsize),
@@ -68,8 +65,8 @@ export function attrOps(ctx: FuseContext): FuseOps {
 
     chown: (p, uid, gid, cb) =>
       answer(ctx, 'chown', cb, () => {
-        const dfsUid = uid === KEEP_ID ? -1 : ctx.ids.toDfsUid(uid);
-        const dfsGid = gid === KEEP_ID ? -1 : ctx.ids.toDfsGid(gid);
+        const dfsUid = uid === KERNEL_KEEP_ID ? -1 : ctx.ids.toDfsUid(uid);
+        const dfsGid = gid === KERNEL_KEEP_ID ? -1 : ctx.ids.toDfsGid(gid);
         // a local id with no dfs account cannot own anything in the cluster
         if (dfsUid === undefined || dfsGid === undefined) throw new DfsError('EINVAL', `no dfs account for local id ${dfsUid === undefined ? uid : gid}`);
         return setattr(p, () => client.chown(p, dfsUid, dfsGid));

@@ -6,12 +6,10 @@ import type { AttrUpdate } from '../client/mount-api.js';
 import { fileTimeOf, statfsReply } from './inode-attr.js';
 import { attrReply, type InodeContext } from './inode-context.js';
 import { changing } from './open-files.js';
+import { KERNEL_KEEP_ID } from './stat.js';
 import type { AttrChanges, LowLevelOps } from './lowlevel-ops.js';
 
 export type AttrOps = Required<Pick<LowLevelOps, 'getattr' | 'setattr' | 'access' | 'statfs'>>;
-
-/** uid_t/gid_t -1 ("leave as is"), as the kernel sends it. */
-const KEEP_ID = 0xffffffff;
 
 /** What setattr changes besides the size, with owners turned into dfs ids. */
 function updateOf(ctx: InodeContext, c: AttrChanges): AttrUpdate | undefined {
@@ -21,7 +19,7 @@ function updateOf(ctx: InodeContext, c: AttrChanges): AttrUpdate | undefined {
     ['uid', c.uid, (id: number) => ctx.ids.toDfsUid(id)],
     ['gid', c.gid, (id: number) => ctx.ids.toDfsGid(id)],
   ] as const) {
-    if (local === undefined || local === KEEP_ID) continue;
+    if (local === undefined || local === KERNEL_KEEP_ID) continue;
     const id = toDfs(local);
     // a local id with no dfs account cannot own anything in the cluster
     if (id === undefined) throw new DfsError('EINVAL', `no dfs account for local ${field} ${local}`);

@@ -3,7 +3,10 @@ import type { FuseStat } from 'fuse-native';
 import type { Attr } from '../protocol/types.js';
 
 /** The preferred I/O size: one FUSE request (max_write), so cp and cat ask in those units. */
-const IO_SIZE = 128 * 1024;
+export const IO_SIZE = 128 * 1024;
+
+/** uid_t/gid_t -1 as the kernel sends it in a chown: leave that id as it is. */
+export const KERNEL_KEEP_ID = 0xffffffff;
 
 export function toStat(a: Attr): FuseStat {
   return {

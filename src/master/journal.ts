@@ -10,7 +10,7 @@ import { fsyncDir } from '../fsutil/atomic-file.js';
 import { DfsError } from '../rpc/errors.js';
 import type { MutationLog } from './records.js';
 import type { MutationRecord } from './records.js';
-import { encodeFrame, encodeHeader, FormatError, HEADER_BYTES, JOURNAL_FORMAT, scanFrames } from './record-file.js';
+import { encodeRecordFrame, encodeHeader, FormatError, HEADER_BYTES, JOURNAL_FORMAT, scanFrames } from './record-file.js';
 
 const SEGMENT_RE = /^journal-(\d{10})\.log$/;
 
@@ -147,7 +147,7 @@ export class Journal implements MutationLog {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new DfsError('EROFS', 'the master is shutting down'));
     if (records.length === 0) return Promise.resolve();
-    const frame = encodeFrame(records);
+    const frame = encodeRecordFrame(records);
     if (frame.length > DEFAULTS.maxFrameBytes) {
       return Promise.reject(new DfsError('EFBIG', `one change of ${frame.length} bytes is more than the journal takes`));
     }

@@ -23,7 +23,7 @@ export interface SpaceTotals {
   free: number;
 }
 
-export interface StorageNode extends NodeSpace {
+export interface RegisteredNode extends NodeSpace {
   id: string;
   url: string;
   lastSeen: number;
@@ -35,7 +35,7 @@ export interface StorageNode extends NodeSpace {
 }
 
 export class NodeRegistry {
-  readonly nodes = new Map<string, StorageNode>();
+  readonly nodes = new Map<string, RegisteredNode>();
   /**
    * Nodes being emptied (`dfs node drain`): they take no new block and no repair copy, and
    * their copies do not count toward a block's factor, so repair copies them elsewhere;
@@ -47,8 +47,8 @@ export class NodeRegistry {
     readonly draining: ReadonlySet<string> = new Set(),
   ) {}
 
-  upsert(n: Omit<StorageNode, 'alive' | 'lastSeen'>, now: number): StorageNode {
-    const node: StorageNode = { ...n, alive: true, lastSeen: now };
+  upsert(n: Omit<RegisteredNode, 'alive' | 'lastSeen'>, now: number): RegisteredNode {
+    const node: RegisteredNode = { ...n, alive: true, lastSeen: now };
     this.nodes.set(n.id, node);
     return node;
   }
@@ -77,8 +77,8 @@ export class NodeRegistry {
   }
 
   /** Marks nodes dead that have missed their heartbeats; returns the newly dead. */
-  sweep(now: number): StorageNode[] {
-    const died: StorageNode[] = [];
+  sweep(now: number): RegisteredNode[] {
+    const died: RegisteredNode[] = [];
     for (const n of this.nodes.values()) {
       if (n.alive && now - n.lastSeen > this.deadAfterMs) {
         n.alive = false;
@@ -88,7 +88,7 @@ export class NodeRegistry {
     return died;
   }
 
-  alive(): StorageNode[] {
+  alive(): RegisteredNode[] {
     return [...this.nodes.values()].filter((n) => n.alive);
   }
 
@@ -97,7 +97,7 @@ export class NodeRegistry {
   }
 
   /** Up to `count` live nodes with `minFree` bytes free, most free space first, skipping `exclude`. */
-  choose(count: number, exclude: Iterable<string> = [], minFree = 0): StorageNode[] {
+  choose(count: number, exclude: Iterable<string> = [], minFree = 0): RegisteredNode[] {
     const skip = new Set(exclude);
     const candidates = this.alive().filter((n) => !skip.has(n.id) && !this.draining.has(n.id) && n.capacity - n.used >= minFree);
     // Free space decides; a random nudge of up to one block keeps equal nodes from

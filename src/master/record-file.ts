@@ -48,7 +48,7 @@ export function encodeHeader(f: FileFormat): Buffer {
 }
 
 /** Frames one JSON value. */
-export function encodeFrame(value: unknown): Buffer {
+export function encodeRecordFrame(value: unknown): Buffer {
   const json = JSON.stringify(value);
   const len = Buffer.byteLength(json);
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);

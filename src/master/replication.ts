@@ -20,7 +20,7 @@ import type { BlockInfo } from './block-map.js';
 import type { Capabilities } from './capabilities.js';
 import type { MutationRecord } from './records.js';
 import { listNodeBlocks } from './node-blocks.js';
-import type { NodeRegistry, StorageNode } from './nodes.js';
+import type { NodeRegistry, RegisteredNode } from './nodes.js';
 import { emptyHealth, SCAN_SLICE, scanSlice, type ReplicationHealth, type ScanPass, type ScanView } from './replication-scan.js';
 import type { MasterState } from './state.js';
 
@@ -253,7 +253,7 @@ export class Replicator {
     if (coming.size === 0) this.copying.delete(b.id);
   }
 
-  private async replicateOne(id: string, target: StorageNode, source: StorageNode): Promise<void> {
+  private async replicateOne(id: string, target: RegisteredNode, source: RegisteredNode): Promise<void> {
     if (!target.peer?.isOpen) throw new DfsError('ENOTCONN', `node ${target.id} is not connected`);
     await target.peer.call('block.replicate', { id, from: source.url, cap: this.m.capabilities.sign('r', id) });
     if (this.m.state.blocks.get(id)) {

@@ -71,11 +71,6 @@ export class Users {
   readonly groups = new Map<string, Group>();
   readonly sessions = new Map<string, Session>();
 
-  groupByGid(gid: number): Group | undefined {
-    for (const g of this.groups.values()) if (g.gid === gid) return g;
-    return undefined;
-  }
-
   byUid(uid: number): User | undefined {
     for (const u of this.users.values()) if (u.uid === uid) return u;
     return undefined;

@@ -356,7 +356,7 @@ export class Master implements MasterContext {
     if (!found) throw new DfsError('EACCES', 'session is invalid or expired; log in again', { reason: REASON.badSession });
     const { user } = found;
     if (meta.as === undefined) return { user, uid: user.uid, gids: this.state.users.gidsOf(user), session };
-    return actingFor(this.state.users, user, meta.as, session);
+    return actingFor(user, meta.as, session);
   }
 
   /** Stops serving, snapshots what the journal holds (so the next start is quick) and closes it. */

@@ -80,7 +80,7 @@ export async function testContext(blockSize = 64 * 1024): Promise<TestContext> {
     caller(meta: Meta): Caller {
       const found = typeof meta.token === 'string' ? state.users.sessionByHash(hashToken(meta.token), Date.now()) : undefined;
       if (!found) throw new DfsError('EACCES', 'not logged in');
-      if (meta.as !== undefined) return actingFor(state.users, found.user, meta.as, hashToken(meta.token as string));
+      if (meta.as !== undefined) return actingFor(found.user, meta.as, hashToken(meta.token as string));
       return { user: found.user, uid: found.user.uid, gids: state.users.gidsOf(found.user), session: hashToken(meta.token as string) };
     },
   };

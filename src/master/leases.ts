@@ -13,25 +13,24 @@ type Holders = Map<string, number>;
 export class Leases {
   private readonly attrs = new Map<number, Holders>();
   private readonly dirs = new Map<number, Holders>();
-  private granted = 0;
+  /** Leases each connection holds, for the bound per connection and `size`. */
+  private readonly perConnection = new Map<string, number>();
 
   constructor(
     readonly ttlMs: number,
     /** Leases one connection may hold at most; past it, grants stop until some expire (bounded memory). */
     private readonly maxPerConnection = 1_000_000,
-    private readonly perConnection = new Map<string, number>(),
   ) {}
 
   private grant(map: Map<number, Holders>, key: number, conn: string, now: number): void {
-    let h = map.get(key);
-    if (!h) map.set(key, (h = new Map<string, number>()));
-    if (!h.has(conn)) {
+    const h = map.get(key);
+    if (!h?.has(conn)) {
       const n = this.perConnection.get(conn) ?? 0;
       if (n >= this.maxPerConnection) return;
       this.perConnection.set(conn, n + 1);
-      this.granted++;
     }
-    h.set(conn, now + this.ttlMs);
+    if (h) h.set(conn, now + this.ttlMs);
+    else map.set(key, new Map([[conn, now + this.ttlMs]]));
   }
 
   /** `conn` may cache the attributes (and the data) of `ino`. */
@@ -65,7 +64,6 @@ export class Leases {
     for (const map of [this.attrs, this.dirs]) {
       for (const [key, h] of map) if (h.delete(conn) && h.size === 0) map.delete(key);
     }
-    this.granted -= this.perConnection.get(conn) ?? 0;
     this.perConnection.delete(conn);
   }
 
@@ -76,7 +74,6 @@ export class Leases {
         for (const [conn, until] of h) {
           if (until > now) continue;
           h.delete(conn);
-          this.granted--;
           const n = (this.perConnection.get(conn) ?? 1) - 1;
           if (n > 0) this.perConnection.set(conn, n);
           else this.perConnection.delete(conn);
@@ -87,7 +84,14 @@ export class Leases {
   }
 
   /** Live leases all told (metrics). */
+  /** Whether any connection holds a lease (no change needs telling otherwise). */
+  get any(): boolean {
+    return this.perConnection.size > 0;
+  }
+
   get size(): number {
-    return this.granted;
+    let n = 0;
+    for (const c of this.perConnection.values()) n += c;
+    return n;
   }
 }

@@ -298,7 +298,7 @@ export class Master implements MasterContext {
     const request = key !== undefined && !this.state.requests.has(key);
     const batch: MutationRecord[] = request ? [...records, { op: 'request', key, time: Date.now() }] : records;
     // what the batch touches that other mounts may cache, read before it changes the names
-    const touched = this.leases.size > 0 ? batch.flatMap((r) => touchedBy(this.state, r)) : [];
+    const touched = this.leases.any ? batch.flatMap((r) => touchedBy(this.state, r)) : [];
     for (const r of batch) this.state.apply(r);
     const durable = this.log.append(batch);
     let told = durable;

@@ -11,8 +11,8 @@ import type { InoEntry } from '../protocol/methods.js';
 import { TYPE_BITS, type DirEntry, type FileType } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import { bool, int, optInt, optStr, optTime, str } from '../rpc/params.js';
-import { PagedListings } from '../rpc/paging.js';
+import { bool, int, optInt, optTime, str } from '../rpc/params.js';
+import { DirPages } from './dir-pages.js';
 import type { Handlers, Peer, Reply } from '../rpc/peer.js';
 import { holderOf, type ConnContext, type MasterContext, type MasterHandlers } from './context.js';
 import { attrOf, ROOT_INO, type Inode } from './namespace.js';
@@ -31,7 +31,7 @@ function optId(v: number | undefined): number | undefined {
 
 export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps): MasterHandlers {
   const ns = m.state.ns;
-  const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs, DEFAULTS.listingItemsKept);
+  const pages = new DirPages();
 
   /** Leases go only to connections that are told of changes (a mount's). */
   const leased = (peer: Peer<ConnContext>): string | undefined => (peer.context.invalidations ? peer.context.id : undefined);
@@ -111,25 +111,9 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       if (!allowed(c, dir, R_OK)) deny(`list inode ${dir.ino}`);
       const conn = leased(peer);
       if (conn !== undefined) m.leases.grantDir(conn, dir.ino);
-      const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? Number.MAX_SAFE_INTEGER;
-      const cursor = optStr(meta, 'cursor', 64);
-      const names = dir.entries!;
       const entries: (DirEntry & { ticket: string })[] = [];
-      const add = (name: string, ino: number): void => void entries.push({ name, ...entry(c, ns.get(ino)!, peer) });
-      const reply = (cursor?: string) => ({ meta: { parent: dir.parent!, entries, cursor } });
-      if (cursor === undefined && names.size <= limit) {
-        for (const [name, ino] of names) add(name, ino);
-        return reply();
-      }
-      const owner = `${c.session ?? ''}:${dir.ino}`;
-      if (cursor !== undefined && bool(meta, 'end')) {
-        listings.end(owner, cursor);
-        return reply();
-      }
-      const { page, cursor: more } = cursor === undefined ? listings.begin(owner, [...names], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
-      // gone or renamed since the listing began: left out
-      for (const [name, ino] of page) if (names.get(name) === ino) add(name, ino);
-      return reply(more);
+      const cursor = pages.page(c, dir, meta, (name, ino) => void entries.push({ name, ...entry(c, ns.get(ino)!, peer) }));
+      return { meta: { parent: dir.parent!, entries, cursor } };
     },
 
     'ino.mkdir': async ({ meta }, peer) => {

@@ -4,8 +4,8 @@
 import { DEFAULTS } from '../defaults.js';
 import { TYPE_BITS, type Attr, type FileType } from '../protocol/types.js';
 import { DfsError } from '../rpc/errors.js';
-import { bool, int, optInt, optStr, optTime, str } from '../rpc/params.js';
-import { PagedListings } from '../rpc/paging.js';
+import { bool, int, optInt, optTime, str } from '../rpc/params.js';
+import { DirPages } from './dir-pages.js';
 import type { Handlers, Reply } from '../rpc/peer.js';
 import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { attrOf } from './namespace.js';
@@ -22,7 +22,7 @@ function optId(v: number | undefined): number | undefined {
 
 export function namespaceHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps): MasterHandlers {
   const ns = m.state.ns;
-  const listings = new PagedListings<[string, number]>(DEFAULTS.listingsKept, DEFAULTS.listingTtlMs, DEFAULTS.listingItemsKept);
+  const pages = new DirPages();
 
   const handlers: MasterHandlers = {
     'fs.getattr': ({ meta }) => {
@@ -37,28 +37,9 @@ export function namespaceHandlers(m: MasterContext, paths: Paths, ops: Namespace
       const { node } = paths.resolve(c, p, true);
       if (node.type !== 'dir') throw new DfsError('ENOTDIR', `not a directory: ${p}`);
       if (!allowed(c, node, R_OK)) deny(`list ${p}`);
-      // a page at a time (src/rpc/paging.ts): the client follows `cursor` until there is none
-      // no limit: the whole directory in one reply, as before pages
-      const limit = optInt(meta, 'limit', 1, DEFAULTS.readdirPageMax) ?? Number.MAX_SAFE_INTEGER;
-      const cursor = optStr(meta, 'cursor', 64);
-      const dir = node.entries!;
+      // a page at a time (dir-pages.ts): the client follows `cursor` until there is none
       const entries: { name: string; attr: Attr }[] = [];
-      if (cursor === undefined && dir.size <= limit) {
-        // one reply, the usual case: straight from the directory, no copy to page from
-        for (const [name, ino] of dir) entries.push({ name, attr: attrOf(ns.get(ino)!) });
-        return { meta: { attr: attrOf(node), entries } };
-      }
-      const owner = `${c.session ?? ''}:${node.ino}`;
-      if (cursor !== undefined && bool(meta, 'end')) {
-        // a client that has read enough: the copy of the names goes now, not at its TTL
-        listings.end(owner, cursor);
-        return { meta: { attr: attrOf(node), entries } };
-      }
-      const { page, cursor: more } = cursor === undefined ? listings.begin(owner, [...dir], limit, Date.now()) : listings.next(owner, cursor, limit, Date.now());
-      for (const [name, ino] of page) {
-        // gone or renamed since the listing began: left out
-        if (dir.get(name) === ino) entries.push({ name, attr: attrOf(ns.get(ino)!) });
-      }
+      const more = pages.page(c, node, meta, (name, ino) => void entries.push({ name, attr: attrOf(ns.get(ino)!) }));
       return { meta: { attr: attrOf(node), entries, cursor: more } };
     },
 

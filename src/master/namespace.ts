@@ -40,6 +40,11 @@ export interface Inode {
 
 export const ROOT_INO = 1;
 
+/** An empty directory of root's under the root (the root itself, the trash), made by the master, not by a record's mknod. */
+export function systemDir(ino: number, mode: number, replicas: number, time: number): Inode {
+  return { ino, type: 'dir', mode, uid: 0, gid: 0, nlink: 2, size: 0, atime: time, mtime: time, ctime: time, replicas, entries: new Map(), parent: ROOT_INO };
+}
+
 export function attrOf(n: Inode): Attr {
   const a: Attr = {
     ino: n.ino,
@@ -66,21 +71,7 @@ export class Namespace {
 
   initRoot(time: number, replicas: number): void {
     if (this.inodes.has(ROOT_INO)) return;
-    this.inodes.set(ROOT_INO, {
-      ino: ROOT_INO,
-      type: 'dir',
-      mode: 0o1777,
-      uid: 0,
-      gid: 0,
-      nlink: 2,
-      size: 0,
-      atime: time,
-      mtime: time,
-      ctime: time,
-      replicas,
-      entries: new Map(),
-      parent: ROOT_INO,
-    });
+    this.inodes.set(ROOT_INO, systemDir(ROOT_INO, 0o1777, replicas, time));
   }
 
   get(ino: number): Inode | undefined {

@@ -8,7 +8,7 @@
 // items under the name `<ino>-<name>`, each with a TrashEntry saying where it was.
 import { DEFAULTS } from '../defaults.js';
 import type { Namespace, Inode } from './namespace.js';
-import { ROOT_INO } from './namespace.js';
+import { ROOT_INO, systemDir } from './namespace.js';
 
 /** The name at the root that reaches the trash directory. */
 export const TRASH_NAME = '.trash';
@@ -88,21 +88,7 @@ export class TrashBin {
 
   makeDir(ino: number, time: number): void {
     if (this.dirIno !== undefined) return;
-    this.ns.inodes.set(ino, {
-      ino,
-      type: 'dir',
-      mode: TRASH_MODE,
-      uid: 0,
-      gid: 0,
-      nlink: 2,
-      size: 0,
-      atime: time,
-      mtime: time,
-      ctime: time,
-      replicas: this.ns.get(ROOT_INO)?.replicas ?? 1,
-      entries: new Map(),
-      parent: ROOT_INO,
-    });
+    this.ns.inodes.set(ino, systemDir(ino, TRASH_MODE, this.ns.get(ROOT_INO)?.replicas ?? 1, time));
     if (ino >= this.ns.nextIno) this.ns.nextIno = ino + 1;
     this.dirIno = ino;
   }

@@ -2,11 +2,11 @@
 // waited for. A wait is served in slices of DEFAULTS.lockWaitSliceMs, each answered EAGAIN
 // when the lock is still taken, so that no call stays out for long and a connection that
 // goes ends its waits; the mount asks again until it holds the lock or its caller gives up
-// (an interrupted fcntl or flock), when it cancels the slice under way (`ino.lockcancel`).
+// (an interrupted fcntl or flock), when it cancels the slice under way (`ino.lockcancel`, by the `id` every wait must carry).
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Meta } from '../rpc/frame.js';
-import { bool, int, optStr, str } from '../rpc/params.js';
+import { bool, int, str } from '../rpc/params.js';
 import type { Peer } from '../rpc/peer.js';
 import type { ConnContext, MasterContext, MasterHandlers } from './context.js';
 import { F_RDLCK, F_UNLCK, F_WRLCK, type LockTable } from './locks.js';
@@ -26,7 +26,8 @@ export function lockHandlers(m: MasterContext, paths: Paths, locks: LockTable): 
     } catch (err) {
       if ((err as DfsError).code !== 'EAGAIN' || !bool(meta, 'wait')) throw err;
     }
-    const key = `${peer.context.id}:${optStr(meta, 'id', 64) ?? ''}`;
+    // each wait is named, so that a cancel ends that one and no other of the connection
+    const key = `${peer.context.id}:${str(meta, 'id', 64)}`;
     const abort = new AbortController();
     waiting.set(key, abort);
     const until = Date.now() + DEFAULTS.lockWaitSliceMs;

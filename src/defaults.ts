@@ -131,6 +131,11 @@ export const DEFAULTS = {
   clientDirtyBytes: 32 * 1024 * 1024,
   /** Client: idle block-sized buffers kept for reuse, per size. */
   clientPooledBuffers: 16,
+  /**
+   * Client: a small write into a slot that carries this many overlays already folds them
+   * into its own (src/master/block-overlays.ts), so that a read gathers a few objects at most.
+   */
+  clientOverlayFold: 8,
   /** Client: block uploads in flight per client. */
   clientUploadConcurrency: 4,
   /** Client: blocks read ahead on a sequential read. */

@@ -37,8 +37,12 @@ export function importBlockKey(key: Buffer): BlockKey {
   return createSecretKey(key);
 }
 
-/** Seals `plain` as block `b`; into `into` (at least sealedLength bytes) when given. */
-export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer): Buffer {
+/**
+ * Seals `plain` as block `b`; into `into` (at least sealedLength bytes) when given. An
+ * overlay (src/master/block-overlays.ts) passes `numbers`, the slot's segment number of each
+ * of its segments, which its associated data names in place of the position.
+ */
+export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer, numbers?: readonly number[]): Buffer {
   const n = segmentCount(plain.length);
   const size = sealedLength(plain.length);
   const out = into ? into.subarray(0, size) : Buffer.allocUnsafe(size);
@@ -48,7 +52,7 @@ export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?:
     const nonce = nonces.subarray(i * NONCE, (i + 1) * NONCE);
     const seg = plain.subarray(i * SEGMENT, (i + 1) * SEGMENT);
     const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG });
-    cipher.setAAD(segmentAad(b, i));
+    cipher.setAAD(segmentAad(b, numbers ? numbers[i] : i));
     nonce.copy(out, at);
     cipher.update(seg).copy(out, at + NONCE);
     cipher.final();
@@ -63,9 +67,9 @@ export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?:
  * hands it over: joining them would cost a 4 MiB copy per block, and a fresh 4 MiB buffer
  * that V8 counts towards its next full garbage collection. EIO when any segment was
  * altered, moved, cut short or belongs elsewhere. The whole block is segments
- * 0..segmentCount(plainLength) - 1.
+ * 0..segmentCount(plainLength) - 1. An overlay's `numbers` are as sealBlock's.
  */
-export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, last: number, sealed: Buffer): Buffer[] {
+export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, last: number, sealed: Buffer, numbers?: readonly number[]): Buffer[] {
   const expect = sealedRange(plainLength, first, last);
   if (first > last || sealed.length !== expect.length) {
     throw new DfsError('EIO', `block ${b.index}: ${sealed.length} stored bytes where ${expect.length} were expected`);
@@ -75,7 +79,7 @@ export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: numbe
     for (let k = 0; k <= last - first; k++) {
       const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
       const decipher = createDecipheriv(CIPHER, key, seg.subarray(0, NONCE), { authTagLength: TAG });
-      decipher.setAAD(segmentAad(b, first + k));
+      decipher.setAAD(segmentAad(b, numbers ? numbers[first + k] : first + k));
       decipher.setAuthTag(seg.subarray(seg.length - TAG));
       out.push(decipher.update(seg.subarray(NONCE, seg.length - TAG)));
       decipher.final();

@@ -4,6 +4,7 @@
 // is pinned by every upload that has yet to read it and recycled only when none has.
 import type { BufferPool } from './buffer-pool.js';
 import { Extents } from './extents.js';
+import { SEGMENT } from '../protocol/block-format.js';
 import { copyUpTo } from './plaintext.js';
 
 /** A recycled block buffer and the uploads that have yet to read it. */
@@ -26,6 +27,13 @@ export interface DirtyBlock {
   base: string | null;
   /** The bytes written here, which a rebase onto a newer stored block keeps (see rebuildOn). */
   extents: Extents;
+  /**
+   * A sparse block (written in the middle of a stored slot, nothing read yet): only the bytes
+   * written, in 64 KiB buffers by segment number; the stored bytes around them are read when
+   * the block is uploaded, as an overlay of just those segments (open-file.ts). `buf` holds
+   * nothing then. Undefined: `buf` holds the slot's bytes.
+   */
+  sparse?: Map<number, Buffer>;
 }
 
 /** What one upload took of a dirty block. */
@@ -38,6 +46,18 @@ export interface Snapshot {
   base: string | null;
 }
 
+/** What one upload of a sparse block sends: an overlay of its slot (src/master/block-overlays.ts). */
+export interface OverlaySnapshot {
+  index: number;
+  blk: DirtyBlock;
+  version: number;
+  /** The slot's present contents it was composed on. */
+  base: string | null;
+  /** The overlay's plaintext: segments `segs` of the slot, each whole but the last. */
+  plain: Buffer;
+  segs: number[];
+}
+
 /** A block uploaded for a commit. */
 export interface Placed {
   index: number;
@@ -46,6 +66,8 @@ export interface Placed {
   nodes: string[];
   /** The block this one replaces, as the writer saw it: the master refuses the commit if the slot holds another. */
   base: string | null;
+  /** An overlay: the slot's segments it holds. */
+  segs?: number[];
 }
 
 /** What a commit does besides placing blocks. */
@@ -93,4 +115,50 @@ export function rebuildOn(d: DirtyBlock, pool: BufferPool, stored: Buffer[] | un
   d.length = length;
   d.base = base;
   d.version++;
+}
+
+/** A sparse dirty block (see DirtyBlock.sparse) on the slot whose present contents are `base`, `length` bytes long. */
+export function sparseBlock(base: string | null, length: number): DirtyBlock {
+  return { buf: { data: Buffer.alloc(0), pins: 0, released: true }, length, version: 0, base, extents: new Extents(), sparse: new Map() };
+}
+
+/**
+ * Writes `data` at byte `at` of sparse block `d`, taking a segment buffer from `take` for
+ * each segment it first touches; returns how many it took.
+ */
+export function writeSparse(d: DirtyBlock, at: number, data: Buffer, take: () => Buffer): number {
+  const sparse = d.sparse!;
+  let took = 0;
+  for (let x = at; x < at + data.length;) {
+    const k = Math.floor(x / SEGMENT);
+    const end = Math.min(at + data.length, (k + 1) * SEGMENT);
+    let seg = sparse.get(k);
+    if (!seg) {
+      seg = take();
+      sparse.set(k, seg);
+      took++;
+    }
+    data.copy(seg, x - k * SEGMENT, x - at, end - at);
+    x = end;
+  }
+  d.extents.add(at, at + data.length);
+  return took;
+}
+
+/** Copies the bytes written to sparse block `d` within block bytes [start, end) into `dst`, block byte `start` going to `dst[at]`. */
+export function layWritten(d: DirtyBlock, start: number, end: number, dst: Buffer, at: number): void {
+  for (const [from, to] of d.extents.within(start, end)) {
+    for (let x = from; x < to;) {
+      const k = Math.floor(x / SEGMENT);
+      const stop = Math.min(to, (k + 1) * SEGMENT);
+      d.sparse!.get(k)!.copy(dst, at + x - start, x - k * SEGMENT, stop - k * SEGMENT);
+      x = stop;
+    }
+  }
+}
+
+/** Gives a sparse block's segment buffers back to `pool`. */
+export function releaseSparse(d: DirtyBlock, pool: BufferPool): void {
+  for (const seg of d.sparse?.values() ?? []) pool.give(seg);
+  d.sparse?.clear();
 }

@@ -35,6 +35,22 @@ export class Extents {
     return length === 0 || (this.spans.length === 2 && this.spans[0] === 0 && this.spans[1] >= length);
   }
 
+  /** Whether every byte of [start, end) was written. */
+  coversRange(start: number, end: number): boolean {
+    if (end <= start) return true;
+    const s = this.spans;
+    for (let i = 0; i < s.length && s[i] <= start; i += 2) if (s[i + 1] >= end) return true;
+    return false;
+  }
+
+  /** The written ranges cut to [start, end). */
+  *within(start: number, end: number): Generator<[number, number]> {
+    const s = this.spans;
+    for (let i = 0; i < s.length && s[i] < end; i += 2) {
+      if (s[i + 1] > start) yield [Math.max(start, s[i]), Math.min(end, s[i + 1])];
+    }
+  }
+
   /** The end of the last range (0 when nothing was written). */
   get end(): number {
     return this.spans.length === 0 ? 0 : this.spans[this.spans.length - 1];

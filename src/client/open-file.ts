@@ -11,13 +11,28 @@
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Attr } from '../protocol/types.js';
-import { sealedLength } from '../protocol/block-format.js';
+import { SEGMENT, sealedLength, slotReach } from '../protocol/block-format.js';
 import { sealBlock } from './crypto.js';
 import type { ClientCore } from './core.js';
 import type { OpenInfo } from '../protocol/methods.js';
-import { dirtyFrom, rebuildOn, release, unpin, type CommitKind, type DirtyBlock, type Placed, type Snapshot } from './dirty-block.js';
+import {
+  dirtyFrom,
+  layWritten,
+  rebuildOn,
+  release,
+  releaseSparse,
+  sparseBlock,
+  unpin,
+  writeSparse,
+  type CommitKind,
+  type DirtyBlock,
+  type OverlaySnapshot,
+  type Placed,
+  type Snapshot,
+} from './dirty-block.js';
 import { copyPlain, wholeBlock, type Plain } from './plaintext.js';
 import { ReadPattern } from './read-pattern.js';
+import { headOf } from './slot-layout.js';
 import { SpareIds } from './spare-ids.js';
 import { StoredFile } from './stored-file.js';
 import { withWriteRetries } from './write-retry.js';
@@ -25,6 +40,8 @@ import { withWriteRetries } from './write-retry.js';
 export class OpenFile extends StoredFile {
   size: number;
   private readonly dirty = new Map<number, DirtyBlock>();
+  /** Bytes the dirty blocks hold: a block buffer each, or a sparse block's segment buffers. */
+  private buffered = 0;
   /** Block ids at hand before an upload needs them. */
   private readonly spare: SpareIds;
   private readonly uploading = new Map<number, Promise<void>>();
@@ -107,22 +124,7 @@ export class OpenFile extends StoredFile {
     for (let idx = first; idx <= last; idx++) {
       const from = Math.max(pos, idx * bs);
       const to = Math.min(end, (idx + 1) * bs);
-      const d = this.dirty.get(idx);
-      if (d) {
-        // copied now, not after an await: a dirty buffer is recycled once committed
-        const at = from - idx * bs;
-        const have = Math.max(0, Math.min(to - idx * bs, d.length) - at);
-        if (have > 0) d.buf.data.copy(dst, from - pos, at, at + have);
-        if (have < to - from) dst.fill(0, from - pos + have, to - pos);
-        continue;
-      }
-      parts.push(
-        this.plainPiece(idx, from - idx * bs, to - idx * bs, sequential).then((piece) => {
-          const have = piece ? copyPlain(piece, from - idx * bs, to - idx * bs, dst, from - pos) : 0;
-          // a hole, or a block shorter than the file reaches: zeros
-          if (have < to - from) dst.fill(0, from - pos + have, to - pos);
-        }),
-      );
+      parts.push(this.readSlot(idx, from - idx * bs, to - idx * bs, sequential, dst, from - pos));
     }
     await Promise.all(parts);
     if (sequential) {
@@ -134,14 +136,36 @@ export class OpenFile extends StoredFile {
   }
 
   /**
+   * Copies bytes [from, to) of slot `idx` into `dst` at `at`: from a dirty block's buffer,
+   * or from what is stored (with the bytes a sparse dirty block holds laid over it).
+   */
+  private async readSlot(idx: number, from: number, to: number, sequential: boolean, dst: Buffer, at: number): Promise<void> {
+    const d = this.dirty.get(idx);
+    if (d && !d.sparse) {
+      // copied now, not after an await: a dirty buffer is recycled once committed
+      const have = Math.max(0, Math.min(to, d.length) - from);
+      if (have > 0) d.buf.data.copy(dst, at, from, from + have);
+      if (have < to - from) dst.fill(0, at + have, at + to - from);
+      return;
+    }
+    const piece = await this.plainPiece(idx, from, to, sequential);
+    const now = this.dirty.get(idx);
+    // the dirty block was committed and dropped while the stored bytes came (they may be the
+    // older ones), or became dirty, or whole: read it again as it is now
+    if (now !== d || (d && !d.sparse)) return this.readSlot(idx, from, to, sequential, dst, at);
+    const have = piece ? copyPlain(piece, from, to, dst, at) : 0;
+    // a hole, or a block shorter than the file reaches: zeros
+    if (have < to - from) dst.fill(0, at + have, at + to - from);
+    if (d) layWritten(d, from, to, dst, at);
+  }
+
+  /**
    * Plaintext covering bytes [from, to) of block `idx`; undefined for a hole. A sequential
    * reader gets whole blocks (one round trip a block, and the reads after this one find
    * theirs at hand) and read-ahead; a random one, unless they are at hand, only the 64 KiB
    * segments it touches, so a 4 KiB read costs one segment and not a 4 MiB block.
    */
   private async plainPiece(idx: number, from: number, to: number, sequential: boolean): Promise<Plain | undefined> {
-    const d = this.dirty.get(idx);
-    if (d) return { parts: [d.buf.data.subarray(0, d.length)], start: 0 };
     return (await this.stored(idx, from, to, sequential)).plain;
   }
 
@@ -152,7 +176,7 @@ export class OpenFile extends StoredFile {
   private dropBehind(pos: number, length: number): void {
     for (const idx of ReadPattern.behind(pos, length, this.blockSize)) {
       const b = this.blocks[idx];
-      if (b) this.core.cache.drop(b.id);
+      if (b) for (const o of [b, ...(b.over ?? [])]) this.core.cache.drop(o.id);
     }
   }
 
@@ -187,12 +211,17 @@ export class OpenFile extends StoredFile {
       const inBlock = at % bs;
       const n = Math.min(bs - inBlock, data.length - off);
       const blk = await this.dirtyBlock(idx, inBlock === 0 && n === bs);
-      const buf = blk.buf.data;
-      // a write past the valid bytes leaves a gap that must read as zeros
-      if (inBlock > blk.length) buf.fill(0, blk.length, inBlock);
-      data.copy(buf, inBlock, off, off + n);
+      if (blk.sparse) {
+        const segPool = this.core.pool(SEGMENT);
+        this.buffered += SEGMENT * writeSparse(blk, inBlock, data.subarray(off, off + n), () => segPool.take());
+      } else {
+        const buf = blk.buf.data;
+        // a write past the valid bytes leaves a gap that must read as zeros
+        if (inBlock > blk.length) buf.fill(0, blk.length, inBlock);
+        data.copy(buf, inBlock, off, off + n);
+        blk.extents.add(inBlock, inBlock + n);
+      }
       blk.length = Math.max(blk.length, inBlock + n);
-      blk.extents.add(inBlock, inBlock + n);
       blk.version++;
       // a writer that reached the end of the block is done with it: send it. (Not "the block
       // is full": a block read back for an overwrite is full from its first write, and was
@@ -204,7 +233,7 @@ export class OpenFile extends StoredFile {
     this.writeEnd = Math.max(this.writeEnd, pos + data.length);
     if (this.writeEnd > this.size) this.size = this.writeEnd;
     this.metaDirty = true;
-    for (const idx of full) this.startUpload(idx);
+    if (full.length) this.startUploads(full);
     await this.backpressure();
     return data.length;
   }
@@ -214,8 +243,18 @@ export class OpenFile extends StoredFile {
     for (;;) {
       const d = this.dirty.get(idx);
       if (d) return d;
-      let base = this.blocks[idx]?.id ?? null;
+      const slot = this.blocks[idx];
+      let base = headOf(slot);
       let plain: Buffer[] | undefined;
+      const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
+      if (!whole && slot && valid > 0) {
+        // a write into stored bytes reads nothing now: it is sent as an overlay of the
+        // segments it touched, with the stored bytes around it read then (composeOverlay)
+        const made = sparseBlock(base, valid);
+        this.dirty.set(idx, made);
+        this.spare.reserve(this.dirty.size);
+        return made;
+      }
       // nothing to read for a whole-block write, or for a block wholly past the end of file
       // (appending: asking the master for the block list there would cost a call per block)
       if (!whole && this.size > idx * this.blockSize) {
@@ -225,9 +264,9 @@ export class OpenFile extends StoredFile {
         plain = got.plain?.parts;
       }
       // bytes past the end of file in a kept block must read as zeros
-      const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
       const made = dirtyFrom(this.core.pool(this.blockSize), plain, valid, base);
       this.dirty.set(idx, made);
+      this.buffered += this.blockSize;
       // its upload will need a block id: ask now, in the background, so it need not wait for one
       this.spare.reserve(this.dirty.size);
       return made;
@@ -239,17 +278,27 @@ export class OpenFile extends StoredFile {
     const d = this.dirty.get(idx);
     if (!d) return;
     this.dirty.delete(idx);
-    release(d.buf, this.core.pool(this.blockSize));
+    this.buffered -= this.heldBy(d);
+    if (d.sparse) releaseSparse(d, this.core.pool(SEGMENT));
+    else release(d.buf, this.core.pool(this.blockSize));
   }
 
-  /** Keeps buffered bytes bounded: past the limit, a writer waits for uploads. */
+  /** Bytes of buffers dirty block `d` holds. */
+  private heldBy(d: DirtyBlock): number {
+    return d.sparse ? d.sparse.size * SEGMENT : this.blockSize;
+  }
+
+  /**
+   * Keeps buffered bytes bounded: at half the limit the partial blocks go out together, in
+   * one commit, while writes go on into new buffers; past the limit a writer waits.
+   */
   private async backpressure(): Promise<void> {
-    while (this.dirty.size * this.blockSize > this.core.limits.dirtyBytes) {
-      const waiting = [...this.uploading.values()];
+    const limit = this.core.limits.dirtyBytes;
+    if (this.buffered > limit / 2 && this.uploading.size === 0) this.startUploads([...this.dirty.keys()]);
+    while (this.buffered > limit) {
+      const waiting = [...new Set(this.uploading.values())];
       if (waiting.length === 0) {
-        // nothing full to send: send the oldest partial blocks
-        const idx = this.dirty.keys().next().value as number;
-        this.startUpload(idx);
+        this.startUploads([...this.dirty.keys()]);
         continue;
       }
       await Promise.race(waiting);
@@ -257,12 +306,14 @@ export class OpenFile extends StoredFile {
     }
   }
 
-  private startUpload(idx: number): void {
-    if (this.uploading.has(idx)) return;
-    const p = this.uploadAndCommit([idx]).finally(() => {
-      if (this.uploading.get(idx) === p) this.uploading.delete(idx);
+  /** Uploads and commits the given blocks (those not on their way already), in one commit. */
+  private startUploads(indices: number[]): void {
+    const todo = indices.filter((idx) => !this.uploading.has(idx));
+    if (todo.length === 0) return;
+    const p = this.uploadAndCommit(todo).finally(() => {
+      for (const idx of todo) if (this.uploading.get(idx) === p) this.uploading.delete(idx);
     });
-    this.uploading.set(idx, p);
+    for (const idx of todo) this.uploading.set(idx, p);
     p.catch((err: unknown) => {
       this.failure ??= err instanceof DfsError ? err : new DfsError('EIO', String(err));
     });
@@ -300,10 +351,22 @@ export class OpenFile extends StoredFile {
 
   private async uploadAndCommitOnce(indices: number[], kind: CommitKind): Promise<void> {
     if (kind.truncate !== undefined) indices = await this.cutFor(kind.truncate);
+    // sparse blocks first (they read what is stored around their bytes): each goes as an
+    // overlay, or, when it has become most of its slot, as a whole block
+    const overlays: OverlaySnapshot[] = [];
+    await Promise.all(
+      indices.map(async (index) => {
+        const blk = this.dirty.get(index);
+        if (!blk?.sparse) return;
+        const o = await this.composeOverlay(index, blk);
+        if (o) overlays.push(o);
+        else await this.toWhole(index, blk);
+      }),
+    );
     const snaps: Snapshot[] = [];
     for (const index of indices) {
       const blk = this.dirty.get(index);
-      if (blk) snaps.push({ index, blk, buf: blk.buf, version: blk.version, length: blk.length, base: blk.base });
+      if (blk && !blk.sparse) snaps.push({ index, blk, buf: blk.buf, version: blk.version, length: blk.length, base: blk.base });
     }
     for (const s of snaps) s.buf.pins++;
     const pinned = new Set(snaps);
@@ -312,10 +375,18 @@ export class OpenFile extends StoredFile {
     };
     const placed: Placed[] = [];
     try {
-      if (snaps.length) {
-        const alloc = await this.spare.take(snaps.length);
-        await Promise.all(
-          snaps.map((s, i) =>
+      if (snaps.length + overlays.length) {
+        const alloc = await this.spare.take(snaps.length + overlays.length);
+        await Promise.all([
+          ...overlays.map((o, i) =>
+            this.core.uploads.run(async () => {
+              const a = alloc[snaps.length + i];
+              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: o.index, id: a.id }, o.plain, undefined, o.segs);
+              const stored = await this.core.putReplicated(this.ino, this.ticket, o.index, a, sealed);
+              placed.push({ index: o.index, id: stored.id, size: o.plain.length, nodes: stored.nodes, base: o.base, segs: o.segs });
+            }),
+          ),
+          ...snaps.map((s, i) =>
             this.core.uploads.run(async () => {
               const a = alloc[i];
               const sealedPool = this.core.pool(sealedLength(this.blockSize));
@@ -327,12 +398,74 @@ export class OpenFile extends StoredFile {
               placed.push({ index: s.index, id: stored.id, size: s.length, nodes: stored.nodes, base: s.base });
             }),
           ),
-        );
+        ]);
       }
     } finally {
       for (const s of snaps) done(s);
     }
-    await this.commit(placed, kind, snaps);
+    await this.commit(placed, kind, [...snaps, ...overlays]);
+  }
+
+  /**
+   * What sparse block `d` of slot `idx` sends: its dirty segments whole, each the stored
+   * bytes with the ones written here over them, as an overlay on the slot's present
+   * contents. With many overlays on the slot already, theirs go in it too, so that it
+   * replaces them (block-overlays.ts). Undefined when the block should go whole instead
+   * (an overlay would be much of the slot, or there is no stored block to lie over).
+   */
+  private async composeOverlay(idx: number, d: DirtyBlock): Promise<OverlaySnapshot | undefined> {
+    await this.refreshIfStale();
+    for (;;) {
+      const b = this.blocks[idx];
+      if (!b) return undefined;
+      const head = headOf(b);
+      const dirtySegs = new Set(d.sparse!.keys());
+      if ((b.over?.length ?? 0) >= DEFAULTS.clientOverlayFold) for (const o of b.over!) for (const k of o.segs) dirtySegs.add(k);
+      // what the slot holds: the stored bytes (none past the file's end) and the written ones
+      const reach = Math.min(slotReach(b), Math.max(0, this.size - idx * this.blockSize));
+      const length = Math.max(reach, d.extents.end);
+      const segs = [...dirtySegs].filter((k) => k * SEGMENT < length).sort((x, y) => x - y);
+      if (segs.length * SEGMENT * 2 >= length) return undefined;
+      const end = (k: number): number => Math.min((k + 1) * SEGMENT, length);
+      const need = segs.filter((k) => k * SEGMENT < reach && !d.extents.coversRange(k * SEGMENT, end(k)));
+      const pieces = await Promise.all(need.map((k) => this.stored(idx, k * SEGMENT, Math.min(end(k), reach), false)));
+      if (this.dirty.get(idx) !== d || !d.sparse) return undefined;
+      if (headOf(this.blocks[idx]) !== head) continue; // the slot changed while its bytes came
+      const plain = Buffer.allocUnsafe((segs.length - 1) * SEGMENT + (end(segs[segs.length - 1]) - segs[segs.length - 1] * SEGMENT));
+      segs.forEach((k, j) => {
+        const from = k * SEGMENT;
+        const into = plain.subarray(j * SEGMENT, j * SEGMENT + end(k) - from);
+        const piece = pieces[need.indexOf(k)]?.plain;
+        const have = piece ? copyPlain(piece, from, Math.min(end(k), reach), into, 0) : 0;
+        into.fill(0, have);
+        layWritten(d, from, end(k), into, 0);
+      });
+      return { index: idx, blk: d, version: d.version, base: head, plain, segs };
+    }
+  }
+
+  /**
+   * Makes sparse block `d` of slot `idx` a whole one: the stored block read, the bytes
+   * written here laid over it. For a truncate that cuts it, and for an overlay that would
+   * be most of its slot.
+   */
+  private async toWhole(idx: number, d: DirtyBlock): Promise<void> {
+    const bs = this.blockSize;
+    const valid = Math.max(0, Math.min(bs, this.size - idx * bs));
+    // nothing stored to read when every byte was written here (an overwrite in place)
+    const got = d.extents.coversRange(0, valid) ? { id: headOf(this.blocks[idx]) } : await this.stored(idx, 0, bs, true);
+    if (this.dirty.get(idx) !== d || !d.sparse) return;
+    const whole = dirtyFrom(this.core.pool(bs), got.plain?.parts, valid, got.id);
+    const end = d.extents.end;
+    if (end > whole.length) whole.buf.data.fill(0, whole.length, end);
+    layWritten(d, 0, end, whole.buf.data, 0);
+    this.buffered += bs - this.heldBy(d);
+    releaseSparse(d, this.core.pool(SEGMENT));
+    d.sparse = undefined;
+    d.buf = whole.buf;
+    d.length = Math.max(whole.length, end);
+    d.base = got.id;
+    d.version++;
   }
 
   /**
@@ -347,9 +480,11 @@ export class OpenFile extends StoredFile {
     const off = size % bs;
     if (off === 0) return [];
     const idx = Math.floor(size / bs);
-    const storedLonger = (this.blocks[idx]?.size ?? 0) > off;
+    const slot = this.blocks[idx];
+    const storedLonger = (slot ? slotReach(slot) : 0) > off;
     if (!storedLonger && !this.dirty.has(idx)) return [];
     const d = await this.dirtyBlock(idx, false);
+    if (d.sparse) await this.toWhole(idx, d);
     if (d.length > off) {
       d.length = off;
       d.extents.clip(off);
@@ -376,9 +511,10 @@ export class OpenFile extends StoredFile {
   async rebaseDirty(): Promise<void> {
     const bs = this.blockSize;
     for (const [idx, d] of [...this.dirty]) {
-      const now = this.blocks[idx]?.id ?? null;
+      const now = headOf(this.blocks[idx]);
       if (d.base === now) continue;
-      if (d.extents.covers(bs)) {
+      // a sparse block reads the stored bytes when it is sent: nothing to rebuild
+      if (d.extents.covers(bs) || d.sparse) {
         d.base = now; // every byte is ours: nothing of the old base to replace
         continue;
       }
@@ -388,7 +524,8 @@ export class OpenFile extends StoredFile {
     }
   }
 
-  private commit(placed: Placed[], kind: CommitKind, snaps: Snapshot[]): Promise<void> {
+  private commit(placed: Placed[], kind: CommitKind, sent: Pick<Snapshot, 'index' | 'blk' | 'version' | 'base'>[]): Promise<void> {
+    const snaps = new Map(sent.map((s) => [s.index, s]));
     const run = async (): Promise<void> => {
       const bs = this.blockSize;
       // A truncate sets the size; a write commit asks it to grow to the end of the writes it
@@ -406,14 +543,13 @@ export class OpenFile extends StoredFile {
       });
       this.commits++;
       for (const p of placed) {
-        const s = snaps.find((x) => x.index === p.index)!;
-        this.blocks[p.index] = {
-          index: p.index,
-          id: p.id,
-          size: p.size,
-          nodes: p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url),
-          cap: '',
-        };
+        const s = snaps.get(p.index)!;
+        const nodes = p.nodes.map((id) => ({ id, url: this.core.nodeUrl(id) ?? '' })).filter((n) => n.url);
+        const old = this.blocks[p.index];
+        // an overlay goes on top of the slot (the master also drops the ones it covers; the
+        // next refresh says which)
+        if (p.segs && old) this.blocks[p.index] = { ...old, over: [...(old.over ?? []), { id: p.id, size: p.size, segs: p.segs, nodes, cap: '' }] };
+        else this.blocks[p.index] = { index: p.index, id: p.id, size: p.size, nodes, cap: '' };
         if (this.dirty.get(p.index) !== s.blk) continue;
         if (s.blk.version === s.version) this.dropDirty(p.index);
         // written to since: what it holds now builds on the block just committed

@@ -2,13 +2,17 @@
 // with the capabilities to read each block, the ticket that shows this session opened it,
 // and its blocks' bytes read back and decrypted through the client's cache. OpenFile
 // (open-file.ts) adds this process's writes on top.
-import { SEGMENT, sealedRange } from '../protocol/block-format.js';
+import { SEGMENT, sealedRange, slotReach } from '../protocol/block-format.js';
 import { DEFAULTS } from '../defaults.js';
-import type { OpenInfo, RemoteBlock } from '../protocol/methods.js';
+import type { OpenInfo, RemoteBlock, RemoteOverlay } from '../protocol/methods.js';
 import type { Attr } from '../protocol/types.js';
 import type { ClientCore } from './core.js';
 import { importBlockKey, openSegments, type BlockKey } from './crypto.js';
 import { wholeBlock, type Plain } from './plaintext.js';
+import { headOf, positions, runs } from './slot-layout.js';
+
+/** What a short segment or a hole in the middle of a read reads as. */
+const ZEROS = Buffer.alloc(SEGMENT);
 
 export abstract class StoredFile {
   readonly ino: number;
@@ -51,10 +55,11 @@ export abstract class StoredFile {
       const b = this.blocks[idx];
       if (!b) return { id: null };
       const first = Math.floor(from / SEGMENT);
-      const last = Math.floor((Math.min(to, b.size) - 1) / SEGMENT);
-      if (last < first) return { id: b.id }; // past the stored bytes: zeros
-      const span = sequential ? wholeBlock(b) : { first, last };
+      const last = Math.floor((Math.min(to, slotReach(b)) - 1) / SEGMENT);
+      if (last < first) return { id: headOf(b) }; // past the stored bytes: zeros
       try {
+        if (b.over?.length) return { id: headOf(b), plain: await this.layered(b, first, last, sequential) };
+        const span = sequential ? wholeBlock(b) : { first, last };
         const parts = await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
         return { id: b.id, plain: { parts, start: first * SEGMENT } };
       } catch (err) {
@@ -62,6 +67,51 @@ export abstract class StoredFile {
         await this.refresh();
       }
     }
+  }
+
+  /**
+   * Segments first..last of a slot with overlays, each from the object that holds it
+   * (slot-layout.ts), as one run of whole segments: a segment shorter than 64 KiB, or a
+   * hole, reads as zeros up to the next one.
+   */
+  private async layered(b: RemoteBlock, first: number, last: number, sequential: boolean): Promise<Plain> {
+    const rs = runs(b, first, last);
+    const got = await Promise.all(
+      rs.map((run): Promise<Buffer[] | undefined> => {
+        const { from } = run;
+        if (from.kind === 'hole') return Promise.resolve(undefined);
+        if (from.kind === 'block') {
+          const span = sequential ? wholeBlock(b) : run;
+          return this.core.cache.segments(b.id, run.first, run.last, span, (lo, hi) => this.fetch(b, lo, hi));
+        }
+        const o = from.overlay;
+        return this.core.cache.segments(o.id, run.first, run.last, run, (lo, hi) => this.fetchOverlay(b.index, o, lo, hi));
+      }),
+    );
+    const parts: Buffer[] = [];
+    rs.forEach((run, i) => {
+      for (let k = run.first; k <= run.last; k++) {
+        const seg = got[i]?.[k - run.first];
+        if (seg) parts.push(seg);
+        const length = seg?.length ?? 0;
+        if (length < SEGMENT && k < last) parts.push(ZEROS.subarray(length));
+      }
+    });
+    return { parts, start: first * SEGMENT };
+  }
+
+  /** The plaintexts of slot segments first..last, which overlay `o` of slot `index` holds in a row. */
+  private fetchOverlay(index: number, o: RemoteOverlay, first: number, last: number): Promise<Buffer[]> {
+    const identity = { ino: this.ino, index, id: o.id };
+    const at = positions(o, first, last);
+    const key = this.blockKey();
+    const object: RemoteBlock = { index, id: o.id, size: o.size, nodes: o.nodes, cap: o.cap };
+    return this.core.io.get(
+      object,
+      (sealed: Buffer) => openSegments(key, identity, o.size, at.first, at.last, sealed, o.segs),
+      (node: string) => this.core.reportCorrupt(this.ino, this.ticket, o.id, node),
+      sealedRange(o.size, at.first, at.last),
+    );
   }
 
   /** The plaintexts of segments first..last of a remote block. */
@@ -83,7 +133,7 @@ export abstract class StoredFile {
     return this.cryptoKey;
   }
 
-  private async refreshIfStale(): Promise<void> {
+  protected async refreshIfStale(): Promise<void> {
     if (Date.now() - this.infoTime > DEFAULTS.capabilityTtlMs / 2) await this.refresh();
   }
 
@@ -97,7 +147,7 @@ export abstract class StoredFile {
     // a commit of ours landed while the answer travelled: keep our newer slots and take
     // only the capabilities and replica lists of the blocks both sides agree on
     for (const b of info.blocks) {
-      if (b && this.blocks[b.index]?.id === b.id) this.blocks[b.index] = b;
+      if (b && headOf(this.blocks[b.index]) === headOf(b)) this.blocks[b.index] = b;
     }
   }
 }

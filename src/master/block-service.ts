@@ -2,12 +2,13 @@
 // the nodes that replace one that failed, the commit that swaps new blocks in, and a reader's
 // report of a bad copy. Every call shows the open ticket for the inode (resolve.ts byIno).
 import { DEFAULTS } from '../defaults.js';
-import { bytesOnNode } from '../protocol/block-format.js';
+import { bytesOnNode, overlayFault, SEGMENT, slotReach } from '../protocol/block-format.js';
 import { REASON } from '../protocol/reasons.js';
 import { DfsError } from '../rpc/errors.js';
 import { arr, bool, int, obj, optInt, optStr, str } from '../rpc/params.js';
 import type { Handlers } from '../rpc/peer.js';
 import { minCopies, type ConnContext, type MasterContext, type MasterHandlers } from './context.js';
+import { fileObjects, headOf, MAX_OVERLAYS } from './block-overlays.js';
 import { attrOf } from './namespace.js';
 import type { NamespaceOps } from './namespace-ops.js';
 import { allowed, isSuperuser, R_OK, W_OK, withoutSetIds } from './permissions.js';
@@ -75,7 +76,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       const n = paths.byIno(c, meta);
       if (!allowed(c, n, R_OK) && !allowed(c, n, W_OK)) deny('read the file');
       const id = str(meta, 'id', 64);
-      if (!n.blocks?.some((b) => b?.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
+      if (![...fileObjects(n.blocks ?? [])].some((b) => b.id === id)) throw new DfsError('EINVAL', `block ${id} is not part of this file`);
       await m.replication.dropCorrupt(id, str(meta, 'node', 64));
     },
 
@@ -102,25 +103,38 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
           throw new DfsError('EINVAL', `block ${id} names ${nodes.length} node(s); a write needs ${minCopies(m.config, n.replicas)}`);
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         const base = b.base === null ? null : optStr(b, 'base', 64);
-        return { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.state.blockSize), nodes, base };
+        const placement = { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.state.blockSize), nodes, base };
+        if (b.segs === undefined) return placement;
+        const segs = arr(b, 'segs', m.state.blockSize / SEGMENT).map((x) => (typeof x === 'number' ? x : -1));
+        const fault = overlayFault({ size: placement.size, segs }, m.state.blockSize);
+        if (fault) throw new DfsError('EINVAL', `block ${placement.index}: ${fault}`);
+        return { ...placement, segs };
       });
       for (const p of placed) {
-        if (p.base !== undefined && (n.blocks![p.index]?.id ?? null) !== p.base) {
+        const slot = n.blocks![p.index];
+        if (p.base !== undefined && headOf(slot) !== p.base) {
           throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: REASON.staleBase });
         }
+        if (!p.segs) continue;
+        // an overlay lies over a stored block, in a commit that does not cut the file
+        if (!slot || p.base === undefined || truncate) throw new DfsError('EINVAL', `block ${p.index}: an overlay needs the block it lies over`);
+        if ((slot.over?.length ?? 0) >= MAX_OVERLAYS) {
+          throw new DfsError('EAGAIN', `block ${p.index} carries ${MAX_OVERLAYS} overlays: fold them`, { reason: REASON.staleBase });
+        }
       }
+      if (new Set(placed.map((p) => p.index)).size !== placed.length) throw new DfsError('EINVAL', 'a commit places each slot once');
       if (truncate && asked % m.state.blockSize !== 0) {
         // the block that will end the file must end at the new size: a writer that did not
         // know the stored block reached further (it has an old block list) gets to send it cut
         const idx = Math.floor(asked / m.state.blockSize);
         const ending = placed.find((p) => p.index === idx) ?? n.blocks![idx];
-        if (ending && ending.size > asked % m.state.blockSize) {
+        if (ending && slotReach(ending) > asked % m.state.blockSize) {
           throw new DfsError('EAGAIN', `block ${idx} reaches past the new size`, { reason: REASON.staleBase });
         }
       }
       for (const p of placed) m.allocations.release(p.id);
       const size = truncate ? asked : Math.max(asked, n.size);
-      const blocks = placed.map(({ index, id, size: bytes, nodes }) => ({ index, id, size: bytes, nodes }));
+      const blocks = placed.map(({ index, id, size: bytes, nodes, segs }) => ({ index, id, size: bytes, nodes, ...(segs ? { segs } : {}) }));
       const records: MutationRecord[] = [{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }];
       // a write by anyone but a superuser (CAP_FSETID on Linux) drops the set-id bits
       const mode = isSuperuser(c) ? n.mode : withoutSetIds(c, n);

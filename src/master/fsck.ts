@@ -5,6 +5,7 @@ import type { DamagedFile, FsckReport } from '../protocol/types.js';
 import type { MasterContext } from './context.js';
 import { listNodeBlocks } from './node-blocks.js';
 import type { Inode } from './namespace.js';
+import { fileObjects } from './block-overlays.js';
 
 const MAX_LISTED = 1000;
 
@@ -65,8 +66,7 @@ export function fsck(m: MasterContext, root: Inode, rootPath: string, lists: Map
     const d: DamagedFile = { path: p, ino: n.ino, blocks: 0, missing: 0, lost: 0, underReplicated: 0, replicas: n.replicas };
     const want = m.nodes.copiesPossible(n.replicas);
     if (want < n.replicas) r.beyondNodes++;
-    for (const ref of n.blocks!) {
-      if (!ref) continue;
+    for (const ref of fileObjects(n.blocks!)) {
       d.blocks++;
       const info = m.state.blocks.get(ref.id);
       const held = info ? replication.holders(info).filter((node) => lists.get(node)?.has(ref.id) ?? unverified.includes(node)) : [];

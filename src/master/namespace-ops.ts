@@ -4,7 +4,7 @@
 // (inode-service.ts). `label` is what a message names (a path, or a name in a directory).
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
-import type { OpenInfo } from '../protocol/methods.js';
+import type { NodeAddress, OpenInfo, RemoteBlock } from '../protocol/methods.js';
 import type { FileTime } from '../protocol/types.js';
 import type { MasterContext } from './context.js';
 import { attrOf, type Inode } from './namespace.js';
@@ -119,16 +119,21 @@ export class NamespaceOps {
    */
   openInfo(c: Caller, n: Inode, allocate = 0, write = false): OpenInfo {
     const key = this.m.keys.unwrap(n.key!, n.ino).toString('base64');
-    const blocks = n.blocks!.map((b, index) => {
-      if (!b) return null;
-      const info = this.m.state.blocks.get(b.id);
+    const where = (id: string): { nodes: NodeAddress[]; cap: string } => {
+      const info = this.m.state.blocks.get(id);
       // copies a client found bad are offered last: a read tries them only when nothing else is left
-      const suspect = (id: string): number => (info?.suspect?.has(id) ? 1 : 0);
+      const suspect = (node: string): number => (info?.suspect?.has(node) ? 1 : 0);
       const nodes = [...(info?.nodes ?? [])]
-        .filter((id) => this.m.nodes.isAlive(id))
+        .filter((node) => this.m.nodes.isAlive(node))
         .sort((x, y) => suspect(x) - suspect(y))
-        .map((id) => ({ id, url: this.m.nodes.url(id)! }));
-      return { index, id: b.id, size: b.size, nodes, cap: this.m.capabilities.sign('r', b.id) };
+        .map((node) => ({ id: node, url: this.m.nodes.url(node)! }));
+      return { nodes, cap: this.m.capabilities.sign('r', id) };
+    };
+    const blocks = n.blocks!.map((b, index): RemoteBlock | null => {
+      if (!b) return null;
+      const remote: RemoteBlock = { index, id: b.id, size: b.size, ...where(b.id) };
+      if (b.over?.length) remote.over = b.over.map((o) => ({ id: o.id, size: o.size, segs: o.segs, ...where(o.id) }));
+      return remote;
     });
     const out: OpenInfo = { attr: attrOf(n), key, blockSize: this.m.state.blockSize, blocks, ticket: this.m.capabilities.ticket(c, n.ino, write), writable: write };
     if (allocate > 0) {

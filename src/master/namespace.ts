@@ -3,11 +3,10 @@
 // in the journal.
 import { TYPE_BITS, type Attr, type FileType } from '../protocol/types.js';
 import type { BlockMap } from './block-map.js';
+import { addOverlay, objectsOf, type BlockRef } from './block-overlays.js';
+import type { BlockPlacement } from './records.js';
 
-export interface BlockRef {
-  id: string;
-  size: number;
-}
+export type { BlockRef, Overlay } from './block-overlays.js';
 
 export interface Inode {
   ino: number;
@@ -64,6 +63,8 @@ export function attrOf(n: Inode): Attr {
 }
 
 export class Namespace {
+  /** Overlays laid over blocks since start-up, replayed ones too (a test's probe that small writes go as overlays). */
+  overlaysLaid = 0;
   readonly inodes = new Map<number, Inode>();
   nextIno = ROOT_INO + 1;
 
@@ -197,22 +198,30 @@ export class Namespace {
     node.ctime = time;
   }
 
-  /** Replaces block slots and sets the size; slots past the new end are dropped. */
-  commit(ino: number, size: number, placed: { index: number; id: string; size: number; nodes: string[] }[], blockSize: number, time: number): void {
+  /**
+   * Replaces block slots, or lays overlays over them (placements with `segs`), and sets the
+   * size; slots past the new end are dropped.
+   */
+  commit(ino: number, size: number, placed: BlockPlacement[], blockSize: number, time: number): void {
     const node = this.inodes.get(ino);
     if (!node || node.type !== 'file') return;
     const list = node.blocks!;
     for (const p of placed) {
       const old = list[p.index];
-      if (old) this.blocks.unref(old.id);
+      this.blocks.ref(p.id, p.size, p.nodes);
+      if (p.segs && old) {
+        this.overlaysLaid++;
+        for (const gone of addOverlay(old, { id: p.id, size: p.size, segs: p.segs })) this.blocks.unref(gone);
+        continue;
+      }
+      if (old) for (const o of objectsOf(old)) this.blocks.unref(o.id);
       while (list.length < p.index) list.push(null);
       list[p.index] = { id: p.id, size: p.size };
-      this.blocks.ref(p.id, p.size, p.nodes);
     }
     const keep = Math.ceil(size / blockSize);
     for (let i = keep; i < list.length; i++) {
       const old = list[i];
-      if (old) this.blocks.unref(old.id);
+      if (old) for (const o of objectsOf(old)) this.blocks.unref(o.id);
     }
     list.length = Math.min(list.length, keep);
     node.size = size;
@@ -221,7 +230,7 @@ export class Namespace {
 
   private drop(node: Inode): void {
     this.inodes.delete(node.ino);
-    for (const b of node.blocks ?? []) if (b) this.blocks.unref(b.id);
+    for (const b of node.blocks ?? []) if (b) for (const o of objectsOf(b)) this.blocks.unref(o.id);
   }
 
   private mustDir(ino: number): Inode {

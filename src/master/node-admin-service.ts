@@ -10,6 +10,7 @@ import { bool, str } from '../rpc/params.js';
 import type { MasterContext, MasterHandlers } from './context.js';
 import type { NodeEntry } from '../protocol/types.js';
 import type { Caller } from './permissions.js';
+import { fileObjects } from './block-overlays.js';
 
 function adminOnly(c: Caller, what: string): void {
   if (!c.user.admin) throw new DfsError('EPERM', `only an admin may ${what}`);
@@ -46,8 +47,8 @@ export function nodeAdminHandlers(m: MasterContext): MasterHandlers {
       for (const n of m.state.ns.inodes.values()) {
         if (!n.blocks) continue;
         const want = m.nodes.copiesPossible(n.replicas);
-        for (const ref of n.blocks) {
-          const b = ref ? m.state.blocks.get(ref.id) : undefined;
+        for (const ref of fileObjects(n.blocks)) {
+          const b = m.state.blocks.get(ref.id);
           if (!b) continue;
           const leaving = [...b.nodes].filter((id) => m.nodes.draining.has(id));
           if (leaving.length === 0) continue;

@@ -10,6 +10,8 @@ export interface BlockPlacement {
   size: number;
   /** Storage node ids holding a copy. */
   nodes: string[];
+  /** An overlay (block-overlays.ts): the slot's segments it holds, laid over what the slot holds. */
+  segs?: number[];
 }
 
 export type MutationRecord =

@@ -5,6 +5,7 @@
 import type { BlockMap } from './block-map.js';
 import type { Inode } from './namespace.js';
 import type { NodeRegistry } from './nodes.js';
+import { fileObjects } from './block-overlays.js';
 
 export interface ReplicationHealth {
   /** Blocks referenced by files. */
@@ -60,8 +61,7 @@ export function scanSlice(pass: ScanPass, files: Iterator<Inode>, max: number, v
     work += 1 + (list?.length ?? 0);
     if (!list) continue;
     const want = nodes.copiesPossible(next.value.replicas);
-    for (const ref of list) {
-      if (!ref) continue;
+    for (const ref of fileObjects(list)) {
       h.blocks++;
       const b = blocks.get(ref.id);
       // good copies; suspect ones (kept, not counted); copies on draining nodes, which count

@@ -12,6 +12,9 @@
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
 //
+// A file's slot is [id, size], or [id, size, [[id, size, segs], ...]] when overlays lie over
+// its block (block-overlays.ts).
+//
 // Frames stay around a megabyte, so neither writing nor loading builds one giant string, and
 // a million files cost a few hundred frames. A loader takes frames in any order but these
 // rules: header first, end last, an inode before its entries/fileblocks frames.
@@ -67,7 +70,7 @@ interface SnapInode {
   /** Devices only; snapshots from before special files have none. */
   rdev?: number;
   entries?: [string, number][];
-  blocks?: ([string, number] | null)[];
+  blocks?: (SlotFrame | null)[];
 }
 
 type Frame =
@@ -77,7 +80,7 @@ type Frame =
   | { t: 'sessions'; list: Session[] }
   | { t: 'inodes'; list: SnapInode[] }
   | { t: 'entries'; ino: number; list: [string, number][] }
-  | { t: 'fileblocks'; ino: number; list: ([string, number] | null)[] }
+  | { t: 'fileblocks'; ino: number; list: (SlotFrame | null)[] }
   | { t: 'blocks'; list: [string, number, number, string[], string[]?][] }
   | { t: 'garbage'; list: [string, string[]][] }
   | { t: 'requests'; list: [string, number][] }
@@ -163,7 +166,12 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-const blockPair = (b: BlockRef | null): [string, number] | null => (b ? [b.id, b.size] : null);
+/** A slot as a snapshot keeps it: [id, size], and its overlays as [id, size, segs] when it has some. */
+type SlotFrame = [string, number] | [string, number, [string, number, number[]][]];
+const blockPair = (b: BlockRef | null): SlotFrame | null => {
+  if (!b) return null;
+  return b.over?.length ? [b.id, b.size, b.over.map((o) => [o.id, o.size, o.segs])] : [b.id, b.size];
+};
 
 /**
  * Writes the whole state to `fd` synchronously, so the snapshot is exactly the state between
@@ -275,7 +283,13 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
   };
   const node = (id: string): string => state.blocks.internNode(id);
   // a block id already in the map is shared, not stored twice
-  const blockRef = (b: [string, number] | null): BlockRef | null => (b ? { id: state.blocks.get(b[0])?.id ?? b[0], size: b[1] } : null);
+  const shared = (id: string): string => state.blocks.get(id)?.id ?? id;
+  const blockRef = (b: SlotFrame | null): BlockRef | null => {
+    if (!b) return null;
+    const ref: BlockRef = { id: shared(b[0]), size: b[1] };
+    if (b.length === 3) ref.over = b[2].map(([id, size, segs]) => ({ id: shared(id), size, segs }));
+    return ref;
+  };
   const scan = scanFrames(file, SNAPSHOT_FORMAT, (value) => {
     const f = value as Frame;
     if (end) throw new FormatError(file, 'frames after the end frame');

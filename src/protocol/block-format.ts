@@ -32,3 +32,34 @@ export function sealedRange(plainLength: number, first: number, last: number): {
 export function bytesOnNode(plainLength: number): number {
   return sealedLength(plainLength) + BLOCK_FILE_HEADER_BYTES;
 }
+
+/** An overlay (src/master/block-overlays.ts): its plaintext bytes and the slot's segments it holds, ascending. */
+export interface OverlayShape {
+  size: number;
+  segs: number[];
+}
+
+/** How far an overlay's bytes reach in its slot. */
+export function overlayReach(o: OverlayShape): number {
+  return o.segs[o.segs.length - 1] * SEGMENT + (o.size - (o.segs.length - 1) * SEGMENT);
+}
+
+/** Why an overlay of `size` bytes holding `segs` cannot be one in a block of `blockSize`, or undefined when it can. */
+export function overlayFault(o: OverlayShape, blockSize: number): string | undefined {
+  const { segs, size } = o;
+  if (segs.length === 0) return 'an overlay holds at least one segment';
+  for (let i = 0; i < segs.length; i++) {
+    if (!Number.isInteger(segs[i]) || segs[i] < 0 || (i > 0 && segs[i] <= segs[i - 1])) return 'overlay segments must ascend';
+  }
+  // every segment whole but the last, which holds at least one byte
+  if (size <= (segs.length - 1) * SEGMENT || size > segs.length * SEGMENT) return `an overlay of ${segs.length} segment(s) cannot hold ${size} bytes`;
+  if (overlayReach(o) > blockSize) return 'an overlay reaches past its block';
+  return undefined;
+}
+
+/** How far a slot's bytes reach: its block's, or an overlay's beyond them. */
+export function slotReach(b: { size: number; over?: OverlayShape[] }): number {
+  let reach = b.size;
+  for (const o of b.over ?? []) reach = Math.max(reach, overlayReach(o));
+  return reach;
+}

@@ -35,7 +35,19 @@ interface Method<Req, Res> {
 export type NodeAddress = { id: string; url: string };
 
 /** A block of a file, where its copies are, and the capability to read it. */
-export type RemoteBlock = { index: number; id: string; size: number; nodes: NodeAddress[]; cap: string };
+export type RemoteBlock = {
+  index: number;
+  id: string;
+  /** Plaintext bytes of the block itself (its overlays may reach further: slotReach). */
+  size: number;
+  nodes: NodeAddress[];
+  cap: string;
+  /** Overlays laid over the block by small writes, newest last (src/master/block-overlays.ts). */
+  over?: RemoteOverlay[];
+};
+
+/** An overlay as a reader fetches it: a stored object holding whole segments `segs` of its slot. */
+export type RemoteOverlay = { id: string; size: number; segs: number[]; nodes: NodeAddress[]; cap: string };
 
 /** A block id handed to a writer: the nodes to store it on and the capability to write it. */
 export type Allocated = {
@@ -63,7 +75,15 @@ export type OpenInfo = {
 };
 
 /** A block a writer stored, for fs.commit: where, and the block it replaces (its base). */
-export type Placement = { index: number; id: string; size: number; nodes: string[]; base?: string | null };
+export type Placement = {
+  index: number;
+  id: string;
+  size: number;
+  nodes: string[];
+  base?: string | null;
+  /** An overlay: the slot's segments the stored object holds, laid over the slot's present contents. */
+  segs?: number[];
+};
 
 export type Whoami = { user: string; uid: number; gid: number; admin: boolean; groups: number[]; mfa: boolean };
 

@@ -401,6 +401,8 @@ export interface Shape {
   blockSize: number;
   mounts: number;
   mmap: boolean;
+  /** Offsets gather around these boundaries too, and lengths around this size (blocks of several segments). */
+  segment?: number;
 }
 
 /** Every step the exerciser may take, with arguments drawn around block boundaries. */
@@ -410,15 +412,20 @@ export function commandArbitraries(shape: Shape): fc.Arbitrary<Cmd>[] {
   const mount = fc.integer({ min: 0, max: shape.mounts - 1 });
   const name = fc.constantFrom(...NAMES);
   const seed = fc.integer({ min: 1, max: 0x7fffffff });
+  const S = shape.segment;
+  const near = (unit: number, count: number): fc.Arbitrary<number> =>
+    fc.tuple(fc.integer({ min: 0, max: count }), fc.integer({ min: -3, max: 3 })).map(([k, d]) => Math.max(0, k * unit + d));
   const offset = fc.oneof(
     { weight: 3, arbitrary: fc.integer({ min: 0, max: 6 * B }) },
-    { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: -3, max: 3 })).map(([k, d]) => Math.max(0, k * B + d)) },
+    { weight: 3, arbitrary: near(B, 6) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) },
+    ...(S ? [{ weight: 3, arbitrary: near(S, (3 * B) / S) }] : []),
   );
   const length = fc.oneof(
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 64 }) },
     { weight: 3, arbitrary: fc.integer({ min: 1, max: B + 100 }) },
     { weight: 1, arbitrary: fc.integer({ min: B, max: 3 * B }) },
+    ...(S ? [{ weight: 3, arbitrary: fc.integer({ min: 1, max: S + 100 }) }] : []),
   );
   const how: fc.Arbitrary<OpenHow> = fc.record({
     access: fc.constantFrom<OpenHow['access']>('rw', 'rw', 'rw', 'r', 'w'),

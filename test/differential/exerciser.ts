@@ -12,6 +12,8 @@ export interface ExerciseOptions {
   options: WorldOptions;
   /** A fresh place for one run: the reference and the targets, each rooted at a new, empty directory. */
   newRun(): Promise<{ ref: Target; refRoot: string; mounts: Target[] }>;
+  /** Overlays the cluster's master has laid so far, where the setup can tell. */
+  overlaysLaid?: () => number;
   seed?: number;
   /** With `seed`, replays one counterexample (and its shrinking) instead of searching. */
   path?: string;

@@ -51,6 +51,27 @@ export class FileHandle {
     return this.file.truncate(size);
   }
 
+  /**
+   * Zeros over [pos, pos + length), at those offsets even when opened for append (fallocate's
+   * punch and zero range): one write a block, so the blocks the range covers are written
+   * whole and only the two it cuts into are read back.
+   */
+  async zero(pos: number, length: number): Promise<void> {
+    this.check(true);
+    const bs = this.file.blockSize;
+    const zeros = Buffer.alloc(Math.min(bs, length));
+    for (let at = pos, end = pos + length; at < end;) {
+      const n = Math.min(end - at, bs - (at % bs));
+      await this.file.write(at, zeros.subarray(0, n));
+      at += n;
+    }
+  }
+
+  /** The largest size the file can have (EFBIG past it). */
+  get maxSize(): number {
+    return this.file.maxSize;
+  }
+
   getattr(): Attr {
     return this.file.view();
   }

@@ -44,6 +44,14 @@ export interface MountFile {
   /** `data` is the kernel's buffer, valid until this resolves. Answers the bytes written. */
   write(pos: number, data: Buffer): Promise<number>;
   truncate(size: number): Promise<void>;
+  /**
+   * Bytes [pos, pos + length) read as zeros from now on, at those offsets whatever the open
+   * flags (O_APPEND too: fallocate's punch and zero range); EBADF unless open for writing. A
+   * range past the size grows it as a write would: the caller keeps to the size.
+   */
+  zero(pos: number, length: number): Promise<void>;
+  /** The largest size the file can have: writing or truncating past it is EFBIG (a local file system's s_maxbytes). */
+  readonly maxSize: number;
   flush(): Promise<void>;
   fsync(): Promise<void>;
   /** The last close: flushes, then lets go of the file. */

@@ -268,6 +268,8 @@ export class ClientMountBackend implements MountBackend {
       readInto: (pos, dst) => h.readInto(pos, dst),
       write: (pos, data) => h.write(pos, data),
       truncate: (size) => h.truncate(size),
+      zero: (pos, length) => h.zero(pos, length),
+      maxSize: h.maxSize,
       flush: () => h.flush(),
       fsync: () => h.fsync(),
       close,

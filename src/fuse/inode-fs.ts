@@ -24,6 +24,7 @@ import { KernelNames } from './kernel-names.js';
 import type { LowLevelOps } from './lowlevel-ops.js';
 import { NodeTable } from './node-table.js';
 import { OpenFiles } from './open-files.js';
+import { rangeOps } from './inode-range-ops.js';
 
 export interface InodeFsOptions {
   backend: MountBackend;
@@ -73,7 +74,15 @@ export class InodeFs {
       locks: new HeldLocks(),
     };
     const absentCaps = new AbsentCapabilities();
-    this.ops = { ...nameOps(this.ctx), ...attrOps(this.ctx), ...fileOps(this.ctx), ...dirOps(this.ctx), ...xattrOps(this.ctx, absentCaps), ...lockOps(this.ctx) };
+    this.ops = {
+      ...nameOps(this.ctx),
+      ...attrOps(this.ctx),
+      ...fileOps(this.ctx),
+      ...dirOps(this.ctx),
+      ...xattrOps(this.ctx, absentCaps),
+      ...lockOps(this.ctx),
+      ...rangeOps(this.ctx),
+    };
     o.backend.onInvalidate((change) => {
       if (change.kind === 'inode') absentCaps.forget(change.ino);
       return cache.changed(change);

@@ -14,6 +14,8 @@ function file(ino: number): MountFile {
     readInto: async () => 0,
     write: async (_p, d) => d.length,
     truncate: nothing,
+    zero: nothing,
+    maxSize: 1 << 30,
     flush: nothing,
     fsync: nothing,
     close: nothing,

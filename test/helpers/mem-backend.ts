@@ -304,6 +304,9 @@ export class MemSession implements MountBackend, StoreListener {
   }
 }
 
+/** The largest size a memory file answers (the layer holds fallocate and copy_file_range to it; writes are not checked). */
+const MEM_MAX_SIZE = 1 << 30;
+
 /** An open file: writes go straight into the inode; others hear of them at flush (a commit). */
 class MemFile implements MountFile {
   private closed = false;
@@ -337,6 +340,14 @@ class MemFile implements MountFile {
     this.session.store.write(this.n, this.flags.append ? this.n.size : pos, data);
     this.dirty = true;
     return data.length;
+  }
+
+  readonly maxSize = MEM_MAX_SIZE;
+
+  async zero(pos: number, length: number): Promise<void> {
+    this.check(true);
+    this.session.store.write(this.n, pos, Buffer.alloc(length));
+    this.dirty = true;
   }
 
   async truncate(size: number): Promise<void> {

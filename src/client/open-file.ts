@@ -263,8 +263,9 @@ export class OpenFile extends StoredFile {
         base = got.id;
         plain = got.plain?.parts;
       }
-      // bytes past the end of file in a kept block must read as zeros
-      const made = dirtyFrom(this.core.pool(this.blockSize), plain, valid, base);
+      // bytes past the end of file in a kept block must read as zeros (the size as it is
+      // after the read, which may have brought the master's newer one)
+      const made = dirtyFrom(this.core.pool(this.blockSize), plain, Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize)), base);
       this.dirty.set(idx, made);
       this.buffered += this.blockSize;
       // its upload will need a block id: ask now, in the background, so it need not wait for one

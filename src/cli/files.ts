@@ -1,5 +1,6 @@
 // File commands that work without a mount: stat, mkdir, mv, chmod, chown, chgrp, replicas
-// (ls is in list.ts, put, get and cat in transfer.ts, rm and the trash in trash.ts).
+// (ls is in list.ts, put, get and cat in transfer.ts, rm and the trash in trash.ts, extended
+// attributes in xattr.ts).
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DfsClient } from '../client/client.js';

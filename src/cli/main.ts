@@ -16,6 +16,7 @@ import { versionString } from '../version.js';
 import { registerTransferCommands } from './transfer.js';
 import { registerTrashCommands } from './trash.js';
 import { registerUsageCommands } from './usage.js';
+import { registerXattrCommands } from './xattr.js';
 
 const program = new Command();
 program
@@ -59,6 +60,7 @@ registerNodeCommands(program, globals);
 registerAccountCommands(program, globals);
 registerListCommand(program, globals);
 registerFileCommands(program, globals);
+registerXattrCommands(program, globals);
 registerTrashCommands(program, globals);
 registerTransferCommands(program, globals);
 registerUsageCommands(program, globals);

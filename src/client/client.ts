@@ -2,7 +2,7 @@
 // Metadata goes to the master (master-session.ts; accounts and the cluster in
 // accounts-client.ts); block bytes go straight to the storage nodes.
 import type { Attr, DirEntry, FileTime, FileType, PathInfo, StatFs, TrashItem } from '../protocol/types.js';
-import type { Allocated, NodeAddress, OpenInfo, Res } from '../protocol/methods.js';
+import type { Allocated, ByIno, NodeAddress, OpenInfo, Res } from '../protocol/methods.js';
 import path from 'node:path';
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
@@ -16,6 +16,7 @@ import { clientLimits, type ClientLimits } from './limits.js';
 import { AccountsClient } from './accounts-client.js';
 import type { SessionOptions } from './master-session.js';
 import type { OpenFlags } from './types.js';
+import { walkPath } from './path-walk.js';
 
 export interface ClientOptions extends SessionOptions {
   cacheBytes?: number;
@@ -231,6 +232,32 @@ export class DfsClient extends AccountsClient implements ClientCore {
   /** A file's blocks and where their copies are; a directory's usage (`dfs info`). */
   info(p: string): Promise<PathInfo> {
     return this.call('fs.info', { path: normalizePath(p) });
+  }
+
+  // ---- extended attributes: the master keeps them by inode (xattr-service.ts) ----
+
+  /** The inode at `p` and the ticket that names it, for the calls by inode; `follow`: a symlink's target. */
+  async reach(p: string, follow = false): Promise<ByIno> {
+    const n = await walkPath(this, normalizePath(p), follow);
+    return { ino: n.attr.ino, ticket: n.ticket };
+  }
+
+  async getxattr(node: ByIno, name: string): Promise<Buffer> {
+    return Buffer.from((await this.call('ino.getxattr', { ino: node.ino, ticket: node.ticket, name })).value, 'base64');
+  }
+
+  /** The names (trusted.* only for an admin). */
+  async listxattr(node: ByIno): Promise<string[]> {
+    return (await this.call('ino.listxattr', { ino: node.ino, ticket: node.ticket })).names;
+  }
+
+  /** flags as setxattr(2): XATTR_CREATE 1, XATTR_REPLACE 2. */
+  async setxattr(node: ByIno, name: string, value: Buffer, flags = 0): Promise<void> {
+    await this.call('ino.setxattr', { ino: node.ino, ticket: node.ticket, name, value: value.toString('base64'), flags });
+  }
+
+  async removexattr(node: ByIno, name: string): Promise<void> {
+    await this.call('ino.removexattr', { ino: node.ino, ticket: node.ticket, name });
   }
 
   // ---- files ----

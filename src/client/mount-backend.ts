@@ -143,20 +143,20 @@ export class ClientMountBackend implements MountBackend {
     return this.entry(await this.client.call('ino.link', { ino: node.ino, ticket: node.ticket, newParent: newParent.ino, newPticket: newParent.ticket, newName }));
   }
 
-  async getxattr(node: NodeRef, name: string): Promise<Buffer> {
-    return Buffer.from((await this.client.call('ino.getxattr', { ino: node.ino, ticket: node.ticket, name })).value, 'base64');
+  getxattr(node: NodeRef, name: string): Promise<Buffer> {
+    return this.client.getxattr(node, name);
   }
 
-  async listxattr(node: NodeRef): Promise<string[]> {
-    return (await this.client.call('ino.listxattr', { ino: node.ino, ticket: node.ticket })).names;
+  listxattr(node: NodeRef): Promise<string[]> {
+    return this.client.listxattr(node);
   }
 
-  async setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void> {
-    await this.client.call('ino.setxattr', { ino: node.ino, ticket: node.ticket, name, value: value.toString('base64'), flags });
+  setxattr(node: NodeRef, name: string, value: Buffer, flags: number): Promise<void> {
+    return this.client.setxattr(node, name, value, flags);
   }
 
-  async removexattr(node: NodeRef, name: string): Promise<void> {
-    await this.client.call('ino.removexattr', { ino: node.ino, ticket: node.ticket, name });
+  removexattr(node: NodeRef, name: string): Promise<void> {
+    return this.client.removexattr(node, name);
   }
 
   private owner(owner: bigint): string {

@@ -12,12 +12,11 @@
 // JavaScript thread free but copied every segment in and out and cost twice the CPU, and
 // on a 2-core machine CPU, not the JavaScript thread, is what runs out (see native-notes).
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { SEGMENT, SEGMENT_OVERHEAD, sealedLength, sealedRange, segmentCount } from '../protocol/block-format.js';
+import { PAGE, SEGMENT, SEGMENT_OVERHEAD, sealedLength, sealedRange, segmentCount } from '../protocol/block-format.js';
 import { DfsError } from '../rpc/errors.js';
 
 const NONCE = 12;
 const TAG = 16;
-const SEALED_SEGMENT = SEGMENT + SEGMENT_OVERHEAD;
 const CIPHER = 'aes-256-gcm';
 
 export type BlockKey = KeyObject;
@@ -33,26 +32,33 @@ function segmentAad(b: BlockIdentity, seg: number): Buffer {
   return Buffer.from(`dfs-block:${b.ino}:${b.index}:${b.id}:${seg}`);
 }
 
+/** An overlay's page: named by the slot's page number, in a domain of its own. */
+function pageAad(b: BlockIdentity, page: number): Buffer {
+  return Buffer.from(`dfs-page:${b.ino}:${b.index}:${b.id}:${page}`);
+}
+
 export function importBlockKey(key: Buffer): BlockKey {
   return createSecretKey(key);
 }
 
 /**
  * Seals `plain` as block `b`; into `into` (at least sealedLength bytes) when given. An
- * overlay (src/master/block-overlays.ts) passes `numbers`, the slot's segment number of each
- * of its segments, which its associated data names in place of the position.
+ * overlay (src/master/block-overlays.ts) passes `pages`, the slot's page number of each of
+ * its 4 KiB pages: it is sealed page by page, each named by its number in the slot.
  */
-export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer, numbers?: readonly number[]): Buffer {
-  const n = segmentCount(plain.length);
-  const size = sealedLength(plain.length);
+export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?: Buffer, pages?: readonly number[]): Buffer {
+  const unit = pages ? PAGE : SEGMENT;
+  const sealedUnit = unit + SEGMENT_OVERHEAD;
+  const n = segmentCount(plain.length, unit);
+  const size = sealedLength(plain.length, unit);
   const out = into ? into.subarray(0, size) : Buffer.allocUnsafe(size);
   const nonces = randomBytes(NONCE * n);
   for (let i = 0; i < n; i++) {
-    const at = i * SEALED_SEGMENT;
+    const at = i * sealedUnit;
     const nonce = nonces.subarray(i * NONCE, (i + 1) * NONCE);
-    const seg = plain.subarray(i * SEGMENT, (i + 1) * SEGMENT);
+    const seg = plain.subarray(i * unit, (i + 1) * unit);
     const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG });
-    cipher.setAAD(segmentAad(b, numbers ? numbers[i] : i));
+    cipher.setAAD(pages ? pageAad(b, pages[i]) : segmentAad(b, i));
     nonce.copy(out, at);
     cipher.update(seg).copy(out, at + NONCE);
     cipher.final();
@@ -67,19 +73,22 @@ export function sealBlock(key: BlockKey, b: BlockIdentity, plain: Buffer, into?:
  * hands it over: joining them would cost a 4 MiB copy per block, and a fresh 4 MiB buffer
  * that V8 counts towards its next full garbage collection. EIO when any segment was
  * altered, moved, cut short or belongs elsewhere. The whole block is segments
- * 0..segmentCount(plainLength) - 1. An overlay's `numbers` are as sealBlock's.
+ * 0..segmentCount(plainLength) - 1. An overlay's `pages` are as sealBlock's, and first..last
+ * are positions among them.
  */
-export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, last: number, sealed: Buffer, numbers?: readonly number[]): Buffer[] {
-  const expect = sealedRange(plainLength, first, last);
+export function openSegments(key: BlockKey, b: BlockIdentity, plainLength: number, first: number, last: number, sealed: Buffer, pages?: readonly number[]): Buffer[] {
+  const unit = pages ? PAGE : SEGMENT;
+  const sealedUnit = unit + SEGMENT_OVERHEAD;
+  const expect = sealedRange(plainLength, first, last, unit);
   if (first > last || sealed.length !== expect.length) {
     throw new DfsError('EIO', `block ${b.index}: ${sealed.length} stored bytes where ${expect.length} were expected`);
   }
   const out: Buffer[] = [];
   try {
     for (let k = 0; k <= last - first; k++) {
-      const seg = sealed.subarray(k * SEALED_SEGMENT, (k + 1) * SEALED_SEGMENT);
+      const seg = sealed.subarray(k * sealedUnit, (k + 1) * sealedUnit);
       const decipher = createDecipheriv(CIPHER, key, seg.subarray(0, NONCE), { authTagLength: TAG });
-      decipher.setAAD(segmentAad(b, numbers ? numbers[first + k] : first + k));
+      decipher.setAAD(pages ? pageAad(b, pages[first + k]) : segmentAad(b, first + k));
       decipher.setAuthTag(seg.subarray(seg.length - TAG));
       out.push(decipher.update(seg.subarray(NONCE, seg.length - TAG)));
       decipher.final();

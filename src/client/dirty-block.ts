@@ -4,7 +4,7 @@
 // is pinned by every upload that has yet to read it and recycled only when none has.
 import type { BufferPool } from './buffer-pool.js';
 import { Extents } from './extents.js';
-import { SEGMENT } from '../protocol/block-format.js';
+import { PAGE } from '../protocol/block-format.js';
 import { copyUpTo } from './plaintext.js';
 
 /** A recycled block buffer and the uploads that have yet to read it. */
@@ -29,9 +29,10 @@ export interface DirtyBlock {
   extents: Extents;
   /**
    * A sparse block (written in the middle of a stored slot, nothing read yet): only the bytes
-   * written, in 64 KiB buffers by segment number; the stored bytes around them are read when
-   * the block is uploaded, as an overlay of just those segments (open-file.ts). `buf` holds
-   * nothing then. Undefined: `buf` holds the slot's bytes.
+   * written, in 4 KiB buffers by page number, so that memory holds about what
+   * was written; the stored bytes around them are read when the block is uploaded, as an
+   * overlay of the pages they touch (open-file.ts). `buf` holds nothing then.
+   * Undefined: `buf` holds the slot's bytes.
    */
   sparse?: Map<number, Buffer>;
 }
@@ -53,9 +54,9 @@ export interface OverlaySnapshot {
   version: number;
   /** The slot's present contents it was composed on. */
   base: string | null;
-  /** The overlay's plaintext: segments `segs` of the slot, each whole but the last. */
+  /** The overlay's plaintext: pages `pages` of the slot, each whole but the last. */
   plain: Buffer;
-  segs: number[];
+  pages: number[];
 }
 
 /** A block uploaded for a commit. */
@@ -66,8 +67,8 @@ export interface Placed {
   nodes: string[];
   /** The block this one replaces, as the writer saw it: the master refuses the commit if the slot holds another. */
   base: string | null;
-  /** An overlay: the slot's segments it holds. */
-  segs?: number[];
+  /** An overlay: the slot's pages it holds. */
+  pages?: number[];
 }
 
 /** What a commit does besides placing blocks. */
@@ -123,22 +124,22 @@ export function sparseBlock(base: string | null, length: number): DirtyBlock {
 }
 
 /**
- * Writes `data` at byte `at` of sparse block `d`, taking a segment buffer from `take` for
- * each segment it first touches; returns how many it took.
+ * Writes `data` at byte `at` of sparse block `d`, taking a page buffer from `take` for
+ * each page it first touches; returns how many it took.
  */
 export function writeSparse(d: DirtyBlock, at: number, data: Buffer, take: () => Buffer): number {
   const sparse = d.sparse!;
   let took = 0;
   for (let x = at; x < at + data.length;) {
-    const k = Math.floor(x / SEGMENT);
-    const end = Math.min(at + data.length, (k + 1) * SEGMENT);
-    let seg = sparse.get(k);
-    if (!seg) {
-      seg = take();
-      sparse.set(k, seg);
+    const k = Math.floor(x / PAGE);
+    const end = Math.min(at + data.length, (k + 1) * PAGE);
+    let page = sparse.get(k);
+    if (!page) {
+      page = take();
+      sparse.set(k, page);
       took++;
     }
-    data.copy(seg, x - k * SEGMENT, x - at, end - at);
+    data.copy(page, x - k * PAGE, x - at, end - at);
     x = end;
   }
   d.extents.add(at, at + data.length);
@@ -149,16 +150,16 @@ export function writeSparse(d: DirtyBlock, at: number, data: Buffer, take: () =>
 export function layWritten(d: DirtyBlock, start: number, end: number, dst: Buffer, at: number): void {
   for (const [from, to] of d.extents.within(start, end)) {
     for (let x = from; x < to;) {
-      const k = Math.floor(x / SEGMENT);
-      const stop = Math.min(to, (k + 1) * SEGMENT);
-      d.sparse!.get(k)!.copy(dst, at + x - start, x - k * SEGMENT, stop - k * SEGMENT);
+      const k = Math.floor(x / PAGE);
+      const stop = Math.min(to, (k + 1) * PAGE);
+      d.sparse!.get(k)!.copy(dst, at + x - start, x - k * PAGE, stop - k * PAGE);
       x = stop;
     }
   }
 }
 
-/** Gives a sparse block's segment buffers back to `pool`. */
+/** Gives a sparse block's page buffers back to `pool`. */
 export function releaseSparse(d: DirtyBlock, pool: BufferPool): void {
-  for (const seg of d.sparse?.values() ?? []) pool.give(seg);
+  for (const page of d.sparse?.values() ?? []) pool.give(page);
   d.sparse?.clear();
 }

@@ -11,7 +11,7 @@
 import { DEFAULTS } from '../defaults.js';
 import { DfsError } from '../rpc/errors.js';
 import type { Attr } from '../protocol/types.js';
-import { SEGMENT, sealedLength, slotReach } from '../protocol/block-format.js';
+import { PAGE, sealedLength, slotReach } from '../protocol/block-format.js';
 import { sealBlock } from './crypto.js';
 import type { ClientCore } from './core.js';
 import type { OpenInfo } from '../protocol/methods.js';
@@ -40,7 +40,7 @@ import { withWriteRetries } from './write-retry.js';
 export class OpenFile extends StoredFile {
   size: number;
   private readonly dirty = new Map<number, DirtyBlock>();
-  /** Bytes the dirty blocks hold: a block buffer each, or a sparse block's segment buffers. */
+  /** Bytes the dirty blocks hold: a block buffer each, or a sparse block's page buffers. */
   private buffered = 0;
   /** Block ids at hand before an upload needs them. */
   private readonly spare: SpareIds;
@@ -212,8 +212,8 @@ export class OpenFile extends StoredFile {
       const n = Math.min(bs - inBlock, data.length - off);
       const blk = await this.dirtyBlock(idx, inBlock === 0 && n === bs);
       if (blk.sparse) {
-        const segPool = this.core.pool(SEGMENT);
-        this.buffered += SEGMENT * writeSparse(blk, inBlock, data.subarray(off, off + n), () => segPool.take());
+        const pages = this.core.pool(PAGE);
+        this.buffered += PAGE * writeSparse(blk, inBlock, data.subarray(off, off + n), () => pages.take());
       } else {
         const buf = blk.buf.data;
         // a write past the valid bytes leaves a gap that must read as zeros
@@ -249,7 +249,7 @@ export class OpenFile extends StoredFile {
       const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
       if (!whole && slot && valid > 0) {
         // a write into stored bytes reads nothing now: it is sent as an overlay of the
-        // segments it touched, with the stored bytes around it read then (composeOverlay)
+        // pages it touched, with the stored bytes around it read then (composeOverlay)
         const made = sparseBlock(base, valid);
         this.dirty.set(idx, made);
         this.spare.reserve(this.dirty.size);
@@ -280,13 +280,13 @@ export class OpenFile extends StoredFile {
     if (!d) return;
     this.dirty.delete(idx);
     this.buffered -= this.heldBy(d);
-    if (d.sparse) releaseSparse(d, this.core.pool(SEGMENT));
+    if (d.sparse) releaseSparse(d, this.core.pool(PAGE));
     else release(d.buf, this.core.pool(this.blockSize));
   }
 
   /** Bytes of buffers dirty block `d` holds. */
   private heldBy(d: DirtyBlock): number {
-    return d.sparse ? d.sparse.size * SEGMENT : this.blockSize;
+    return d.sparse ? d.sparse.size * PAGE : this.blockSize;
   }
 
   /**
@@ -382,9 +382,9 @@ export class OpenFile extends StoredFile {
           ...overlays.map((o, i) =>
             this.core.uploads.run(async () => {
               const a = alloc[snaps.length + i];
-              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: o.index, id: a.id }, o.plain, undefined, o.segs);
+              const sealed = sealBlock(this.blockKey(), { ino: this.ino, index: o.index, id: a.id }, o.plain, undefined, o.pages);
               const stored = await this.core.putReplicated(this.ino, this.ticket, o.index, a, sealed);
-              placed.push({ index: o.index, id: stored.id, size: o.plain.length, nodes: stored.nodes, base: o.base, segs: o.segs });
+              placed.push({ index: o.index, id: stored.id, size: o.plain.length, nodes: stored.nodes, base: o.base, pages: o.pages });
             }),
           ),
           ...snaps.map((s, i) =>
@@ -408,7 +408,7 @@ export class OpenFile extends StoredFile {
   }
 
   /**
-   * What sparse block `d` of slot `idx` sends: its dirty segments whole, each the stored
+   * What sparse block `d` of slot `idx` sends: its dirty pages whole, each the stored
    * bytes with the ones written here over them, as an overlay on the slot's present
    * contents. With many overlays on the slot already, theirs go in it too, so that it
    * replaces them (block-overlays.ts). Undefined when the block should go whole instead
@@ -420,28 +420,30 @@ export class OpenFile extends StoredFile {
       const b = this.blocks[idx];
       if (!b) return undefined;
       const head = headOf(b);
-      const dirtySegs = new Set(d.sparse!.keys());
-      if ((b.over?.length ?? 0) >= DEFAULTS.clientOverlayFold) for (const o of b.over!) for (const k of o.segs) dirtySegs.add(k);
+      const chosen = new Set(d.sparse!.keys());
+      if ((b.over?.length ?? 0) >= DEFAULTS.clientOverlayFold) for (const o of b.over!) for (const p of o.pages) chosen.add(p);
       // what the slot holds: the stored bytes (none past the file's end) and the written ones
       const reach = Math.min(slotReach(b), Math.max(0, this.size - idx * this.blockSize));
       const length = Math.max(reach, d.extents.end);
-      const segs = [...dirtySegs].filter((k) => k * SEGMENT < length).sort((x, y) => x - y);
-      if (segs.length * SEGMENT * 2 >= length) return undefined;
-      const end = (k: number): number => Math.min((k + 1) * SEGMENT, length);
-      const need = segs.filter((k) => k * SEGMENT < reach && !d.extents.coversRange(k * SEGMENT, end(k)));
-      const pieces = await Promise.all(need.map((k) => this.stored(idx, k * SEGMENT, Math.min(end(k), reach), false)));
+      const pages = [...chosen].filter((p) => p * PAGE < length).sort((x, y) => x - y);
+      if (pages.length * PAGE * 2 >= length) return undefined;
+      const end = (p: number): number => Math.min((p + 1) * PAGE, length);
+      // the stored bytes of the pages not written whole here
+      const need = pages.filter((p) => p * PAGE < reach && !d.extents.coversRange(p * PAGE, end(p)));
+      const pieces = await Promise.all(need.map((p) => this.stored(idx, p * PAGE, Math.min(end(p), reach), false)));
       if (this.dirty.get(idx) !== d || !d.sparse) return undefined;
       if (headOf(this.blocks[idx]) !== head) continue; // the slot changed while its bytes came
-      const plain = Buffer.allocUnsafe((segs.length - 1) * SEGMENT + (end(segs[segs.length - 1]) - segs[segs.length - 1] * SEGMENT));
-      segs.forEach((k, j) => {
-        const from = k * SEGMENT;
-        const into = plain.subarray(j * SEGMENT, j * SEGMENT + end(k) - from);
-        const piece = pieces[need.indexOf(k)]?.plain;
-        const have = piece ? copyPlain(piece, from, Math.min(end(k), reach), into, 0) : 0;
+      const plain = Buffer.allocUnsafe((pages.length - 1) * PAGE + (end(pages[pages.length - 1]) - pages[pages.length - 1] * PAGE));
+      const stored = new Map(need.map((p, i) => [p, pieces[i].plain]));
+      pages.forEach((p, j) => {
+        const from = p * PAGE;
+        const into = plain.subarray(j * PAGE, j * PAGE + end(p) - from);
+        const piece = stored.get(p);
+        const have = piece ? copyPlain(piece, from, Math.min(end(p), reach), into, 0) : 0;
         into.fill(0, have);
-        layWritten(d, from, end(k), into, 0);
+        layWritten(d, from, end(p), into, 0);
       });
-      return { index: idx, blk: d, version: d.version, base: head, plain, segs };
+      return { index: idx, blk: d, version: d.version, base: head, plain, pages };
     }
   }
 
@@ -461,7 +463,7 @@ export class OpenFile extends StoredFile {
     if (end > whole.length) whole.buf.data.fill(0, whole.length, end);
     layWritten(d, 0, end, whole.buf.data, 0);
     this.buffered += bs - this.heldBy(d);
-    releaseSparse(d, this.core.pool(SEGMENT));
+    releaseSparse(d, this.core.pool(PAGE));
     d.sparse = undefined;
     d.buf = whole.buf;
     d.length = Math.max(whole.length, end);
@@ -549,7 +551,7 @@ export class OpenFile extends StoredFile {
         const old = this.blocks[p.index];
         // an overlay goes on top of the slot (the master also drops the ones it covers; the
         // next refresh says which)
-        if (p.segs && old) this.blocks[p.index] = { ...old, over: [...(old.over ?? []), { id: p.id, size: p.size, segs: p.segs, nodes, cap: '' }] };
+        if (p.pages && old) this.blocks[p.index] = { ...old, over: [...(old.over ?? []), { id: p.id, size: p.size, pages: p.pages, nodes, cap: '' }] };
         else this.blocks[p.index] = { index: p.index, id: p.id, size: p.size, nodes, cap: '' };
         if (this.dirty.get(p.index) !== s.blk) continue;
         if (s.blk.version === s.version) this.dropDirty(p.index);
@@ -562,8 +564,13 @@ export class OpenFile extends StoredFile {
         this.writeEnd = 0;
       }
       this.takeAttr(reply.attr);
-      // the caps of freshly written blocks come from the master on the next refresh
-      this.infoTime = 0;
+      // the master's answer holds the slots as they are now, with capabilities; a retried
+      // commit's does not: then they come with the next refresh
+      if (reply.blocks) {
+        for (const b of reply.blocks) if (b && b.index < this.blocks.length) this.blocks[b.index] = b;
+      } else {
+        this.infoTime = 0;
+      }
     };
     const p = this.commitChain.then(run, run);
     this.commitChain = p.catch(() => undefined);

@@ -2,17 +2,14 @@
 // with the capabilities to read each block, the ticket that shows this session opened it,
 // and its blocks' bytes read back and decrypted through the client's cache. OpenFile
 // (open-file.ts) adds this process's writes on top.
-import { SEGMENT, sealedRange, slotReach } from '../protocol/block-format.js';
+import { PAGE, SEGMENT, sealedRange, slotReach } from '../protocol/block-format.js';
 import { DEFAULTS } from '../defaults.js';
 import type { OpenInfo, RemoteBlock, RemoteOverlay } from '../protocol/methods.js';
 import type { Attr } from '../protocol/types.js';
 import type { ClientCore } from './core.js';
 import { importBlockKey, openSegments, type BlockKey } from './crypto.js';
-import { wholeBlock, type Plain } from './plaintext.js';
-import { headOf, positions, runs } from './slot-layout.js';
-
-/** What a short segment or a hole in the middle of a read reads as. */
-const ZEROS = Buffer.alloc(SEGMENT);
+import { copyPlain, wholeBlock, type Plain } from './plaintext.js';
+import { headOf, overlayRuns, positions } from './slot-layout.js';
 
 export abstract class StoredFile {
   readonly ino: number;
@@ -58,7 +55,7 @@ export abstract class StoredFile {
       const last = Math.floor((Math.min(to, slotReach(b)) - 1) / SEGMENT);
       if (last < first) return { id: headOf(b) }; // past the stored bytes: zeros
       try {
-        if (b.over?.length) return { id: headOf(b), plain: await this.layered(b, first, last, sequential) };
+        if (b.over?.length) return { id: headOf(b), plain: await this.layered(b, from, Math.min(to, slotReach(b)), sequential) };
         const span = sequential ? wholeBlock(b) : { first, last };
         const parts = await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
         return { id: b.id, plain: { parts, start: first * SEGMENT } };
@@ -70,37 +67,36 @@ export abstract class StoredFile {
   }
 
   /**
-   * Segments first..last of a slot with overlays, each from the object that holds it
-   * (slot-layout.ts), as one run of whole segments: a segment shorter than 64 KiB, or a
-   * hole, reads as zeros up to the next one.
+   * The pages covering bytes [from, to) of a slot with overlays, composed in one buffer: the
+   * block's bytes, then each page from the newest overlay that holds it (slot-layout.ts);
+   * zeros where neither reaches.
    */
-  private async layered(b: RemoteBlock, first: number, last: number, sequential: boolean): Promise<Plain> {
-    const rs = runs(b, first, last);
-    const got = await Promise.all(
-      rs.map((run): Promise<Buffer[] | undefined> => {
-        const { from } = run;
-        if (from.kind === 'hole') return Promise.resolve(undefined);
-        if (from.kind === 'block') {
-          const span = sequential ? wholeBlock(b) : run;
-          return this.core.cache.segments(b.id, run.first, run.last, span, (lo, hi) => this.fetch(b, lo, hi));
-        }
-        const o = from.overlay;
-        return this.core.cache.segments(o.id, run.first, run.last, run, (lo, hi) => this.fetchOverlay(b.index, o, lo, hi));
-      }),
-    );
-    const parts: Buffer[] = [];
-    rs.forEach((run, i) => {
-      for (let k = run.first; k <= run.last; k++) {
-        const seg = got[i]?.[k - run.first];
-        if (seg) parts.push(seg);
-        const length = seg?.length ?? 0;
-        if (length < SEGMENT && k < last) parts.push(ZEROS.subarray(length));
+  private async layered(b: RemoteBlock, from: number, to: number, sequential: boolean): Promise<Plain> {
+    const start = Math.floor(from / PAGE) * PAGE;
+    const end = Math.min(Math.ceil(to / PAGE) * PAGE, slotReach(b));
+    const first = Math.floor(start / SEGMENT);
+    const last = Math.floor((end - 1) / SEGMENT);
+    const out = Buffer.alloc(end - start);
+    const runs = overlayRuns(b, start, end);
+    const pages = runs.map((run) => this.core.cache.segments(run.overlay.id, run.first, run.last, run, (lo, hi) => this.fetchOverlay(b.index, run.overlay, lo, hi)));
+    if (b.size > start) {
+      const baseLast = Math.min(last, Math.floor((b.size - 1) / SEGMENT));
+      const span = sequential ? wholeBlock(b) : { first, last: baseLast };
+      const parts = await this.core.cache.segments(b.id, first, baseLast, span, (lo, hi) => this.fetch(b, lo, hi));
+      copyPlain({ parts, start: first * SEGMENT }, start, end, out, 0);
+    }
+    const got = await Promise.all(pages);
+    runs.forEach((run, i) => {
+      let at = run.first * PAGE - start;
+      for (const page of got[i]) {
+        page.copy(out, at, 0, Math.max(0, Math.min(page.length, out.length - at)));
+        at += PAGE;
       }
     });
-    return { parts, start: first * SEGMENT };
+    return { parts: [out], start };
   }
 
-  /** The plaintexts of slot segments first..last, which overlay `o` of slot `index` holds in a row. */
+  /** The plaintexts of slot pages first..last, which overlay `o` of slot `index` holds in a row. */
   private fetchOverlay(index: number, o: RemoteOverlay, first: number, last: number): Promise<Buffer[]> {
     const identity = { ino: this.ino, index, id: o.id };
     const at = positions(o, first, last);
@@ -108,9 +104,9 @@ export abstract class StoredFile {
     const object: RemoteBlock = { index, id: o.id, size: o.size, nodes: o.nodes, cap: o.cap };
     return this.core.io.get(
       object,
-      (sealed: Buffer) => openSegments(key, identity, o.size, at.first, at.last, sealed, o.segs),
+      (sealed: Buffer) => openSegments(key, identity, o.size, at.first, at.last, sealed, o.pages),
       (node: string) => this.core.reportCorrupt(this.ino, this.ticket, o.id, node),
-      sealedRange(o.size, at.first, at.last),
+      sealedRange(o.size, at.first, at.last, PAGE),
     );
   }
 

@@ -1,9 +1,9 @@
 // Overlays: how a small write into a big file costs about its own size. A slot of a file is
-// a stored block and, laid over it, overlays: immutable objects that hold whole 64 KiB
-// segments of the slot (the unit the block format seals), newest last. Segment k of the slot
-// reads from the newest overlay that holds it, else from the block. A writer of a few bytes
-// seals and uploads only the segments it touched, as MooseFS keeps 64 KiB blocks inside its
-// chunks and JuiceFS lays slices over older data; each overlay is a block of its own to
+// a stored block and, laid over it, overlays: immutable objects that hold whole 4 KiB pages
+// of the slot, each sealed on its own (src/protocol/block-format.ts), newest last. Page p of
+// the slot reads from the newest overlay that holds it, else from the block. A writer of a
+// few bytes seals and uploads only the pages it touched, as JuiceFS lays slices over older
+// data (MooseFS rewrites 64 KiB blocks inside its chunks); each overlay is a block of its own to
 // replication, repair and garbage collection. An overlay that newer ones cover wholly goes
 // at once, and a writer folds many overlays into one (or into a new block) before they pile
 // up (open-file.ts), so a reader never gathers more than a few objects for a slot.
@@ -15,12 +15,12 @@ export interface BlockRef {
   over?: Overlay[];
 }
 
-/** A stored object holding whole 64 KiB segments of its slot (`segs`, ascending), newest last. */
+/** A stored object holding whole 4 KiB pages of its slot (`pages`, ascending), newest last. */
 export interface Overlay {
   id: string;
-  /** Plaintext bytes of the object: every segment whole but the last. */
+  /** Plaintext bytes of the object: every page whole but the last. */
   size: number;
-  segs: number[];
+  pages: number[];
 }
 
 /** Overlays a slot may carry: a commit past it is refused (writers fold theirs well before). */
@@ -57,9 +57,9 @@ export function addOverlay(ref: BlockRef, o: Overlay): string[] {
   const gone: string[] = [];
   for (let i = over.length - 1; i >= 0; i--) {
     const x = over[i];
-    if (i < over.length - 1 && x.segs.every((s) => covered.has(s))) gone.push(x.id);
+    if (i < over.length - 1 && x.pages.every((s) => covered.has(s))) gone.push(x.id);
     else kept.push(x);
-    for (const s of x.segs) covered.add(s);
+    for (const s of x.pages) covered.add(s);
   }
   ref.over = kept.reverse();
   return gone;

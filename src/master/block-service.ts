@@ -2,7 +2,7 @@
 // the nodes that replace one that failed, the commit that swaps new blocks in, and a reader's
 // report of a bad copy. Every call shows the open ticket for the inode (resolve.ts byIno).
 import { DEFAULTS } from '../defaults.js';
-import { bytesOnNode, overlayFault, SEGMENT, slotReach } from '../protocol/block-format.js';
+import { bytesOnNode, overlayFault, PAGE, slotReach } from '../protocol/block-format.js';
 import { REASON } from '../protocol/reasons.js';
 import { DfsError } from '../rpc/errors.js';
 import { arr, bool, int, obj, optInt, optStr, str } from '../rpc/params.js';
@@ -104,18 +104,18 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
         for (const nid of nodes) if (!m.nodes.nodes.has(nid)) throw new DfsError('EINVAL', `unknown node ${nid}`);
         const base = b.base === null ? null : optStr(b, 'base', 64);
         const placement = { index: int(b, 'index', 0, DEFAULTS.maxBlocksPerFile - 1), id, size: int(b, 'size', 0, m.state.blockSize), nodes, base };
-        if (b.segs === undefined) return placement;
-        const segs = arr(b, 'segs', m.state.blockSize / SEGMENT).map((x) => (typeof x === 'number' ? x : -1));
-        const fault = overlayFault({ size: placement.size, segs }, m.state.blockSize);
+        if (b.pages === undefined) return placement;
+        const pages = arr(b, 'pages', m.state.blockSize / PAGE).map((x) => (typeof x === 'number' ? x : -1));
+        const fault = overlayFault({ size: placement.size, pages }, m.state.blockSize);
         if (fault) throw new DfsError('EINVAL', `block ${placement.index}: ${fault}`);
-        return { ...placement, segs };
+        return { ...placement, pages };
       });
       for (const p of placed) {
         const slot = n.blocks![p.index];
         if (p.base !== undefined && headOf(slot) !== p.base) {
           throw new DfsError('EAGAIN', `block ${p.index} was changed by another writer`, { reason: REASON.staleBase });
         }
-        if (!p.segs) continue;
+        if (!p.pages) continue;
         // an overlay lies over a stored block, in a commit that does not cut the file
         if (!slot || p.base === undefined || truncate) throw new DfsError('EINVAL', `block ${p.index}: an overlay needs the block it lies over`);
         if ((slot.over?.length ?? 0) >= MAX_OVERLAYS) {
@@ -134,7 +134,7 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       }
       for (const p of placed) m.allocations.release(p.id);
       const size = truncate ? asked : Math.max(asked, n.size);
-      const blocks = placed.map(({ index, id, size: bytes, nodes, segs }) => ({ index, id, size: bytes, nodes, ...(segs ? { segs } : {}) }));
+      const blocks = placed.map(({ index, id, size: bytes, nodes, pages }) => ({ index, id, size: bytes, nodes, ...(pages ? { pages } : {}) }));
       const records: MutationRecord[] = [{ op: 'commit', ino: n.ino, size, blocks, time: optInt(meta, 'mtime') ?? Date.now() }];
       // a write by anyone but a superuser (CAP_FSETID on Linux) drops the set-id bits
       const mode = isSuperuser(c) ? n.mode : withoutSetIds(c, n);
@@ -142,7 +142,9 @@ export function blockHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
       await m.mutate(records);
       // the writer could not reach enough nodes: repair makes up the difference
       if (placed.some((p) => p.nodes.length < n.replicas)) m.replication.requestScan();
-      return { meta: { attr: attrOf(n) } };
+      // the slots as they are now, with capabilities, so the writer need not ask for the list again
+      const slots = [...new Set(placed.map((p) => p.index))].filter((i) => i < n.blocks!.length).map((i) => ops.remoteSlot(n.blocks![i], i));
+      return { meta: { attr: attrOf(n), blocks: slots } };
     },
   };
   // a retry of a commit that landed (its reply lost): the file as it is now

@@ -7,7 +7,7 @@ import { DfsError } from '../rpc/errors.js';
 import type { NodeAddress, OpenInfo, RemoteBlock } from '../protocol/methods.js';
 import type { FileTime } from '../protocol/types.js';
 import type { MasterContext } from './context.js';
-import { attrOf, type Inode } from './namespace.js';
+import { attrOf, type BlockRef, type Inode } from './namespace.js';
 import type { MutationRecord } from './records.js';
 import { allowed, isSuperuser, R_OK, stickyBlocks, W_OK, withoutSetIds, type Caller } from './permissions.js';
 import { deny, type ParentResolved, type Paths } from './resolve.js';
@@ -112,13 +112,9 @@ export class NamespaceOps {
     return n;
   }
 
-  /**
-   * What a client needs to read and write a file: its key, block list and capabilities, the
-   * open ticket its later by-inode calls must show, and (`allocate`) block ids for its first
-   * uploads: best effort, a cluster with no room answers without, and the upload asks again.
-   */
-  openInfo(c: Caller, n: Inode, allocate = 0, write = false): OpenInfo {
-    const key = this.m.keys.unwrap(n.key!, n.ino).toString('base64');
+  /** Slot `index` of a file as a reader gets it: where each of its objects lives, and a capability to read each. */
+  remoteSlot(b: BlockRef | null, index: number): RemoteBlock | null {
+    if (!b) return null;
     const where = (id: string): { nodes: NodeAddress[]; cap: string } => {
       const info = this.m.state.blocks.get(id);
       // copies a client found bad are offered last: a read tries them only when nothing else is left
@@ -129,12 +125,19 @@ export class NamespaceOps {
         .map((node) => ({ id: node, url: this.m.nodes.url(node)! }));
       return { nodes, cap: this.m.capabilities.sign('r', id) };
     };
-    const blocks = n.blocks!.map((b, index): RemoteBlock | null => {
-      if (!b) return null;
-      const remote: RemoteBlock = { index, id: b.id, size: b.size, ...where(b.id) };
-      if (b.over?.length) remote.over = b.over.map((o) => ({ id: o.id, size: o.size, segs: o.segs, ...where(o.id) }));
-      return remote;
-    });
+    const remote: RemoteBlock = { index, id: b.id, size: b.size, ...where(b.id) };
+    if (b.over?.length) remote.over = b.over.map((o) => ({ id: o.id, size: o.size, pages: o.pages, ...where(o.id) }));
+    return remote;
+  }
+
+  /**
+   * What a client needs to read and write a file: its key, block list and capabilities, the
+   * open ticket its later by-inode calls must show, and (`allocate`) block ids for its first
+   * uploads: best effort, a cluster with no room answers without, and the upload asks again.
+   */
+  openInfo(c: Caller, n: Inode, allocate = 0, write = false): OpenInfo {
+    const key = this.m.keys.unwrap(n.key!, n.ino).toString('base64');
+    const blocks = n.blocks!.map((b, index) => this.remoteSlot(b, index));
     const out: OpenInfo = { attr: attrOf(n), key, blockSize: this.m.state.blockSize, blocks, ticket: this.m.capabilities.ticket(c, n.ino, write), writable: write };
     if (allocate > 0) {
       try {

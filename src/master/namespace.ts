@@ -6,7 +6,7 @@ import type { BlockMap } from './block-map.js';
 import { addOverlay, objectsOf, type BlockRef } from './block-overlays.js';
 import type { BlockPlacement } from './records.js';
 
-export type { BlockRef, Overlay } from './block-overlays.js';
+export type { BlockRef } from './block-overlays.js';
 
 export interface Inode {
   ino: number;
@@ -199,7 +199,7 @@ export class Namespace {
   }
 
   /**
-   * Replaces block slots, or lays overlays over them (placements with `segs`), and sets the
+   * Replaces block slots, or lays overlays over them (placements with `pages`), and sets the
    * size; slots past the new end are dropped.
    */
   commit(ino: number, size: number, placed: BlockPlacement[], blockSize: number, time: number): void {
@@ -209,9 +209,9 @@ export class Namespace {
     for (const p of placed) {
       const old = list[p.index];
       this.blocks.ref(p.id, p.size, p.nodes);
-      if (p.segs && old) {
+      if (p.pages && old) {
         this.overlaysLaid++;
-        for (const gone of addOverlay(old, { id: p.id, size: p.size, segs: p.segs })) this.blocks.unref(gone);
+        for (const gone of addOverlay(old, { id: p.id, size: p.size, pages: p.pages })) this.blocks.unref(gone);
         continue;
       }
       if (old) for (const o of objectsOf(old)) this.blocks.unref(o.id);

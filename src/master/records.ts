@@ -10,8 +10,8 @@ export interface BlockPlacement {
   size: number;
   /** Storage node ids holding a copy. */
   nodes: string[];
-  /** An overlay (block-overlays.ts): the slot's segments it holds, laid over what the slot holds. */
-  segs?: number[];
+  /** An overlay (block-overlays.ts): the slot's pages it holds, laid over what the slot holds. */
+  pages?: number[];
 }
 
 export type MutationRecord =

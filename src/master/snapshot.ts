@@ -12,7 +12,7 @@
 //   {t:'entries', ino, list}  {t:'fileblocks', ino, list}    the rest of large directories and files
 //   {t:'end', inodes, blocks, garbage}                      last; counts that prove the file whole
 //
-// A file's slot is [id, size], or [id, size, [[id, size, segs], ...]] when overlays lie over
+// A file's slot is [id, size], or [id, size, [[id, size, pages], ...]] when overlays lie over
 // its block (block-overlays.ts).
 //
 // Frames stay around a megabyte, so neither writing nor loading builds one giant string, and
@@ -166,11 +166,11 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-/** A slot as a snapshot keeps it: [id, size], and its overlays as [id, size, segs] when it has some. */
+/** A slot as a snapshot keeps it: [id, size], and its overlays as [id, size, pages] when it has some. */
 type SlotFrame = [string, number] | [string, number, [string, number, number[]][]];
 const blockPair = (b: BlockRef | null): SlotFrame | null => {
   if (!b) return null;
-  return b.over?.length ? [b.id, b.size, b.over.map((o) => [o.id, o.size, o.segs])] : [b.id, b.size];
+  return b.over?.length ? [b.id, b.size, b.over.map((o) => [o.id, o.size, o.pages])] : [b.id, b.size];
 };
 
 /**
@@ -287,7 +287,7 @@ export function loadSnapshot(file: string, state: MasterState): { nextSegment: n
   const blockRef = (b: SlotFrame | null): BlockRef | null => {
     if (!b) return null;
     const ref: BlockRef = { id: shared(b[0]), size: b[1] };
-    if (b.length === 3) ref.over = b[2].map(([id, size, segs]) => ({ id: shared(id), size, segs }));
+    if (b.length === 3) ref.over = b[2].map(([id, size, pages]) => ({ id: shared(id), size, pages }));
     return ref;
   };
   const scan = scanFrames(file, SNAPSHOT_FORMAT, (value) => {

@@ -46,8 +46,8 @@ export type RemoteBlock = {
   over?: RemoteOverlay[];
 };
 
-/** An overlay as a reader fetches it: a stored object holding whole segments `segs` of its slot. */
-export type RemoteOverlay = { id: string; size: number; segs: number[]; nodes: NodeAddress[]; cap: string };
+/** An overlay as a reader fetches it: a stored object holding whole 4 KiB pages `pages` of its slot. */
+export type RemoteOverlay = { id: string; size: number; pages: number[]; nodes: NodeAddress[]; cap: string };
 
 /** A block id handed to a writer: the nodes to store it on and the capability to write it. */
 export type Allocated = {
@@ -81,8 +81,8 @@ export type Placement = {
   size: number;
   nodes: string[];
   base?: string | null;
-  /** An overlay: the slot's segments the stored object holds, laid over the slot's present contents. */
-  segs?: number[];
+  /** An overlay: the slot's pages the stored object holds, laid over the slot's present contents. */
+  pages?: number[];
 };
 
 export type Whoami = { user: string; uid: number; gid: number; admin: boolean; groups: number[]; mfa: boolean };
@@ -199,7 +199,8 @@ export type MasterMethods = {
   /** Other nodes for a block whose upload to some failed. */
   'fs.replace': Method<ByIno & { id: string; count: number; exclude: string[] }, { nodes: NodeAddress[] }>;
   /** A write's new blocks and the size: grows it to `size`, or with `truncate` sets it (see open-file.ts). */
-  'fs.commit': Method<ByIno & { size: number; blocks: Placement[]; truncate?: boolean; mtime?: number }, { attr: Attr }>;
+  /** The reply's `blocks`: the placed slots as they are after the commit (absent from a retried commit's reply). */
+  'fs.commit': Method<ByIno & { size: number; blocks: Placement[]; truncate?: boolean; mtime?: number }, { attr: Attr; blocks?: (RemoteBlock | null)[] }>;
   /** A reader's copy failed its check (the GCM tag). */
   'block.corrupt': Method<ByIno & { id: string; node: string }, void>;
 

@@ -1,5 +1,5 @@
 // Small writes into big files (src/master/block-overlays.ts): a write of a few bytes in the
-// middle of a stored block uploads the 64 KiB segments it touched, as an overlay, not the
+// middle of a stored block uploads the 4 KiB pages it touched, as an overlay, not the
 // whole block; overlays pile up only so far before they fold; a truncate, a write of most
 // of a block and a write from another client each leave the right bytes; and the master
 // keeps overlays across a restart and refuses malformed ones.
@@ -12,7 +12,7 @@ import type { Inode } from '../../src/master/namespace.js';
 import { MetadataStore } from '../../src/master/persistence.js';
 import { loadSnapshot, writeSnapshot } from '../../src/master/snapshot.js';
 import { MasterState } from '../../src/master/state.js';
-import { SEGMENT } from '../../src/protocol/block-format.js';
+import { PAGE, SEGMENT } from '../../src/protocol/block-format.js';
 import { refusal } from '../helpers/bytes.js';
 import { localCluster, tempDir, type LocalCluster } from '../helpers/cluster.js';
 import { dumpState } from '../helpers/master-state.js';
@@ -58,7 +58,7 @@ function countPuts(c: DfsClient): { puts: number; bytes: number } {
   return seen;
 }
 
-t.test('a small write in the middle of a block uploads its segment, not the block', async (t) => {
+t.test('a small write in the middle of a block uploads its page, not the block', async (t) => {
   const cl = await localCluster(t, { nodes: 2, replicas: 2, blockSize: BLOCK });
   const c = cl.admin;
   const want = randomBytes(3 * BLOCK);
@@ -67,13 +67,13 @@ t.test('a small write in the middle of a block uploads its segment, not the bloc
   const seen = countPuts(c);
   await edit(c, '/f', BLOCK + 5 * SEGMENT + 100, Buffer.from('hello, overlay'), want);
   t.equal(seen.puts, 1, 'one object (to both copies)');
-  t.ok(seen.bytes <= SEGMENT + 28, `${seen.bytes} bytes sealed: one segment`);
+  t.ok(seen.bytes <= PAGE + 28, `${seen.bytes} bytes sealed: one page`);
   const slot = inodeOf(cl, 'f').blocks![1]!;
   t.equal(slot.id, before, 'the block stays');
   t.same(
-    slot.over?.map((o) => o.segs),
-    [[5]],
-    'an overlay of segment 5 lies over it',
+    slot.over?.map((o) => o.pages),
+    [[Math.floor((5 * SEGMENT + 100) / PAGE)]],
+    'an overlay of the page written lies over it',
   );
   t.ok((await readFile(c, '/f')).equals(want), 'the file reads the new bytes among the old');
   const other = await cl.client('admin', 'admin-test-password');
@@ -101,9 +101,9 @@ t.test('overlays pile up only so far: they fold, and a write of most of a block 
   // most of the block rewritten in small pieces: it goes whole, with no overlays
   const h = await c.openFile('/f', { read: true, write: true });
   for (let k = 0; k < 17; k++) {
-    const bytes = randomBytes(100);
-    await h.write(k * SEGMENT + 7, bytes);
-    bytes.copy(want, k * SEGMENT + 7);
+    const bytes = randomBytes(SEGMENT);
+    await h.write(k * SEGMENT, bytes);
+    bytes.copy(want, k * SEGMENT);
   }
   await h.close();
   t.equal(inodeOf(cl, 'f').blocks![0]!.over, undefined, 'a new block and no overlays');
@@ -192,17 +192,17 @@ t.test('the master refuses malformed overlays and leaves the file as it was', as
   const slots = inodeOf(cl, 'f').blocks!;
   const head = slots[0]!.id;
   const bad = [
-    { what: 'segments out of order', block: { index: 0, id: ids[0], size: 2 * SEGMENT, nodes: [node], base: head, segs: [3, 2] } },
-    { what: 'a size its segments cannot hold', block: { index: 0, id: ids[0], size: 3 * SEGMENT, nodes: [node], base: head, segs: [3] } },
-    { what: 'a segment past the block', block: { index: 0, id: ids[0], size: SEGMENT, nodes: [node], base: head, segs: [16] } },
-    { what: 'no block to lie over', block: { index: 3, id: ids[1], size: SEGMENT, nodes: [node], base: null, segs: [0] } },
+    { what: 'pages out of order', block: { index: 0, id: ids[0], size: 2 * PAGE, nodes: [node], base: head, pages: [3, 2] } },
+    { what: 'a size its pages cannot hold', block: { index: 0, id: ids[0], size: 3 * PAGE, nodes: [node], base: head, pages: [3] } },
+    { what: 'a page past the block', block: { index: 0, id: ids[0], size: PAGE, nodes: [node], base: head, pages: [BLOCK / PAGE] } },
+    { what: 'no block to lie over', block: { index: 3, id: ids[1], size: PAGE, nodes: [node], base: null, pages: [0] } },
   ];
   for (const { what, block } of bad) {
     const e = await refusal(c.callRaw('fs.commit', { ino, ticket: open.ticket, size: BLOCK + 100, blocks: [block] }));
     t.equal(e.code, 'EINVAL', what);
   }
   const stale = await refusal(
-    c.callRaw('fs.commit', { ino, ticket: open.ticket, size: BLOCK + 100, blocks: [{ index: 0, id: ids[2], size: SEGMENT, nodes: [node], base: ids[3], segs: [1] }] }),
+    c.callRaw('fs.commit', { ino, ticket: open.ticket, size: BLOCK + 100, blocks: [{ index: 0, id: ids[2], size: PAGE, nodes: [node], base: ids[3], pages: [1] }] }),
   );
   t.equal(stale.code, 'EAGAIN', 'an overlay on a head that is not the present one is stale');
   t.same(inodeOf(cl, 'f').blocks, slots, 'the block list is as it was');

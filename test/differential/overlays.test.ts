@@ -1,5 +1,5 @@
 // The differential exerciser on small writes into big blocks: two clients of one cluster
-// with 512 KiB blocks (eight segments) and little room for dirty bytes, so writes go as
+// with 512 KiB blocks (128 pages) and little room for dirty bytes, so writes go as
 // overlays (src/master/block-overlays.ts), fold, become whole blocks and meet truncates and
 // each other's, compared step by step with a local directory. Fixed seeds, so a failure
 // replays with the command it prints.

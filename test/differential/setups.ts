@@ -2,16 +2,16 @@
 // mount, two mounts of one cluster, and the mount's by-inode layer
 // on the in-memory backend (test/helpers/mem-backend.ts) with the kernel caching for
 // minutes. Each cluster has 64 KiB blocks, so that runs cross block boundaries often, but
-// 'overlays': two clients on 512 KiB blocks of eight segments, with little room for dirty
-// bytes, so that small writes go as overlays (src/master/block-overlays.ts), pile up, fold,
-// and race each other's. Every run gets fresh directories.
+// 'overlays': two clients on 512 KiB blocks (eight segments, 128 pages), with little room
+// for dirty bytes, so that small writes go as overlays (src/master/block-overlays.ts), pile
+// up, fold, and race each other's. Every run gets fresh directories.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ADMIN_PASSWORD, localCluster, spawnCluster, tempDir, type Teardown } from '../helpers/cluster.js';
 import { mountInodeFs } from '../helpers/inode-mount.js';
 import { mount } from '../helpers/mount.js';
 import { DfsClient } from '../../src/client/client.js';
-import { SEGMENT } from '../../src/protocol/block-format.js';
+import { PAGE, SEGMENT } from '../../src/protocol/block-format.js';
 import type { ExerciseOptions } from './exerciser.js';
 import { ClientTarget, LocalTarget, type Target } from './targets.js';
 
@@ -55,7 +55,7 @@ export async function prepare(t: Teardown, which: SetupName): Promise<Prepared> 
       clients.push(c);
     }
     return {
-      shape: { blockSize, mounts: 2, mmap: false, segment: SEGMENT },
+      shape: { blockSize, mounts: 2, mmap: false, segment: PAGE },
       overlaysLaid: () => cl.master.state.ns.overlaysLaid,
       options: { unlinkOpenSameMount: false, renameToItself: true, aliases: true },
       newRun: async () => {

@@ -63,6 +63,8 @@ export function attrOps(ctx: InodeContext): AttrOps {
         await truncateByInode(ino, c.size);
       }
       const ref = nodes.ref(ino);
+      // a directory's mode or owner may no longer let everyone search it (kernel-cache.ts madeDir)
+      if (update) cache.unlist(ino);
       if (update) return attrReply(ctx, era, await backend.setattr(ref, update));
       // nothing else to change (a size, or a ctime alone: dfs keeps its own): the attributes as they are now
       return attrReply(ctx, era, await backend.getattr(ref));

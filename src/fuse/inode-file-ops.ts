@@ -25,6 +25,7 @@ export function fileOps(ctx: InodeContext): FileOps {
       const era = cache.era();
       const how = { ...openFlags(flags), exclusive: (flags & constants.O_EXCL) !== 0 };
       const { entry, file } = await backend.create(nodes.ref(parent), name, mode & 0o7777, how);
+      cache.named(parent, name, true);
       const fh = files.add(file);
       return { ...answerEntry(ctx, era, parent, name, entry), fh, keepCache: cache.keepPages(era, entry.attr.ino) };
     },

@@ -50,9 +50,13 @@ export interface CacheStats {
   sentEntries: number;
   /** Times the channel broke. */
   breaks: number;
+  /** Lookups answered absent without a call, in directories made here (knownAbsent). */
+  knownAbsent: number;
 }
 
 const inodeKey = (ino: number): string => `i${ino}`;
+/** Directories made here whose every name is known at most (a bound on memory, not on correctness). */
+const MAX_LISTED = 10_000;
 const entryKey = (parent: number, name: string): string => `e${parent}/${name}`;
 
 export class KernelCache {
@@ -63,7 +67,14 @@ export class KernelCache {
   private readonly recent = new Map<string, number>();
   private forgottenSeq = 0;
   private notifier?: KernelNotifier;
-  private readonly counters = { heard: 0, sentInodes: 0, sentEntries: 0, breaks: 0 };
+  private readonly counters = { heard: 0, sentInodes: 0, sentEntries: 0, breaks: 0, knownAbsent: 0 };
+  /**
+   * Directories made through this mount, every name of which it knows: none at first, then
+   * those it added itself. The master leases each to its maker (ino.mkdir), so a name added
+   * elsewhere comes as an invalidation, which drops the listing: until then a lookup of any
+   * other name is answered absent here, without a call (a new file's lookup before its create).
+   */
+  private readonly listed = new Map<number, { era: Era; names: Set<string> }>();
 
   constructor(
     private readonly nodes: NodeTable,
@@ -105,6 +116,43 @@ export class KernelCache {
     return { ino: 0, entryTimeout: this.limits.unleased };
   }
 
+  /** Directory `dir`, searchable by everyone, was made through this mount in `era`: it is empty, and known to be until an invalidation says otherwise. */
+  madeDir(era: Era, dir: number, mode: number): void {
+    if (!this.covered(era) || (mode & 0o111) !== 0o111 || this.listed.size >= MAX_LISTED) return;
+    this.listed.set(dir, { era, names: new Set() });
+  }
+
+  /** This mount added `name` to `parent` (present) or took it away. */
+  named(parent: number, name: string, present: boolean): void {
+    const l = this.listed.get(parent);
+    if (present) l?.names.add(name);
+    else l?.names.delete(name);
+  }
+
+  /** What this mount knew of directory `dir`'s names no longer holds (its mode changed here). */
+  unlist(dir: number): void {
+    this.listed.delete(dir);
+  }
+
+  /**
+   * `name` in `parent` answered absent without a call, when this mount knows every name of
+   * `parent` and the lease that keeps that true has more than half of it left; undefined when
+   * the master must be asked.
+   */
+  knownAbsent(parent: number, name: string): NegativeEntry | undefined {
+    const l = this.listed.get(parent);
+    if (!l) return undefined;
+    const left = this.limits.leased - (this.now() - l.era.at) / 1000;
+    if (!this.covered(l.era) || this.changedSince(l.era, inodeKey(parent)) || this.changedSince(l.era, entryKey(parent, name)) || left < this.limits.leased / 2) {
+      this.listed.delete(parent);
+      return undefined;
+    }
+    if (l.names.has(name) || name === '.' || name === '..') return undefined;
+    this.counters.knownAbsent++;
+    if (!this.names.absentFor(parent, name, left)) return { ino: 0, entryTimeout: this.limits.unleased };
+    return { ino: 0, entryTimeout: left };
+  }
+
   /** Whether an open asked for in `era` may keep the pages the kernel has of the file. */
   keepPages(era: Era, ino: number): boolean {
     return this.covered(era) && !this.changedSince(era, inodeKey(ino));
@@ -113,6 +161,7 @@ export class KernelCache {
   /** The backend heard of a change made elsewhere; resolves once the kernel has dropped what it cached of it. */
   changed(c: Invalidation): Promise<void> {
     this.counters.heard++;
+    this.listed.delete(c.kind === 'inode' ? c.ino : c.parent);
     if (c.kind === 'inode') {
       this.remember(inodeKey(c.ino));
       return this.nodes.has(c.ino) ? this.sendInode(c.ino, 0) : Promise.resolve();
@@ -129,6 +178,7 @@ export class KernelCache {
     if (up === this.up) return;
     this.up = up;
     this.epoch++;
+    this.listed.clear();
     if (up) return;
     this.counters.breaks++;
     // what the kernel has may already be stale, and no invalidation would come: take it all back

@@ -119,6 +119,11 @@ export function inodeHandlers(m: MasterContext, paths: Paths, ops: NamespaceOps)
     'ino.mkdir': async ({ meta }, peer) => {
       const c = m.caller(meta);
       const pr = inDir(c, meta, 'parent', 'pticket', 'name', true);
+      // its maker knows it empty and may answer lookups in it, so a name added elsewhere must
+      // be told: leased before it exists (the inode number mkdir takes next; nothing runs
+      // between here and there), so that none added before this answer goes untold
+      const conn = leased(peer);
+      if (conn !== undefined) m.leases.grantDir(conn, ns.nextIno);
       return { meta: entry(c, await ops.mkdir(c, pr, int(meta, 'mode', 0, 0o7777), pr.name), peer) };
     },
 

@@ -60,3 +60,24 @@ exec 3<&-
   );
   t.equal(r.stdout, "b'longer\\n'\nb'longer\\n'\n", r.stderr);
 });
+
+t.test('a directory made through a mount answers its absent names itself, and still sees names made elsewhere', { skip }, async (t) => {
+  const cluster = await spawnCluster(t, { nodes: 1, replicas: 1, args: ['--memory'] });
+  const a = await mount(t, cluster, INODE);
+  const b = await mount(t, cluster, INODE);
+  // a makes d and files in it (each create's lookup is answered by a itself), and looks for
+  // a name that b is about to make: absent, and cached so by a's kernel
+  let r = await sh('mkdir d && for i in 1 2 3; do echo $i > d/f$i; done; stat d/late >/dev/null 2>&1; echo $?; cat d/f2', { cwd: a.dir });
+  t.equal(r.stdout, '1\n2\n', r.stderr);
+  // b adds names and takes one away: a sees it all at once (the master's lease on d tells a)
+  await sh('echo late > d/late; mkdir d/sub; rm d/f1', { cwd: b.dir });
+  r = await sh('cat d/late; ls d | tr "\\n" " "; echo; stat d/f1 >/dev/null 2>&1; echo $?', { cwd: a.dir });
+  t.equal(r.stdout, 'late\nf2 f3 late sub \n1\n', r.stderr);
+  // a's own changes in a directory it made: a name moved, removed, made again, a directory removed
+  r = await sh('mkdir e e/sub && touch e/x && mv e/x e/y && (cat e/x 2>/dev/null || echo no-x) && rm e/y && echo again > e/y && cat e/y && rmdir e/sub && ls e', { cwd: a.dir });
+  t.equal(r.stdout, 'no-x\nagain\ny\n', r.stderr);
+  t.equal((await sh('ls e; cat e/y', { cwd: b.dir })).stdout, 'y\nagain\n', 'and b sees what a did');
+  // a directory a made and then closed to searching by others: a asks the master again
+  r = await sh('mkdir g && chmod 700 g && touch g/h && ls g', { cwd: a.dir });
+  t.equal(r.stdout, 'h\n', r.stderr);
+});

@@ -1,4 +1,4 @@
-// `npm run soak -- [--minutes N] [--setup client|mount|mounts|inode|all] [--seed S --path P --replay Q --runs R --commands C]`:
+// `npm run soak -- [--minutes N] [--setup client|mount|mounts|inode|overlays|all] [--seed S --path P --replay Q --runs R --commands C]`:
 // the differential exerciser for as long as asked, with fresh seeds (printed, so any run
 // replays), or one failing case replayed from the seed and path a report gave. Prints the
 // runs and steps made and exits 1 on the first mismatch, with the shortest failing sequence.

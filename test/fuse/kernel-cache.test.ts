@@ -108,7 +108,7 @@ t.test('invalidations reach the kernel for what it knows, without waiting for th
   void cache.changed({ kind: 'entry', parent: 6, name: 'x' });
   t.same(sent, ['inode 5 0', 'entry 1/f'], 'not for an inode or a directory the kernel was never given');
   t.same(names.counts, [0, 0], 'a name taken back is no longer tracked');
-  t.same(cache.stats(), { channelUp: true, heard: 4, sentInodes: 1, sentEntries: 1, breaks: 0 });
+  t.same(cache.stats(), { channelUp: true, heard: 4, sentInodes: 1, sentEntries: 1, breaks: 0, knownAbsent: 0 });
 });
 
 t.test('a broken channel takes back every name and inode the kernel may hold, once', async (t) => {
@@ -180,4 +180,40 @@ t.test('the node table: the root is inode 1 and stays; lookups counted per inode
   t.notOk(nodes.forget(42, 1));
   t.same(nodes.ref(1), { ino: 1, ticket: 'root' });
   t.same([...nodes.inodes()], [1]);
+});
+
+t.test('a directory made here answers its absent names itself, until anything says otherwise', async (t) => {
+  const { cache, advance } = setup();
+  cache.madeDir(cache.era(), 7, 0o40755);
+  t.same(cache.knownAbsent(7, 'new'), { ino: 0, entryTimeout: 50 }, 'empty when made: absent, for the lease');
+  cache.named(7, 'new', true);
+  t.equal(cache.knownAbsent(7, 'new'), undefined, 'a name made here is no longer absent: the master is asked');
+  t.equal(cache.knownAbsent(7, '.'), undefined);
+  cache.named(7, 'new', false);
+  advance(10_000);
+  t.same(cache.knownAbsent(7, 'new'), { ino: 0, entryTimeout: 40 }, 'removed here: absent again, for what is left of the lease');
+  t.equal(cache.stats().knownAbsent, 2);
+  advance(20_000);
+  t.equal(cache.knownAbsent(7, 'other'), undefined, 'past half the lease the master is asked again');
+
+  cache.madeDir(cache.era(), 8, 0o40755);
+  void cache.changed({ kind: 'entry', parent: 8, name: 'elsewhere' });
+  t.equal(cache.knownAbsent(8, 'x'), undefined, 'a name added elsewhere drops what was known');
+  cache.madeDir(cache.era(), 9, 0o40755);
+  void cache.changed({ kind: 'inode', ino: 9 });
+  t.equal(cache.knownAbsent(9, 'x'), undefined, 'so does a change to the directory itself');
+  cache.madeDir(cache.era(), 10, 0o40755);
+  cache.unlist(10);
+  t.equal(cache.knownAbsent(10, 'x'), undefined, 'and a change of its mode made here');
+  cache.madeDir(cache.era(), 11, 0o40700);
+  t.equal(cache.knownAbsent(11, 'x'), undefined, 'one that not everyone may search is never known');
+  cache.madeDir(cache.era(), 12, 0o40755);
+  cache.channel(false);
+  cache.channel(true);
+  t.equal(cache.knownAbsent(12, 'x'), undefined, 'nor is anything once the channel broke');
+  const before = cache.era();
+  cache.channel(false);
+  cache.madeDir(before, 13, 0o40755);
+  cache.channel(true);
+  t.equal(cache.knownAbsent(13, 'x'), undefined, 'nor a directory made while it was down');
 });

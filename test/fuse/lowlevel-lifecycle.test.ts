@@ -83,7 +83,8 @@ t.test('a killed daemon leaves a stale mount (ENOTCONN), which the next mount cl
 t.test('with auto_unmount, fusermount3 removes the mount of a killed daemon by itself', { skip }, async (t) => {
   const m = await mountMemFs(t, { mount: { options: ['auto_unmount'] } });
   m.proc.kill('SIGKILL');
-  await until('the mount is gone', () => !isMounted(m.dir));
+  // fusermount3's watcher notices the closed session; on a loaded machine that took over 10 s
+  await until('the mount is gone', () => !isMounted(m.dir), 60_000);
   t.pass('gone without anyone unmounting it');
 });
 

@@ -14,6 +14,7 @@
 // awaited: the kernel may need a lock that an unanswered request of this very mount holds,
 // and that request may be the one waiting here (native-notes/lowlevel.md, "Notifications").
 import type { Invalidation } from '../client/mount-api.js';
+import { DEFAULTS } from '../defaults.js';
 import { toDfsError } from '../rpc/errors.js';
 import type { Log } from './errno.js';
 import type { KernelNames } from './kernel-names.js';
@@ -147,7 +148,8 @@ export class KernelCache {
       this.listed.delete(parent);
       return undefined;
     }
-    if (l.names.has(name) || name === '.' || name === '..') return undefined;
+    // a name past NAME_MAX is the master's to refuse (ENAMETOOLONG), not absent
+    if (l.names.has(name) || name === '.' || name === '..' || Buffer.byteLength(name) > DEFAULTS.maxNameBytes) return undefined;
     this.counters.knownAbsent++;
     if (!this.names.absentFor(parent, name, left)) return { ino: 0, entryTimeout: this.limits.unleased };
     return { ino: 0, entryTimeout: left };

@@ -189,6 +189,7 @@ t.test('a directory made here answers its absent names itself, until anything sa
   cache.named(7, 'new', true);
   t.equal(cache.knownAbsent(7, 'new'), undefined, 'a name made here is no longer absent: the master is asked');
   t.equal(cache.knownAbsent(7, '.'), undefined);
+  t.equal(cache.knownAbsent(7, 'x'.repeat(256)), undefined, 'a name past NAME_MAX is for the master to refuse (pjdfstest chmod/02.t)');
   cache.named(7, 'new', false);
   advance(10_000);
   t.same(cache.knownAbsent(7, 'new'), { ino: 0, entryTimeout: 40 }, 'removed here: absent again, for what is left of the lease');

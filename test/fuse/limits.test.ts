@@ -28,6 +28,9 @@ def try_(what, f):
 for n in (255, 256):
     try_(f'create a {n}-byte name', lambda: open('n' * n, 'w').close())
     try_(f'mkdir a {n}-byte name', lambda: os.mkdir('m' * n))
+    # a lookup alone, in a directory this mount made (pjdfstest chmod/02.t): ENOENT, then ENAMETOOLONG
+    try_(f'chmod a missing {n}-byte name', lambda: os.chmod('c' * n, 0o644))
+    try_(f'stat a missing {n}-byte name', lambda: os.stat('s' * n))
 p = path_of(4095)
 os.makedirs(os.path.dirname(p))
 try_('create at 4095 bytes', lambda: open(p, 'w').close())

@@ -51,11 +51,13 @@ export abstract class StoredFile {
     for (let attempt = 0; ; attempt++) {
       const b = this.blocks[idx];
       if (!b) return { id: null };
+      const reach = slotReach(b);
+      if (from >= reach) return { id: headOf(b) }; // past the stored bytes: zeros
       const first = Math.floor(from / SEGMENT);
-      const last = Math.floor((Math.min(to, slotReach(b)) - 1) / SEGMENT);
-      if (last < first) return { id: headOf(b) }; // past the stored bytes: zeros
+      const last = Math.floor((Math.min(to, reach) - 1) / SEGMENT);
+      if (last < first) return { id: headOf(b) };
       try {
-        if (b.over?.length) return { id: headOf(b), plain: await this.layered(b, from, Math.min(to, slotReach(b)), sequential) };
+        if (b.over?.length) return { id: headOf(b), plain: await this.layered(b, from, Math.min(to, reach), sequential) };
         const span = sequential ? wholeBlock(b) : { first, last };
         const parts = await this.core.cache.segments(b.id, first, last, span, (lo, hi) => this.fetch(b, lo, hi));
         return { id: b.id, plain: { parts, start: first * SEGMENT } };

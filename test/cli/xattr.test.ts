@@ -1,32 +1,12 @@
 // `dfs xattr` through the built bin/dfs: set, get, list and rm with their flags, the values in
-// getfattr's encodings and read in setfattr's, each failure one line with its errno, Linux's
-// rules for another user (user.* needs write permission, trusted.* and security.* are the
-// admin's), and a mount and the CLI seeing each other's attributes.
+// getfattr's encodings and read in setfattr's, each failure one line with its errno. Another
+// user's rules are in xattr-users.test.ts, a mount and the CLI in xattr-mount.test.ts (three
+// files, so that the CLI runs of each stay well inside tap's time for a file).
 import fs from 'node:fs';
 import path from 'node:path';
-import t, { type Test } from 'tap';
-import { runDfs, spawnCluster, tempDir, type RunResult } from '../helpers/cluster.js';
-import { fuseUnavailable, mount } from '../helpers/mount.js';
-
-const skipFuse = fuseUnavailable();
-
-/** The runner's checks: `ok` must exit 0 and answers stdout; `fails` must exit `code` with exactly `stderr`. */
-function checks(t: Test, dfs: (args: string[], input?: string | Buffer) => Promise<RunResult>) {
-  return {
-    ok: async (args: string[], input?: string | Buffer): Promise<string> => {
-      const r = await dfs(args, input);
-      t.equal(r.code, 0, `dfs ${args.join(' ')} exits 0${r.stderr ? `: ${r.stderr}` : ''}`);
-      return r.stdout;
-    },
-    fails: async (args: string[], stderr: string | RegExp, code = 1, input?: string | Buffer): Promise<void> => {
-      const r = await dfs(args, input);
-      t.equal(r.code, code, `dfs ${args.join(' ')} exits ${code}`);
-      if (typeof stderr === 'string') t.equal(r.stderr, stderr, `dfs ${args.join(' ')} says why`);
-      else t.match(r.stderr, stderr, `dfs ${args.join(' ')} says why`);
-      t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    },
-  };
-}
+import t from 'tap';
+import { runDfs, spawnCluster, tempDir } from '../helpers/cluster.js';
+import { checks } from './xattr-checks.js';
 
 t.test('set, get, list and rm, their flags and encodings, their errors', async (t) => {
   const cl = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
@@ -98,103 +78,4 @@ t.test('set, get, list and rm, their flags and encodings, their errors', async (
 
   const completion = await runDfs(['completion', 'bash'], process.env);
   t.match(completion.stdout, /'xattr '\) words='list get set rm /, 'shell completion knows the subcommands');
-});
-
-t.test("another user: Linux's rules, as the master keeps them", async (t) => {
-  const cl = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
-  const admin = checks(t, cl.dfs);
-  const bobEnv = { ...cl.env, DFS_CONFIG_DIR: path.join(tempDir(t), 'bob') };
-  const bob = checks(t, (args, input) => runDfs(args, bobEnv, input));
-  await admin.ok(['user', 'add', 'bob', '--password-stdin'], 'bob-password\n');
-  await bob.ok(['login', '--master', cl.url, '--user', 'bob', '--password-stdin'], 'bob-password\n');
-
-  await admin.ok(['put', '-', '/f'], 'data\n'); // the admin's, 0644
-  await admin.ok(['xattr', 'set', '/f', 'user.a', 'x']);
-  await admin.ok(['xattr', 'set', '/f', 'trusted.t', 'secret']);
-  await admin.ok(['xattr', 'set', '/f', 'security.s', 'label']);
-  t.equal(await admin.ok(['xattr', 'list', '/f']), 'security.s\ntrusted.t\nuser.a\n', 'the admin lists trusted.* too');
-  t.equal(await admin.ok(['xattr', 'get', '/f', 'trusted.t']), 'secret');
-
-  // user.*: read with read permission, set and removed with write permission
-  t.equal(await bob.ok(['xattr', 'get', '/f', 'user.a']), 'x', 'another user reads user.* of a file they may read');
-  await bob.fails(['xattr', 'set', '/f', 'user.a', 'mine'], 'dfs: permission denied: set user.a of /f (EACCES)\n');
-  await bob.fails(['xattr', 'set', '/f', 'user.b', 'mine'], 'dfs: permission denied: set user.b of /f (EACCES)\n');
-  await bob.fails(['xattr', 'rm', '/f', 'user.a'], 'dfs: permission denied: remove user.a of /f (EACCES)\n');
-  // trusted.*: hidden from others, as if absent; security.*: read by anyone, set by the admin
-  t.equal(await bob.ok(['xattr', 'list', '/f']), 'security.s\nuser.a\n', 'trusted.* is not listed for another user');
-  await bob.fails(['xattr', 'get', '/f', 'trusted.t'], 'dfs: no such attribute: trusted.t of /f (ENODATA)\n');
-  t.equal(await bob.ok(['xattr', 'get', '/f', 'security.s']), 'label');
-  t.equal(await bob.ok(['xattr', 'list', '-d', '/f']), 'security.s="label"\nuser.a="x"\n', 'list -d of what the user sees');
-
-  // on bob's own file: user.* is his, trusted.* and security.* still the admin's
-  await admin.ok(['mkdir', '/bob']);
-  await admin.ok(['chown', 'bob', '/bob']);
-  await bob.ok(['put', '-', '/bob/mine'], 'his\n');
-  await bob.ok(['xattr', 'set', '/bob/mine', 'user.note', 'his own']);
-  await bob.fails(['xattr', 'set', '/bob/mine', 'trusted.t', 'x'], "dfs: trusted attributes are the superuser's: trusted.t of /bob/mine (EPERM)\n");
-  await bob.fails(['xattr', 'set', '/bob/mine', 'security.s', 'x'], 'dfs: security attributes are set by the superuser: security.s of /bob/mine (EPERM)\n');
-  await admin.ok(['xattr', 'set', '/bob/mine', 'trusted.t', 'admin only']);
-  t.equal(await bob.ok(['xattr', 'list', '/bob/mine']), 'user.note\n');
-  t.equal(await admin.ok(['xattr', 'get', '/bob/mine', 'user.note']), 'his own', 'the admin reads it');
-
-  // the path's directories need search permission, and say so as other commands do
-  await admin.ok(['mkdir', '-m', '700', '/private']);
-  await admin.ok(['put', '-', '/private/g'], 'g\n');
-  await admin.ok(['xattr', 'set', '/private/g', 'user.a', 'x']);
-  const stat = await runDfs(['stat', '/private/g'], bobEnv);
-  t.equal(stat.stderr, 'dfs: permission denied: search /private (EACCES)\n');
-  await bob.fails(['xattr', 'get', '/private/g', 'user.a'], stat.stderr);
-  await bob.fails(['xattr', 'list', '/private/g'], stat.stderr);
-});
-
-t.test('the mount sees what the CLI sets, and the CLI what the mount sets', { skip: skipFuse }, async (t) => {
-  const cl = await spawnCluster(t, { nodes: 1, args: ['--memory'] });
-  const { ok, fails } = checks(t, cl.dfs);
-  const m = await mount(t, cl);
-  t.equal((await m.sh('echo data > f && ln -s f l && mkdir d e')).code, 0);
-
-  // CLI → mount
-  await ok(['xattr', 'set', '/f', 'user.cli', 'from the cli']);
-  await ok(['xattr', 'set', '/d', 'user.dir', '0x0001ff']);
-  t.equal((await m.sh('getfattr --only-values -n user.cli f')).stdout, 'from the cli', 'getfattr on the mount reads what the CLI set');
-  t.equal((await m.sh('getfattr -e hex -n user.dir d')).stdout, '# file: d\nuser.dir=0x0001ff\n\n');
-  await ok(['xattr', 'rm', '/f', 'user.cli']);
-  t.match((await m.sh('getfattr -n user.cli f')).stderr, /No such attribute/, 'and that the CLI removed it');
-
-  // mount → CLI, through a symlink (followed, as getfattr does; -h for the link itself)
-  t.equal((await m.sh('setfattr -n user.m -v mounted f')).code, 0);
-  t.equal(await ok(['xattr', 'get', '/f', 'user.m']), 'mounted', 'the CLI reads what setfattr set on the mount');
-  t.equal(await ok(['xattr', 'get', '/l', 'user.m']), 'mounted', 'through a symlink');
-  t.equal(await ok(['xattr', 'list', '-h', '/l']), '', '-h: the link itself has none');
-  await fails(['xattr', 'set', '-h', '/l', 'user.x', '1'], 'dfs: user attributes are kept on files and directories only: user.x of /l (EPERM)\n');
-  t.match((await m.sh("python3 -c \"import os; os.setxattr('l', 'user.x', b'1', follow_symlinks=False)\"")).stderr, /Operation not permitted/, 'as the mount says');
-  t.equal((await m.sh('setfattr -x user.m f')).code, 0);
-  await fails(['xattr', 'get', '/f', 'user.m'], 'dfs: no such attribute: user.m of /f (ENODATA)\n');
-
-  // the same dump as getfattr's, in each encoding, and a dump's values set again mean the same bytes
-  const values: [string, Buffer][] = [
-    ['user.text', Buffer.from('plain text')],
-    ['user.quote', Buffer.from('say "hi" \\ there\n')],
-    ['user.cstr', Buffer.from('abc\0')],
-    ['user.utf8', Buffer.from('é, ü and more text')],
-    ['user.binary', Buffer.from([0, 1, 2, 0x7f, 0x0d])],
-    ['user.empty', Buffer.alloc(0)],
-  ];
-  for (const [name, v] of values) await ok(['xattr', 'set', '/f', name, '-'], v);
-  for (const e of [[], ['-e', 'text'], ['-e', 'hex'], ['-e', 'base64']]) {
-    const theirs = (await m.sh(`getfattr -d ${e.join(' ')} f`)).stdout;
-    t.equal(
-      await ok(['xattr', 'list', '-d', ...e, '/f']),
-      theirs.replace(/^# file: f\n/, '').replace(/\n$/, ''),
-      `list -d ${e.join(' ')} prints what getfattr -d ${e.join(' ')} prints`,
-    );
-  }
-  // the text dump (the hardest to read back) set again on another inode: the same bytes
-  for (const line of (await ok(['xattr', 'list', '-d', '-e', 'text', '/f'])).split('\n').filter(Boolean)) {
-    const eq = line.indexOf('=');
-    await ok(['xattr', 'set', '/e', line.slice(0, eq), line.slice(eq + 1)]);
-  }
-  const hexOf = async (file: string): Promise<string> => (await m.sh(`getfattr -d -e hex ${file}`)).stdout.replace(/^# file: .*\n/, '');
-  // but for a C string's NUL, which a text dump leaves out as getfattr's does
-  t.equal(await hexOf('e'), (await hexOf('f')).replace('user.cstr=0x61626300', 'user.cstr=0x616263'), 'a text dump read back by set');
 });

@@ -1,6 +1,7 @@
 // Sequences the differential exerciser (test/differential) found wrong in the client
 // library, each kept as it was shrunk, so that the bug stays fixed.
 import t from 'tap';
+import { DfsClient } from '../../src/client/client.js';
 import { ADMIN_PASSWORD, localCluster } from '../helpers/cluster.js';
 
 t.test('a write into a slot another client filled meanwhile keeps all of that block, up to the size the read brought', async (t) => {
@@ -22,4 +23,24 @@ t.test('a write into a slot another client filled meanwhile keeps all of that bl
   const got = await r.read(0, r.size);
   await r.close();
   t.same([...got.subarray(262143)], [0xaa, 0xaa, 0xaa, 0xbb], "client 0's bytes and client 1's");
+});
+
+t.test('a read past the bytes a slot with overlays holds, but in its last segment, reads zeros', async (t) => {
+  // 512 KiB blocks, 256 KiB of dirty room (the soak's overlays setup, seed 1975525509): slot 2
+  // holds a 1-byte block and an overlay reaching 131,073 bytes into it; the file reaches
+  // further. A read at 135,168 asked the slot for bytes past its reach: a negative buffer.
+  const cl = await localCluster(t, { blockSize: 524288 });
+  const c = new DfsClient(cl.url, { limits: { dirtyBytes: 262144 } });
+  await c.login('admin', ADMIN_PASSWORD);
+  t.teardown(() => c.close());
+  const h = await c.create('/f', 0o644, { read: true, write: true });
+  await c.truncate('/f', 1183745);
+  await h.write(1048576, Buffer.from([1]));
+  await h.write(1134592, Buffer.alloc(45057, 7));
+  await h.close();
+  t.ok(cl.master.state.ns.overlaysLaid > 0, 'an overlay was laid');
+  const r = await c.openFile('/f', { read: true, write: false });
+  t.same([...(await r.read(1183744, 1))], [0], 'a zero');
+  t.same([...(await r.read(1179648, 2))], [7, 0], 'and the last byte written, then a zero');
+  await r.close();
 });

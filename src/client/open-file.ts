@@ -246,7 +246,7 @@ export class OpenFile extends StoredFile {
       const slot = this.blocks[idx];
       let base = headOf(slot);
       let plain: Buffer[] | undefined;
-      const valid = Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize));
+      const valid = this.validIn(idx);
       if (!whole && slot && valid > 0) {
         // a write into stored bytes reads nothing now: it is sent as an overlay of the
         // pages it touched, with the stored bytes around it read then (composeOverlay)
@@ -265,7 +265,7 @@ export class OpenFile extends StoredFile {
       }
       // bytes past the end of file in a kept block must read as zeros (the size as it is
       // after the read, which may have brought the master's newer one)
-      const made = dirtyFrom(this.core.pool(this.blockSize), plain, Math.max(0, Math.min(this.blockSize, this.size - idx * this.blockSize)), base);
+      const made = dirtyFrom(this.core.pool(this.blockSize), plain, this.validIn(idx), base);
       this.dirty.set(idx, made);
       this.buffered += this.blockSize;
       // its upload will need a block id: ask now, in the background, so it need not wait for one
@@ -282,6 +282,11 @@ export class OpenFile extends StoredFile {
     this.buffered -= this.heldBy(d);
     if (d.sparse) releaseSparse(d, this.core.pool(PAGE));
     else release(d.buf, this.core.pool(this.blockSize));
+  }
+
+  /** How many bytes of slot `idx` a file of `size` bytes (this one, with the writes here) covers. */
+  private validIn(idx: number, size = this.size): number {
+    return Math.max(0, Math.min(this.blockSize, size - idx * this.blockSize));
   }
 
   /** Bytes of buffers dirty block `d` holds. */
@@ -423,7 +428,7 @@ export class OpenFile extends StoredFile {
       const chosen = new Set(d.sparse!.keys());
       if ((b.over?.length ?? 0) >= DEFAULTS.clientOverlayFold) for (const o of b.over!) for (const p of o.pages) chosen.add(p);
       // what the slot holds: the stored bytes (none past the file's end) and the written ones
-      const reach = Math.min(slotReach(b), Math.max(0, this.size - idx * this.blockSize));
+      const reach = Math.min(slotReach(b), this.validIn(idx));
       const length = Math.max(reach, d.extents.end);
       const pages = [...chosen].filter((p) => p * PAGE < length).sort((x, y) => x - y);
       if (pages.length * PAGE * 2 >= length) return undefined;
@@ -454,7 +459,7 @@ export class OpenFile extends StoredFile {
    */
   private async toWhole(idx: number, d: DirtyBlock): Promise<void> {
     const bs = this.blockSize;
-    const valid = Math.max(0, Math.min(bs, this.size - idx * bs));
+    const valid = this.validIn(idx);
     // nothing stored to read when every byte was written here (an overwrite in place)
     const got = d.extents.coversRange(0, valid) ? { id: headOf(this.blocks[idx]) } : await this.stored(idx, 0, bs, true);
     if (this.dirty.get(idx) !== d || !d.sparse) return;
@@ -523,7 +528,7 @@ export class OpenFile extends StoredFile {
       }
       const got = now === null ? { id: null } : await this.stored(idx, 0, bs, true);
       if (this.dirty.get(idx) !== d) continue; // cut by a truncate meanwhile
-      rebuildOn(d, this.core.pool(bs), got.plain?.parts, Math.max(0, Math.min(bs, this.attr.size - idx * bs)), got.id);
+      rebuildOn(d, this.core.pool(bs), got.plain?.parts, this.validIn(idx, this.attr.size), got.id);
     }
   }
 
